@@ -1,0 +1,284 @@
+package dev.graft.data;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * An in-memory set of samples: a row-major {@code size × width} float matrix of features and, per
+ * sample, either an integer class label (classification) or {@code targetWidth} float targets
+ * (regression). Immutable; every operation returns a new dataset.
+ */
+public final class Dataset {
+
+    private final float[] features;
+    private final int width;
+    private final int size;
+    private final int[] labels;
+    private final int classes;
+    private final float[] targets;
+    private final int targetWidth;
+    private String fingerprint;
+
+    private Dataset(float[] features, int width, int[] labels, int classes, float[] targets, int targetWidth) {
+        if (width <= 0) {
+            throw new IllegalArgumentException("feature width must be positive, got " + width);
+        }
+        if (features.length % width != 0) {
+            throw new IllegalArgumentException(features.length + " feature values do not divide into rows of " + width);
+        }
+        this.features = features;
+        this.width = width;
+        this.size = features.length / width;
+        this.labels = labels;
+        this.classes = classes;
+        this.targets = targets;
+        this.targetWidth = targetWidth;
+        for (int i = 0; i < features.length; i++) {
+            if (!Float.isFinite(features[i])) {
+                throw new IllegalArgumentException("feature " + (i % width) + " of sample " + (i / width) + " is " + features[i]);
+            }
+        }
+        if (labels != null) {
+            if (labels.length != size) {
+                throw new IllegalArgumentException(labels.length + " labels for " + size + " samples");
+            }
+            for (int i = 0; i < size; i++) {
+                if (labels[i] < 0 || labels[i] >= classes) {
+                    throw new IllegalArgumentException("label " + labels[i] + " of sample " + i
+                            + " is out of range: there are " + classes + " classes (0.." + (classes - 1) + ")");
+                }
+            }
+        }
+        if (targets != null) {
+            if (targets.length != (long) size * targetWidth) {
+                throw new IllegalArgumentException(targets.length + " target values for " + size + " samples of width " + targetWidth);
+            }
+            for (int i = 0; i < targets.length; i++) {
+                if (!Float.isFinite(targets[i])) {
+                    throw new IllegalArgumentException("target " + (i % targetWidth) + " of sample " + (i / targetWidth) + " is " + targets[i]);
+                }
+            }
+        }
+    }
+
+    /** A classification dataset (arrays are copied). */
+    public static Dataset classification(float[] features, int width, int[] labels, int classes) {
+        if (classes < 2) {
+            throw new IllegalArgumentException("classification needs at least 2 classes, got " + classes);
+        }
+        return new Dataset(features.clone(), width, labels.clone(), classes, null, 0);
+    }
+
+    /** A regression dataset with {@code targetWidth} float targets per sample (arrays are copied). */
+    public static Dataset regression(float[] features, int width, float[] targets, int targetWidth) {
+        if (targetWidth <= 0) {
+            throw new IllegalArgumentException("target width must be positive, got " + targetWidth);
+        }
+        return new Dataset(features.clone(), width, null, 0, targets.clone(), targetWidth);
+    }
+
+    public int size() { return size; }
+
+    public int width() { return width; }
+
+    public boolean isClassification() { return labels != null; }
+
+    /** Number of classes (0 for regression). */
+    public int classes() { return classes; }
+
+    /** Width of the per-sample training target: 1 (a label) for classification, else the target width. */
+    public int targetWidth() { return labels != null ? 1 : targetWidth; }
+
+    public int label(int sample) { return labels[sample]; }
+
+    /** A copy of the labels (classification only). */
+    public int[] labels() { return labels.clone(); }
+
+    /** A copy of the feature matrix. */
+    public float[] features() { return features.clone(); }
+
+    /** Copies sample {@code sample}'s features into {@code dst[dstOffset..]}. */
+    public void copyFeatures(int sample, float[] dst, int dstOffset) {
+        System.arraycopy(features, sample * width, dst, dstOffset, width);
+    }
+
+    /**
+     * Gathers the samples {@code order[from..to)} into {@code x} (features, row-major) and {@code y}
+     * (labels as floats, or targets): the batch layout a {@link dev.graft.spi.Network} takes.
+     */
+    public void gather(int[] order, int from, int to, float[] x, float[] y) {
+        int tw = targetWidth();
+        for (int r = 0; r < to - from; r++) {
+            int s = order[from + r];
+            System.arraycopy(features, s * width, x, r * width, width);
+            if (labels != null) {
+                y[r] = labels[s];
+            } else {
+                System.arraycopy(targets, s * tw, y, r * tw, tw);
+            }
+        }
+    }
+
+    /** The same samples with other features (e.g. the bottleneck outputs), same labels or targets. */
+    public Dataset withFeatures(float[] newFeatures, int newWidth) {
+        if (newFeatures.length != (long) size * newWidth) {
+            throw new IllegalArgumentException(newFeatures.length + " values are not " + size + " rows of " + newWidth);
+        }
+        return new Dataset(newFeatures, newWidth, labels, classes, targets, targetWidth);
+    }
+
+    /** The samples at {@code indices}, in that order. */
+    public Dataset subset(int[] indices) {
+        float[] f = new float[Math.multiplyExact(indices.length, width)];
+        int tw = targetWidth;
+        int[] l = labels == null ? null : new int[indices.length];
+        float[] t = targets == null ? null : new float[indices.length * tw];
+        for (int i = 0; i < indices.length; i++) {
+            int s = indices[i];
+            if (s < 0 || s >= size) {
+                throw new IndexOutOfBoundsException("sample " + s + " of " + size);
+            }
+            System.arraycopy(features, s * width, f, i * width, width);
+            if (l != null) {
+                l[i] = labels[s];
+            } else {
+                System.arraycopy(targets, s * tw, t, i * tw, tw);
+            }
+        }
+        return new Dataset(f, width, l, classes, t, targetWidth);
+    }
+
+    /** The first {@code n} samples (or all, if fewer). */
+    public Dataset head(int n) {
+        int[] idx = new int[Math.min(n, size)];
+        Arrays.setAll(idx, i -> i);
+        return subset(idx);
+    }
+
+    /**
+     * Keeps the samples of the given classes and renumbers them in the order given: for Fashion-MNIST,
+     * {@code filterClasses(5, 6, 7, 8, 9)} gives a 5-class set whose label 0 was class 5.
+     */
+    public Dataset filterClasses(int... keep) {
+        requireClassification();
+        int[] map = new int[classes];
+        Arrays.fill(map, -1);
+        for (int i = 0; i < keep.length; i++) {
+            if (keep[i] < 0 || keep[i] >= classes) {
+                throw new IllegalArgumentException("class " + keep[i] + " is out of range 0.." + (classes - 1));
+            }
+            if (map[keep[i]] >= 0) {
+                throw new IllegalArgumentException("class " + keep[i] + " is listed twice");
+            }
+            map[keep[i]] = i;
+        }
+        List<Integer> chosen = new ArrayList<>();
+        for (int s = 0; s < size; s++) {
+            if (map[labels[s]] >= 0) {
+                chosen.add(s);
+            }
+        }
+        int[] idx = chosen.stream().mapToInt(Integer::intValue).toArray();
+        float[] f = new float[idx.length * width];
+        int[] l = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            System.arraycopy(features, idx[i] * width, f, i * width, width);
+            l[i] = map[labels[idx[i]]];
+        }
+        return new Dataset(f, width, l, Math.max(2, keep.length), null, 0);
+    }
+
+    /** At most {@code perClass} samples of each class, the first ones in a seeded shuffle. */
+    public Dataset samplePerClass(int perClass, long seed) {
+        requireClassification();
+        int[] order = shuffledOrder(seed);
+        int[] taken = new int[classes];
+        List<Integer> chosen = new ArrayList<>();
+        for (int s : order) {
+            if (taken[labels[s]]++ < perClass) {
+                chosen.add(s);
+            }
+        }
+        return subset(chosen.stream().mapToInt(Integer::intValue).sorted().toArray());
+    }
+
+    /** A split into training and validation parts after a seeded shuffle. */
+    public Split split(double validationFraction, long seed) {
+        if (!(validationFraction > 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("validation fraction must be in (0, 1), got " + validationFraction);
+        }
+        int[] order = shuffledOrder(seed);
+        int nVal = (int) Math.round(size * validationFraction);
+        if (nVal == 0 || nVal == size) {
+            throw new IllegalArgumentException("cannot split " + size + " samples with fraction " + validationFraction);
+        }
+        int[] val = Arrays.copyOfRange(order, 0, nVal);
+        int[] train = Arrays.copyOfRange(order, nVal, size);
+        Arrays.sort(val);
+        Arrays.sort(train);
+        return new Split(subset(train), subset(val));
+    }
+
+    /** Training and validation parts. */
+    public record Split(Dataset train, Dataset validation) {
+    }
+
+    /** A permutation of {@code 0..size-1} from a seeded Fisher–Yates shuffle. */
+    public int[] shuffledOrder(long seed) {
+        int[] order = new int[size];
+        Arrays.setAll(order, i -> i);
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = size - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+        }
+        return order;
+    }
+
+    /**
+     * SHA-256 over the shape, features and labels/targets: equal fingerprints mean equal data. Computed
+     * once; used by the bottleneck cache's keys.
+     */
+    public synchronized String fingerprint() {
+        if (fingerprint == null) {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                md.update(("dataset|" + size + "|" + width + "|" + classes + "|" + targetWidth + "|").getBytes(StandardCharsets.UTF_8));
+                Floats.digest(md, features);
+                if (labels != null) {
+                    for (int l : labels) {
+                        md.update((byte) l);
+                        md.update((byte) (l >>> 8));
+                        md.update((byte) (l >>> 16));
+                        md.update((byte) (l >>> 24));
+                    }
+                } else {
+                    Floats.digest(md, targets);
+                }
+                fingerprint = HexFormat.of().formatHex(md.digest());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return fingerprint;
+    }
+
+    private void requireClassification() {
+        if (labels == null) {
+            throw new IllegalStateException("this is a regression dataset; the operation needs class labels");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Dataset(" + size + " x " + width + (labels != null ? ", " + classes + " classes" : ", targets " + targetWidth) + ")";
+    }
+}

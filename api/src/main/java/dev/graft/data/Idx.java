@@ -1,0 +1,104 @@
+package dev.graft.data;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads IDX files (the MNIST / Fashion-MNIST format), gzip-compressed or not: unsigned-byte
+ * tensors behind a big-endian header. Images are scaled to [0, 1].
+ */
+public final class Idx {
+
+    private static final int UNSIGNED_BYTE = 0x08;
+
+    private Idx() {
+    }
+
+    /**
+     * Reads an image file and its label file into a classification dataset with pixel values in
+     * [0, 1] and {@code classes} classes.
+     *
+     * @throws IOException naming the file when it is truncated, not IDX, or the counts disagree
+     */
+    public static Dataset read(Path images, Path labels, int classes) throws IOException {
+        Tensor img = readTensor(images);
+        Tensor lab = readTensor(labels);
+        if (img.dims.length < 2) {
+            throw new IOException(images + ": expected an image tensor (>= 2 dimensions), found " + img.dims.length);
+        }
+        if (lab.dims.length != 1) {
+            throw new IOException(labels + ": expected a label vector (1 dimension), found " + lab.dims.length);
+        }
+        if (img.dims[0] != lab.dims[0]) {
+            throw new IOException(images + " has " + img.dims[0] + " images but " + labels + " has " + lab.dims[0] + " labels");
+        }
+        int n = img.dims[0];
+        int width = img.data.length / Math.max(1, n);
+        float[] features = new float[img.data.length];
+        for (int i = 0; i < features.length; i++) {
+            features[i] = (img.data[i] & 0xFF) / 255f;
+        }
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = lab.data[i] & 0xFF;
+            if (y[i] >= classes) {
+                throw new IOException(labels + ": label " + y[i] + " of sample " + i + " is out of range for " + classes + " classes");
+            }
+        }
+        return Dataset.classification(features, width, y, classes);
+    }
+
+    /** Reads {@code <dir>/<prefix>-images-idx3-ubyte[.gz]} and the matching labels (MNIST naming). */
+    public static Dataset readSplit(Path dir, String prefix, int classes) throws IOException {
+        return read(find(dir, prefix + "-images-idx3-ubyte"), find(dir, prefix + "-labels-idx1-ubyte"), classes);
+    }
+
+    private static Path find(Path dir, String base) throws IOException {
+        for (Path p : new Path[] {dir.resolve(base + ".gz"), dir.resolve(base)}) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new IOException("no " + base + "[.gz] in " + dir);
+    }
+
+    private record Tensor(int[] dims, byte[] data) {
+    }
+
+    private static Tensor readTensor(Path file) throws IOException {
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
+            raw.mark(2);
+            boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+            raw.reset();
+            try (DataInputStream in = new DataInputStream(gzip ? new GZIPInputStream(raw, 1 << 16) : raw)) {
+                int magic = in.readInt();
+                if ((magic >>> 16) != 0 || ((magic >>> 8) & 0xFF) != UNSIGNED_BYTE || (magic & 0xFF) == 0 || (magic & 0xFF) > 4) {
+                    throw new IOException(file + ": not an unsigned-byte IDX file (magic 0x" + Integer.toHexString(magic) + ")");
+                }
+                int[] dims = new int[magic & 0xFF];
+                long total = 1;
+                for (int i = 0; i < dims.length; i++) {
+                    dims[i] = in.readInt();
+                    if (dims[i] < 0) {
+                        throw new IOException(file + ": negative dimension " + dims[i]);
+                    }
+                    total *= dims[i];
+                }
+                if (total > Integer.MAX_VALUE - 8) {
+                    throw new IOException(file + ": " + total + " values do not fit in memory as one array");
+                }
+                byte[] data = new byte[(int) total];
+                in.readFully(data);
+                return new Tensor(dims, data);
+            } catch (EOFException e) {
+                throw new IOException(file + ": truncated (file ends before the header's element count)", e);
+            }
+        }
+    }
+}
