@@ -1,0 +1,268 @@
+package dev.graft.cpu;
+
+import static dev.graft.cpu.CpuTestSupport.assertClose;
+import static dev.graft.cpu.CpuTestSupport.get;
+import static dev.graft.cpu.CpuTestSupport.put;
+import static dev.graft.cpu.CpuTestSupport.random;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.Activation;
+import dev.graft.spi.Backend;
+import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.DropoutMask;
+import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The CPU backend's elementwise, loss and optimizer kernels against double-precision loops. */
+class CpuKernelsTest {
+
+    private static final int ROWS = 13;
+    private static final int COLS = 37;
+    private final Backend backend = CpuTestSupport.open();
+    private final SplittableRandom rnd = new SplittableRandom(42);
+
+    @AfterEach
+    void close() {
+        backend.close();
+    }
+
+    private static DoubleUnaryOperator forward(Activation a) {
+        double alpha = a.alpha();
+        return switch (a.kind()) {
+            case IDENTITY, SOFTMAX -> v -> v;
+            case RELU -> v -> v > 0 ? v : 0;
+            case LEAKY_RELU -> v -> v > 0 ? v : alpha * v;
+            case ELU -> v -> v > 0 ? v : alpha * (Math.exp(v) - 1);
+            case TANH -> Math::tanh;
+            case SIGMOID -> v -> 1 / (1 + Math.exp(-v));
+        };
+    }
+
+    private static Activation activation(String name) {
+        return Activation.parse(name);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"identity", "relu", "leaky_relu(0.2)", "elu(0.7)", "tanh", "sigmoid", "softmax"})
+    void biasActivationMatchesDoubleLoop(String name) {
+        Activation act = activation(name);
+        float[] x = random(rnd, ROWS * COLS);
+        float[] b = random(rnd, COLS);
+        double[] expected = new double[x.length];
+        for (int r = 0; r < ROWS; r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < COLS; j++) {
+                double v = forward(act).applyAsDouble((double) x[r * COLS + j] + b[j]);
+                expected[r * COLS + j] = v;
+                max = Math.max(max, v);
+            }
+            if (act.kind() == Activation.Kind.SOFTMAX) {
+                double sum = 0;
+                for (int j = 0; j < COLS; j++) {
+                    sum += Math.exp(expected[r * COLS + j] - max);
+                }
+                for (int j = 0; j < COLS; j++) {
+                    expected[r * COLS + j] = Math.exp(expected[r * COLS + j] - max) / sum;
+                }
+            }
+        }
+        DeviceBuffer xb = put(backend, x);
+        backend.biasActivation(xb, put(backend, b), ROWS, COLS, act);
+        assertClose(expected, get(backend, xb, x.length), 1e-6, name);
+        if (act.kind() != Activation.Kind.SOFTMAX) {
+            DeviceBuffer noBias = put(backend, x);
+            backend.biasActivation(noBias, null, ROWS, COLS, act);
+            assertEquals(forward(act).applyAsDouble(x[5]), get(backend, noBias, 6)[5], 1e-6, name + " without bias");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"identity", "relu", "leaky_relu(0.2)", "elu(0.7)", "tanh", "sigmoid", "softmax"})
+    void activationBackwardMatchesFiniteDifferences(String name) {
+        Activation act = activation(name);
+        float[] pre = random(rnd, ROWS * COLS);
+        float[] g = random(rnd, ROWS * COLS);
+        DeviceBuffer y = put(backend, pre);
+        backend.biasActivation(y, null, ROWS, COLS, act);
+        float[] yv = get(backend, y, pre.length);
+        double[] expected = new double[pre.length];
+        for (int r = 0; r < ROWS; r++) {
+            for (int j = 0; j < COLS; j++) {
+                int i = r * COLS + j;
+                if (act.kind() == Activation.Kind.SOFTMAX) {
+                    double dot = 0;
+                    for (int q = 0; q < COLS; q++) {
+                        dot += (double) g[r * COLS + q] * yv[r * COLS + q];
+                    }
+                    expected[i] = yv[i] * (g[i] - dot);
+                } else {
+                    double h = 1e-4;
+                    DoubleUnaryOperator f = forward(act);
+                    expected[i] = g[i] * (f.applyAsDouble(pre[i] + h) - f.applyAsDouble(pre[i] - h)) / (2 * h);
+                }
+            }
+        }
+        DeviceBuffer gb = put(backend, g);
+        backend.activationBackward(y, gb, ROWS, COLS, act);
+        assertClose(expected, get(backend, gb, g.length), 2e-4, name);
+    }
+
+    @Test
+    void columnSumsWithAlphaAndBeta() {
+        float[] x = random(rnd, ROWS * COLS);
+        float[] out = random(rnd, COLS);
+        double[] expected = new double[COLS];
+        for (int j = 0; j < COLS; j++) {
+            double s = 0;
+            for (int r = 0; r < ROWS; r++) {
+                s += x[r * COLS + j];
+            }
+            expected[j] = 0.5 * s + 2 * out[j];
+        }
+        DeviceBuffer ob = put(backend, out);
+        backend.columnSums(put(backend, x), ROWS, COLS, 0.5f, ob, 2f);
+        assertClose(expected, get(backend, ob, COLS), 1e-6, "sums");
+        backend.columnSums(put(backend, x), ROWS, COLS, 1f, ob, 0f);
+        assertEquals(expected[3] - 2 * out[3], get(backend, ob, COLS)[3] * 0.5, 1e-5);
+    }
+
+    @Test
+    void softmaxCrossEntropyLossAndGradientInPlace() {
+        int classes = 5;
+        float[] logits = random(rnd, ROWS * classes);
+        float[] labels = new float[ROWS];
+        double loss = 0;
+        double[] grad = new double[logits.length];
+        for (int r = 0; r < ROWS; r++) {
+            labels[r] = r % classes;
+            double sum = 0;
+            for (int j = 0; j < classes; j++) {
+                sum += Math.exp(logits[r * classes + j]);
+            }
+            for (int j = 0; j < classes; j++) {
+                double p = Math.exp(logits[r * classes + j]) / sum;
+                grad[r * classes + j] = (p - (j == labels[r] ? 1 : 0)) * 0.25;
+            }
+            loss -= Math.log(Math.exp(logits[r * classes + (int) labels[r]]) / sum);
+        }
+        DeviceBuffer lb = put(backend, logits);
+        double got = backend.softmaxCrossEntropy(lb, put(backend, labels), ROWS, classes, 0.25f, lb);
+        assertEquals(loss, got, 1e-5);
+        assertClose(grad, get(backend, lb, logits.length), 1e-6, "grad");
+        assertEquals(loss, backend.softmaxCrossEntropy(put(backend, logits), put(backend, labels), ROWS, classes, 1f, null), 1e-5);
+        labels[3] = 5;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> backend.softmaxCrossEntropy(put(backend, logits), put(backend, labels), ROWS, classes, 1f, null));
+        assertTrue(e.getMessage().contains("row 3"), e.getMessage());
+    }
+
+    @Test
+    void meanSquaredErrorLossAndGradient() {
+        float[] p = random(rnd, ROWS * COLS);
+        float[] t = random(rnd, ROWS * COLS);
+        double loss = 0;
+        double[] grad = new double[p.length];
+        for (int i = 0; i < p.length; i++) {
+            double d = (double) p[i] - t[i];
+            loss += d * d / COLS;
+            grad[i] = 2 * d / COLS * 0.5;
+        }
+        DeviceBuffer pb = put(backend, p);
+        assertEquals(loss, backend.meanSquaredError(pb, put(backend, t), ROWS, COLS, 0.5f, pb), 1e-5);
+        assertClose(grad, get(backend, pb, p.length), 1e-6, "grad");
+    }
+
+    @Test
+    void dropoutUsesTheSharedMaskRuleAndMultiplyReappliesIt() {
+        int n = 1000;
+        float rate = 0.3f;
+        float[] x = random(rnd, n);
+        DeviceBuffer xb = put(backend, x);
+        DeviceBuffer mask = backend.allocate(n);
+        backend.dropout(xb, mask, n, rate, 1234L);
+        float[] m = get(backend, mask, n);
+        float[] y = get(backend, xb, n);
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            boolean keep = DropoutMask.keep(1234L, i, rate);
+            kept += keep ? 1 : 0;
+            assertEquals(keep ? 1f / (1f - rate) : 0f, m[i], "mask[" + i + "]");
+            assertEquals(x[i] * m[i], y[i], "x[" + i + "]");
+        }
+        assertTrue(kept > 600 && kept < 800, "kept " + kept);
+        DeviceBuffer g = put(backend, x);
+        backend.multiply(g, mask, n);
+        assertClose(toDouble(y), get(backend, g, n), 0, "multiply");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "momentum", "nesterov"})
+    void sgdMatchesDoubleLoop(String kind) {
+        int n = 301;
+        float lr = 0.1f;
+        float mom = kind.equals("plain") ? 0f : 0.9f;
+        float l2 = 0.01f;
+        float[] p = random(rnd, n);
+        float[] g = random(rnd, n);
+        float[] v = random(rnd, n);
+        double[] ep = new double[n];
+        double[] ev = new double[n];
+        for (int i = 0; i < n; i++) {
+            double gi = g[i] + l2 * (double) p[i];
+            ev[i] = mom * (double) v[i] + gi;
+            double step = mom == 0 ? gi : kind.equals("nesterov") ? gi + mom * ev[i] : ev[i];
+            ep[i] = p[i] - lr * step;
+        }
+        DeviceBuffer pb = put(backend, p);
+        DeviceBuffer vb = put(backend, v);
+        backend.sgdUpdate(pb, put(backend, g), mom == 0 ? null : vb, n, lr, mom, kind.equals("nesterov"), l2);
+        assertClose(ep, get(backend, pb, n), 1e-6, "params");
+        if (mom != 0) {
+            assertClose(ev, get(backend, vb, n), 1e-6, "velocity");
+        }
+    }
+
+    @Test
+    void adamMatchesDoubleLoop() {
+        int n = 257;
+        float[] p = random(rnd, n);
+        float[] g = random(rnd, n);
+        float[] m = random(rnd, n);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = Math.abs(random(rnd, 1)[0]);
+        }
+        long step = 3;
+        double lrT = 0.01 * Math.sqrt(1 - Math.pow(0.999, step)) / (1 - Math.pow(0.9, step));
+        double[] ep = new double[n];
+        double[] em = new double[n];
+        double[] ev = new double[n];
+        for (int i = 0; i < n; i++) {
+            double gi = g[i] + 0.001 * p[i];
+            em[i] = 0.9 * m[i] + 0.1 * gi;
+            ev[i] = 0.999 * v[i] + 0.001 * gi * gi;
+            ep[i] = p[i] - lrT * em[i] / (Math.sqrt(ev[i]) + 1e-7);
+        }
+        DeviceBuffer pb = put(backend, p);
+        DeviceBuffer mb = put(backend, m);
+        DeviceBuffer vb = put(backend, v);
+        backend.adamUpdate(pb, put(backend, g), mb, vb, n, 0.01f, 0.9f, 0.999f, 1e-7f, step, 0.001f);
+        assertClose(ep, get(backend, pb, n), 1e-5, "params");
+        assertClose(em, get(backend, mb, n), 1e-6, "m");
+        assertClose(ev, get(backend, vb, n), 1e-6, "v");
+    }
+
+    private static double[] toDouble(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+}
