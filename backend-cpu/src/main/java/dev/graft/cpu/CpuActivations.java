@@ -4,9 +4,9 @@ import dev.graft.Activation;
 import java.nio.FloatBuffer;
 
 /**
- * Bias + activation and the activations' backward passes over off-heap rows. Each kind has its
- * own flat loop (no per-element dispatch) so that C2 can unroll it; the transcendental kinds go
- * through {@link Math} in double precision.
+ * Bias + activation (one fused pass) and the activations' backward passes. Chunks of whole rows are
+ * staged through {@link CpuScratch} and each kind has its own flat array loop, so that C2 vectorises
+ * ReLU-like kinds; the transcendental kinds go through {@link Math} in double precision.
  */
 final class CpuActivations {
 
@@ -14,177 +14,156 @@ final class CpuActivations {
     }
 
     /** {@code x[r, j] = act(x[r, j] + bias[j])} for {@code rows × cols}; {@code bias} may be null. */
-    static void biasActivation(FloatBuffer x, FloatBuffer bias, int rows, int cols, Activation act) {
-        if (act.kind() == Activation.Kind.SOFTMAX) {
-            if (bias != null) {
-                for (int r = 0; r < rows; r++) {
-                    addBias(x, bias, r * cols, cols);
-                }
-            }
-            for (int r = 0; r < rows; r++) {
-                softmaxRow(x, r * cols, cols);
-            }
+    static void biasActivation(FloatBuffer x, FloatBuffer bias, int rows, int cols, Activation act, CpuScratch s) {
+        if (act.kind() == Activation.Kind.IDENTITY && bias == null) {
             return;
         }
-        for (int r = 0; r < rows; r++) {
-            int base = r * cols;
-            if (bias == null) {
-                apply(x, base, cols, act);
-            } else {
-                biasApply(x, bias, base, cols, act);
+        float[] b = bias == null ? null : s.row(bias, cols);
+        int perChunk = s.rowsPerChunk(cols);
+        float[] a = s.a;
+        for (int r0 = 0; r0 < rows; r0 += perChunk) {
+            int at = r0 * cols;
+            int nr = Math.min(perChunk, rows - r0);
+            x.get(at, a, 0, nr * cols);
+            for (int r = 0; r < nr; r++) {
+                int base = r * cols;
+                if (b != null) {
+                    addBias(a, base, b, cols);
+                }
+                if (act.kind() == Activation.Kind.SOFTMAX) {
+                    softmaxRow(a, base, cols);
+                } else {
+                    apply(a, base, base + cols, act);
+                }
             }
+            x.put(at, a, 0, nr * cols);
         }
     }
 
-    private static void addBias(FloatBuffer x, FloatBuffer bias, int base, int cols) {
-        for (int j = 0; j < cols; j++) {
-            x.put(base + j, x.get(base + j) + bias.get(j));
+    private static void addBias(float[] x, int base, float[] b, int n) {
+        for (int j = 0; j < n; j++) {
+            x[base + j] += b[j];
         }
     }
 
-    private static void biasApply(FloatBuffer x, FloatBuffer b, int base, int n, Activation act) {
-        float alpha = act.alpha();
-        switch (act.kind()) {
-            case IDENTITY -> addBias(x, b, base, n);
-            case RELU -> {
-                for (int j = 0; j < n; j++) {
-                    x.put(base + j, Math.max(0f, x.get(base + j) + b.get(j)));
-                }
-            }
-            case LEAKY_RELU -> {
-                for (int j = 0; j < n; j++) {
-                    float v = x.get(base + j) + b.get(j);
-                    x.put(base + j, v > 0f ? v : alpha * v);
-                }
-            }
-            case ELU -> {
-                for (int j = 0; j < n; j++) {
-                    x.put(base + j, elu(x.get(base + j) + b.get(j), alpha));
-                }
-            }
-            case TANH -> {
-                for (int j = 0; j < n; j++) {
-                    x.put(base + j, (float) Math.tanh(x.get(base + j) + b.get(j)));
-                }
-            }
-            case SIGMOID -> {
-                for (int j = 0; j < n; j++) {
-                    x.put(base + j, sigmoid(x.get(base + j) + b.get(j)));
-                }
-            }
-            case SOFTMAX -> throw new AssertionError("softmax is row-wise");
-        }
-    }
-
-    private static void apply(FloatBuffer x, int base, int n, Activation act) {
+    private static void apply(float[] x, int from, int to, Activation act) {
         float alpha = act.alpha();
         switch (act.kind()) {
             case IDENTITY -> { }
             case RELU -> {
-                for (int j = base; j < base + n; j++) {
-                    x.put(j, Math.max(0f, x.get(j)));
+                for (int j = from; j < to; j++) {
+                    x[j] = Math.max(0f, x[j]);
                 }
             }
             case LEAKY_RELU -> {
-                for (int j = base; j < base + n; j++) {
-                    float v = x.get(j);
-                    x.put(j, v > 0f ? v : alpha * v);
+                for (int j = from; j < to; j++) {
+                    float v = x[j];
+                    x[j] = v > 0f ? v : alpha * v;
                 }
             }
             case ELU -> {
-                for (int j = base; j < base + n; j++) {
-                    x.put(j, elu(x.get(j), alpha));
+                for (int j = from; j < to; j++) {
+                    float v = x[j];
+                    x[j] = v > 0f ? v : (float) (alpha * Math.expm1(v));
                 }
             }
             case TANH -> {
-                for (int j = base; j < base + n; j++) {
-                    x.put(j, (float) Math.tanh(x.get(j)));
+                for (int j = from; j < to; j++) {
+                    x[j] = (float) Math.tanh(x[j]);
                 }
             }
             case SIGMOID -> {
-                for (int j = base; j < base + n; j++) {
-                    x.put(j, sigmoid(x.get(j)));
+                for (int j = from; j < to; j++) {
+                    x[j] = (float) (1.0 / (1.0 + Math.exp(-x[j])));
                 }
             }
             case SOFTMAX -> throw new AssertionError("softmax is row-wise");
         }
     }
 
-    private static float elu(float v, float alpha) {
-        return v > 0f ? v : (float) (alpha * Math.expm1(v));
-    }
-
-    private static float sigmoid(float v) {
-        return (float) (1.0 / (1.0 + Math.exp(-v)));
-    }
-
     /** Numerically stable softmax of one row, in place. */
-    static void softmaxRow(FloatBuffer x, int base, int n) {
+    private static void softmaxRow(float[] x, int base, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = base; j < base + n; j++) {
-            max = Math.max(max, x.get(j));
+            max = Math.max(max, x[j]);
         }
         double sum = 0;
         for (int j = base; j < base + n; j++) {
-            float e = (float) Math.exp(x.get(j) - max);
-            x.put(j, e);
+            float e = (float) Math.exp(x[j] - max);
+            x[j] = e;
             sum += e;
         }
         float inv = (float) (1.0 / sum);
         for (int j = base; j < base + n; j++) {
-            x.put(j, x.get(j) * inv);
+            x[j] *= inv;
         }
     }
 
     /** {@code g *= act'(y)} for {@code rows × cols}, from the activation's output {@code y}. */
-    static void backward(FloatBuffer y, FloatBuffer g, int rows, int cols, Activation act) {
-        int n = rows * cols;
+    static void backward(FloatBuffer y, FloatBuffer g, int rows, int cols, Activation act, CpuScratch s) {
+        if (act.kind() == Activation.Kind.IDENTITY) {
+            return;
+        }
+        int perChunk = s.rowsPerChunk(cols);
+        float[] ya = s.a;
+        float[] ga = s.b;
+        for (int r0 = 0; r0 < rows; r0 += perChunk) {
+            int at = r0 * cols;
+            int nr = Math.min(perChunk, rows - r0);
+            int len = nr * cols;
+            y.get(at, ya, 0, len);
+            g.get(at, ga, 0, len);
+            if (act.kind() == Activation.Kind.SOFTMAX) {
+                for (int r = 0; r < nr; r++) {
+                    softmaxBackwardRow(ya, ga, r * cols, cols);
+                }
+            } else {
+                backward(ya, ga, len, act);
+            }
+            g.put(at, ga, 0, len);
+        }
+    }
+
+    private static void backward(float[] y, float[] g, int n, Activation act) {
         float alpha = act.alpha();
         switch (act.kind()) {
-            case IDENTITY -> { }
             case RELU -> {
                 for (int i = 0; i < n; i++) {
-                    g.put(i, y.get(i) > 0f ? g.get(i) : 0f);
+                    g[i] = y[i] > 0f ? g[i] : 0f;
                 }
             }
             case LEAKY_RELU -> {
                 for (int i = 0; i < n; i++) {
-                    float gi = g.get(i);
-                    g.put(i, y.get(i) > 0f ? gi : alpha * gi);
+                    g[i] = y[i] > 0f ? g[i] : alpha * g[i];
                 }
             }
             case ELU -> {
                 for (int i = 0; i < n; i++) {
-                    float yi = y.get(i);
-                    float gi = g.get(i);
-                    g.put(i, yi > 0f ? gi : gi * (yi + alpha));
+                    g[i] = y[i] > 0f ? g[i] : g[i] * (y[i] + alpha);
                 }
             }
             case TANH -> {
                 for (int i = 0; i < n; i++) {
-                    float yi = y.get(i);
-                    g.put(i, g.get(i) * (1f - yi * yi));
+                    g[i] *= 1f - y[i] * y[i];
                 }
             }
             case SIGMOID -> {
                 for (int i = 0; i < n; i++) {
-                    float yi = y.get(i);
-                    g.put(i, g.get(i) * yi * (1f - yi));
+                    g[i] *= y[i] * (1f - y[i]);
                 }
             }
-            case SOFTMAX -> {
-                for (int r = 0; r < rows; r++) {
-                    int base = r * cols;
-                    double dot = 0;
-                    for (int j = base; j < base + cols; j++) {
-                        dot += (double) g.get(j) * y.get(j);
-                    }
-                    float d = (float) dot;
-                    for (int j = base; j < base + cols; j++) {
-                        g.put(j, y.get(j) * (g.get(j) - d));
-                    }
-                }
-            }
+            case IDENTITY, SOFTMAX -> throw new AssertionError(act);
+        }
+    }
+
+    private static void softmaxBackwardRow(float[] y, float[] g, int base, int n) {
+        double dot = 0;
+        for (int j = base; j < base + n; j++) {
+            dot += (double) g[j] * y[j];
+        }
+        float d = (float) dot;
+        for (int j = base; j < base + n; j++) {
+            g[j] = y[j] * (g[j] - d);
         }
     }
 }

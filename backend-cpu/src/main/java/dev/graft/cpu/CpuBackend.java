@@ -29,8 +29,8 @@ public final class CpuBackend implements Backend {
 
     private final int threads;
     private final Set<CpuBuffer> open = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** Column-sum accumulators, grown on demand and reused (no per-call scratch). */
-    private double[] columnScratch = new double[0];
+    /** Staging arrays for the Java kernels, reused by every call (no per-call scratch). */
+    private final CpuScratch scratch = new CpuScratch();
     private boolean closed;
 
     CpuBackend(int threads) {
@@ -125,6 +125,7 @@ public final class CpuBackend implements Backend {
                 beta, cb.pointer(), n);
     }
 
+    /** C = beta·C for an empty inner dimension (beta 0 clears NaN too); rare, so a plain loop. */
     private static void scale(FloatBuffer x, int n, float beta) {
         for (int i = 0; i < n; i++) {
             x.put(i, beta == 0f ? 0f : beta * x.get(i));
@@ -135,24 +136,21 @@ public final class CpuBackend implements Backend {
     public void biasActivation(DeviceBuffer x, DeviceBuffer bias, int rows, int cols, Activation activation) {
         FloatBuffer xb = data(x, 0, area(rows, cols), "biasActivation input");
         FloatBuffer bb = bias == null ? null : data(bias, 0, cols, "biasActivation bias");
-        CpuActivations.biasActivation(xb, bb, rows, cols, activation);
+        CpuActivations.biasActivation(xb, bb, rows, cols, activation, scratch);
     }
 
     @Override
     public void activationBackward(DeviceBuffer y, DeviceBuffer grad, int rows, int cols, Activation activation) {
         long n = area(rows, cols);
         CpuActivations.backward(data(y, 0, n, "activationBackward output"),
-                data(grad, 0, n, "activationBackward gradient"), rows, cols, activation);
+                data(grad, 0, n, "activationBackward gradient"), rows, cols, activation, scratch);
     }
 
     @Override
     public void columnSums(DeviceBuffer x, int rows, int cols, float alpha, DeviceBuffer out, float beta) {
         FloatBuffer xb = data(x, 0, area(rows, cols), "columnSums input");
         FloatBuffer ob = data(out, 0, cols, "columnSums output");
-        if (columnScratch.length < cols) {
-            columnScratch = new double[cols];
-        }
-        CpuKernels.columnSums(xb, rows, cols, alpha, ob, beta, columnScratch);
+        CpuKernels.columnSums(xb, rows, cols, alpha, ob, beta, scratch);
     }
 
     @Override
@@ -162,7 +160,7 @@ public final class CpuBackend implements Backend {
         FloatBuffer lb = data(logits, 0, n, "softmaxCrossEntropy logits");
         FloatBuffer yb = data(labels, 0, rows, "softmaxCrossEntropy labels");
         FloatBuffer gb = grad == null ? null : data(grad, 0, n, "softmaxCrossEntropy gradient");
-        return CpuKernels.softmaxCrossEntropy(lb, yb, rows, cols, gradScale, gb);
+        return CpuKernels.softmaxCrossEntropy(lb, yb, rows, cols, gradScale, gb, scratch);
     }
 
     @Override
@@ -172,7 +170,7 @@ public final class CpuBackend implements Backend {
         FloatBuffer pb = data(predictions, 0, n, "meanSquaredError predictions");
         FloatBuffer tb = data(targets, 0, n, "meanSquaredError targets");
         FloatBuffer gb = grad == null ? null : data(grad, 0, n, "meanSquaredError gradient");
-        return CpuKernels.meanSquaredError(pb, tb, rows, cols, gradScale, gb);
+        return CpuKernels.meanSquaredError(pb, tb, rows, cols, gradScale, gb, scratch);
     }
 
     @Override
@@ -181,12 +179,12 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("dropout rate must be in [0, 1), got " + rate);
         }
         CpuKernels.dropout(data(x, 0, length, "dropout input"), data(mask, 0, length, "dropout mask"),
-                (int) length, rate, seed);
+                (int) length, rate, seed, scratch);
     }
 
     @Override
     public void multiply(DeviceBuffer x, DeviceBuffer factor, long length) {
-        CpuKernels.multiply(data(x, 0, length, "multiply input"), data(factor, 0, length, "multiply factor"), (int) length);
+        CpuKernels.multiply(data(x, 0, length, "multiply input"), data(factor, 0, length, "multiply factor"), (int) length, scratch);
     }
 
     @Override
@@ -194,7 +192,7 @@ public final class CpuBackend implements Backend {
                           float learningRate, float momentum, boolean nesterov, float l2) {
         FloatBuffer v = momentum == 0f ? null : data(velocity, 0, length, "sgdUpdate velocity");
         CpuKernels.sgd(data(param, 0, length, "sgdUpdate parameters"), data(grad, 0, length, "sgdUpdate gradient"),
-                v, (int) length, learningRate, momentum, nesterov, l2);
+                v, (int) length, learningRate, momentum, nesterov, l2, scratch);
     }
 
     @Override
@@ -205,7 +203,7 @@ public final class CpuBackend implements Backend {
         }
         CpuKernels.adam(data(param, 0, length, "adamUpdate parameters"), data(grad, 0, length, "adamUpdate gradient"),
                 data(m, 0, length, "adamUpdate first moment"), data(v, 0, length, "adamUpdate second moment"),
-                (int) length, learningRate, beta1, beta2, epsilon, step, l2);
+                (int) length, learningRate, beta1, beta2, epsilon, step, l2, scratch);
     }
 
     @Override

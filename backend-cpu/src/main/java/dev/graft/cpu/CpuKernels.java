@@ -1,24 +1,33 @@
 package dev.graft.cpu;
 
+import static dev.graft.cpu.CpuScratch.CHUNK;
+
 import dev.graft.spi.DropoutMask;
 import java.nio.FloatBuffer;
 
 /**
- * The loss, dropout and optimizer kernels over off-heap floats: flat loops with no allocation,
- * so that they stay a small fraction of a training step next to the GEMMs.
+ * The column-sum, loss, dropout and optimizer kernels. Like {@link CpuActivations} they stage
+ * L1-sized chunks through {@link CpuScratch} and run flat array loops that C2 vectorises; nothing
+ * is allocated per call.
  */
 final class CpuKernels {
 
     private CpuKernels() {
     }
 
-    /** {@code out[j] = alpha Σ_i x[i, j] + beta out[j]}, summed in double into {@code acc} (length ≥ cols). */
-    static void columnSums(FloatBuffer x, int rows, int cols, float alpha, FloatBuffer out, float beta, double[] acc) {
-        java.util.Arrays.fill(acc, 0, cols, 0.0);
-        for (int r = 0; r < rows; r++) {
-            int base = r * cols;
-            for (int j = 0; j < cols; j++) {
-                acc[j] += x.get(base + j);
+    /** {@code out[j] = alpha Σ_i x[i, j] + beta out[j]}, summed in double. */
+    static void columnSums(FloatBuffer x, int rows, int cols, float alpha, FloatBuffer out, float beta, CpuScratch s) {
+        double[] acc = s.accumulators(cols);
+        int perChunk = s.rowsPerChunk(cols);
+        float[] a = s.a;
+        for (int r0 = 0; r0 < rows; r0 += perChunk) {
+            int nr = Math.min(perChunk, rows - r0);
+            x.get(r0 * cols, a, 0, nr * cols);
+            for (int r = 0; r < nr; r++) {
+                int base = r * cols;
+                for (int j = 0; j < cols; j++) {
+                    acc[j] += a[base + j];
+                }
             }
         }
         for (int j = 0; j < cols; j++) {
@@ -29,26 +38,34 @@ final class CpuKernels {
 
     /** See {@link dev.graft.spi.Backend#softmaxCrossEntropy}; {@code grad} may be {@code logits} or null. */
     static double softmaxCrossEntropy(FloatBuffer logits, FloatBuffer labels, int rows, int cols,
-                                      float gradScale, FloatBuffer grad) {
+                                      float gradScale, FloatBuffer grad, CpuScratch s) {
+        int perChunk = s.rowsPerChunk(cols);
+        float[] z = s.a;
+        float[] g = s.b;
         double loss = 0;
-        for (int r = 0; r < rows; r++) {
-            int base = r * cols;
-            int label = label(labels.get(r), r, cols);
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = base; j < base + cols; j++) {
-                max = Math.max(max, logits.get(j));
-            }
-            double sum = 0;
-            for (int j = base; j < base + cols; j++) {
-                sum += Math.exp(logits.get(j) - max);
-            }
-            double logSum = max + Math.log(sum);
-            loss += logSum - logits.get(base + label);
-            if (grad != null) {
+        for (int r0 = 0; r0 < rows; r0 += perChunk) {
+            int nr = Math.min(perChunk, rows - r0);
+            logits.get(r0 * cols, z, 0, nr * cols);
+            for (int r = 0; r < nr; r++) {
+                int base = r * cols;
+                int label = label(labels.get(r0 + r), r0 + r, cols);
+                float max = Float.NEGATIVE_INFINITY;
                 for (int j = base; j < base + cols; j++) {
-                    double p = Math.exp(logits.get(j) - logSum);
-                    grad.put(j, (float) ((j - base == label ? p - 1.0 : p) * gradScale));
+                    max = Math.max(max, z[j]);
                 }
+                double sum = 0;
+                for (int j = base; j < base + cols; j++) {
+                    sum += Math.exp(z[j] - max);
+                }
+                double logSum = max + Math.log(sum);
+                loss += logSum - z[base + label];
+                for (int j = base; j < base + cols; j++) {
+                    double p = Math.exp(z[j] - logSum);
+                    g[j] = (float) ((j - base == label ? p - 1.0 : p) * gradScale);
+                }
+            }
+            if (grad != null) {
+                grad.put(r0 * cols, g, 0, nr * cols);
             }
         }
         return loss;
@@ -64,80 +81,129 @@ final class CpuKernels {
     }
 
     /** See {@link dev.graft.spi.Backend#meanSquaredError}; {@code grad} may be {@code predictions} or null. */
-    static double meanSquaredError(FloatBuffer p, FloatBuffer t, int rows, int cols, float gradScale, FloatBuffer grad) {
-        double loss = 0;
+    static double meanSquaredError(FloatBuffer p, FloatBuffer t, int rows, int cols, float gradScale,
+                                   FloatBuffer grad, CpuScratch s) {
+        int perChunk = s.rowsPerChunk(cols);
+        float[] pa = s.a;
+        float[] ta = s.b;
         float factor = 2f / cols * gradScale;
-        for (int r = 0; r < rows; r++) {
-            int base = r * cols;
-            double rowSum = 0;
-            for (int j = base; j < base + cols; j++) {
-                float d = p.get(j) - t.get(j);
-                rowSum += (double) d * d;
-                if (grad != null) {
-                    grad.put(j, d * factor);
+        double loss = 0;
+        for (int r0 = 0; r0 < rows; r0 += perChunk) {
+            int nr = Math.min(perChunk, rows - r0);
+            int len = nr * cols;
+            p.get(r0 * cols, pa, 0, len);
+            t.get(r0 * cols, ta, 0, len);
+            for (int r = 0; r < nr; r++) {
+                double rowSum = 0;
+                for (int j = r * cols; j < (r + 1) * cols; j++) {
+                    float d = pa[j] - ta[j];
+                    rowSum += (double) d * d;
+                    pa[j] = d * factor;
                 }
+                loss += rowSum / cols;
             }
-            loss += rowSum / cols;
+            if (grad != null) {
+                grad.put(r0 * cols, pa, 0, len);
+            }
         }
         return loss;
     }
 
     /** Inverted dropout with the shared {@link DropoutMask} rule. */
-    static void dropout(FloatBuffer x, FloatBuffer mask, int length, float rate, long seed) {
+    static void dropout(FloatBuffer x, FloatBuffer mask, int length, float rate, long seed, CpuScratch s) {
         float scale = 1f / (1f - rate);
-        for (int i = 0; i < length; i++) {
-            float m = DropoutMask.keep(seed, i, rate) ? scale : 0f;
-            mask.put(i, m);
-            x.put(i, x.get(i) * m);
+        float[] xa = s.a;
+        float[] ma = s.b;
+        for (int off = 0; off < length; off += CHUNK) {
+            int len = Math.min(CHUNK, length - off);
+            x.get(off, xa, 0, len);
+            for (int i = 0; i < len; i++) {
+                float m = DropoutMask.keep(seed, off + i, rate) ? scale : 0f;
+                ma[i] = m;
+                xa[i] *= m;
+            }
+            mask.put(off, ma, 0, len);
+            x.put(off, xa, 0, len);
         }
     }
 
-    static void multiply(FloatBuffer x, FloatBuffer factor, int length) {
-        for (int i = 0; i < length; i++) {
-            x.put(i, x.get(i) * factor.get(i));
+    static void multiply(FloatBuffer x, FloatBuffer factor, int length, CpuScratch s) {
+        float[] xa = s.a;
+        float[] fa = s.b;
+        for (int off = 0; off < length; off += CHUNK) {
+            int len = Math.min(CHUNK, length - off);
+            x.get(off, xa, 0, len);
+            factor.get(off, fa, 0, len);
+            for (int i = 0; i < len; i++) {
+                xa[i] *= fa[i];
+            }
+            x.put(off, xa, 0, len);
         }
     }
 
-    /** See {@link dev.graft.spi.Backend#sgdUpdate}. */
+    /** See {@link dev.graft.spi.Backend#sgdUpdate}; {@code v} is ignored (may be null) without momentum. */
     static void sgd(FloatBuffer p, FloatBuffer g, FloatBuffer v, int n, float lr, float momentum,
-                    boolean nesterov, float l2) {
-        if (momentum == 0f) {
-            for (int i = 0; i < n; i++) {
-                float pi = p.get(i);
-                p.put(i, pi - lr * (g.get(i) + l2 * pi));
+                    boolean nesterov, float l2, CpuScratch s) {
+        float[] pa = s.a;
+        float[] ga = s.b;
+        float[] va = s.c;
+        for (int off = 0; off < n; off += CHUNK) {
+            int len = Math.min(CHUNK, n - off);
+            p.get(off, pa, 0, len);
+            g.get(off, ga, 0, len);
+            if (momentum == 0f) {
+                for (int i = 0; i < len; i++) {
+                    pa[i] -= lr * (ga[i] + l2 * pa[i]);
+                }
+            } else {
+                v.get(off, va, 0, len);
+                if (nesterov) {
+                    for (int i = 0; i < len; i++) {
+                        float gi = ga[i] + l2 * pa[i];
+                        float vi = momentum * va[i] + gi;
+                        va[i] = vi;
+                        pa[i] -= lr * (gi + momentum * vi);
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        float vi = momentum * va[i] + (ga[i] + l2 * pa[i]);
+                        va[i] = vi;
+                        pa[i] -= lr * vi;
+                    }
+                }
+                v.put(off, va, 0, len);
             }
-        } else if (!nesterov) {
-            for (int i = 0; i < n; i++) {
-                float pi = p.get(i);
-                float vi = momentum * v.get(i) + (g.get(i) + l2 * pi);
-                v.put(i, vi);
-                p.put(i, pi - lr * vi);
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                float pi = p.get(i);
-                float gi = g.get(i) + l2 * pi;
-                float vi = momentum * v.get(i) + gi;
-                v.put(i, vi);
-                p.put(i, pi - lr * (gi + momentum * vi));
-            }
+            p.put(off, pa, 0, len);
         }
     }
 
     /** See {@link dev.graft.spi.Backend#adamUpdate} (TF's formulation, ε outside the square root). */
     static void adam(FloatBuffer p, FloatBuffer g, FloatBuffer m, FloatBuffer v, int n, float lr,
-                     float beta1, float beta2, float epsilon, long step, float l2) {
+                     float beta1, float beta2, float epsilon, long step, float l2, CpuScratch s) {
         float lrT = (float) (lr * Math.sqrt(1 - Math.pow(beta2, step)) / (1 - Math.pow(beta1, step)));
         float oneMinusB1 = 1f - beta1;
         float oneMinusB2 = 1f - beta2;
-        for (int i = 0; i < n; i++) {
-            float pi = p.get(i);
-            float gi = g.get(i) + l2 * pi;
-            float mi = beta1 * m.get(i) + oneMinusB1 * gi;
-            float vi = beta2 * v.get(i) + oneMinusB2 * gi * gi;
-            m.put(i, mi);
-            v.put(i, vi);
-            p.put(i, pi - lrT * mi / ((float) Math.sqrt(vi) + epsilon));
+        float[] pa = s.a;
+        float[] ga = s.b;
+        float[] ma = s.c;
+        float[] va = s.d;
+        for (int off = 0; off < n; off += CHUNK) {
+            int len = Math.min(CHUNK, n - off);
+            p.get(off, pa, 0, len);
+            g.get(off, ga, 0, len);
+            m.get(off, ma, 0, len);
+            v.get(off, va, 0, len);
+            for (int i = 0; i < len; i++) {
+                float gi = ga[i] + l2 * pa[i];
+                float mi = beta1 * ma[i] + oneMinusB1 * gi;
+                float vi = beta2 * va[i] + oneMinusB2 * gi * gi;
+                ma[i] = mi;
+                va[i] = vi;
+                pa[i] -= lrT * mi / ((float) Math.sqrt(vi) + epsilon);
+            }
+            m.put(off, ma, 0, len);
+            v.put(off, va, 0, len);
+            p.put(off, pa, 0, len);
         }
     }
 }

@@ -51,6 +51,18 @@ class CpuKernelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"identity", "relu", "leaky_relu(0.2)", "elu(0.7)", "tanh", "sigmoid", "softmax"})
     void biasActivationMatchesDoubleLoop(String name) {
+        biasActivationCase(name, ROWS, COLS);
+    }
+
+    /** Shapes that span several staged chunks: many rows, and rows wider than a chunk. */
+    @ParameterizedTest
+    @ValueSource(strings = {"relu", "softmax", "sigmoid"})
+    void biasActivationAcrossChunks(String name) {
+        biasActivationCase(name, 97, 53);
+        biasActivationCase(name, 3, 1500);
+    }
+
+    private void biasActivationCase(String name, int ROWS, int COLS) {
         Activation act = activation(name);
         float[] x = random(rnd, ROWS * COLS);
         float[] b = random(rnd, COLS);
@@ -85,6 +97,11 @@ class CpuKernelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"identity", "relu", "leaky_relu(0.2)", "elu(0.7)", "tanh", "sigmoid", "softmax"})
     void activationBackwardMatchesFiniteDifferences(String name) {
+        backwardCase(name, ROWS, COLS);
+        backwardCase(name, 61, 45);
+    }
+
+    private void backwardCase(String name, int ROWS, int COLS) {
         Activation act = activation(name);
         float[] pre = random(rnd, ROWS * COLS);
         float[] g = random(rnd, ROWS * COLS);
@@ -115,6 +132,12 @@ class CpuKernelsTest {
 
     @Test
     void columnSumsWithAlphaAndBeta() {
+        columnSumsCase(ROWS, COLS);
+        columnSumsCase(300, 50);
+        columnSumsCase(4, 2000);
+    }
+
+    private void columnSumsCase(int ROWS, int COLS) {
         float[] x = random(rnd, ROWS * COLS);
         float[] out = random(rnd, COLS);
         double[] expected = new double[COLS];
@@ -134,7 +157,11 @@ class CpuKernelsTest {
 
     @Test
     void softmaxCrossEntropyLossAndGradientInPlace() {
-        int classes = 5;
+        sceCase(ROWS, 5);
+        sceCase(700, 3);
+    }
+
+    private void sceCase(int ROWS, int classes) {
         float[] logits = random(rnd, ROWS * classes);
         float[] labels = new float[ROWS];
         double loss = 0;
@@ -180,7 +207,7 @@ class CpuKernelsTest {
 
     @Test
     void dropoutUsesTheSharedMaskRuleAndMultiplyReappliesIt() {
-        int n = 1000;
+        int n = 3000;
         float rate = 0.3f;
         float[] x = random(rnd, n);
         DeviceBuffer xb = put(backend, x);
@@ -195,7 +222,7 @@ class CpuKernelsTest {
             assertEquals(keep ? 1f / (1f - rate) : 0f, m[i], "mask[" + i + "]");
             assertEquals(x[i] * m[i], y[i], "x[" + i + "]");
         }
-        assertTrue(kept > 600 && kept < 800, "kept " + kept);
+        assertTrue(kept > 1950 && kept < 2250, "kept " + kept);
         DeviceBuffer g = put(backend, x);
         backend.multiply(g, mask, n);
         assertClose(toDouble(y), get(backend, g, n), 0, "multiply");
@@ -204,7 +231,7 @@ class CpuKernelsTest {
     @ParameterizedTest
     @ValueSource(strings = {"plain", "momentum", "nesterov"})
     void sgdMatchesDoubleLoop(String kind) {
-        int n = 301;
+        int n = 2501;
         float lr = 0.1f;
         float mom = kind.equals("plain") ? 0f : 0.9f;
         float l2 = 0.01f;
@@ -230,7 +257,7 @@ class CpuKernelsTest {
 
     @Test
     void adamMatchesDoubleLoop() {
-        int n = 257;
+        int n = 2049;
         float[] p = random(rnd, n);
         float[] g = random(rnd, n);
         float[] m = random(rnd, n);

@@ -1,0 +1,54 @@
+package dev.graft.cpu;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Heap staging arrays owned by one {@link CpuBackend}. On JDK 17, C2 does not vectorise loops over
+ * a direct {@link FloatBuffer} (measured 4× slower than the same loop on a {@code float[]}, see
+ * {@code ElementwiseBench}), so the kernels bulk-copy L1-sized chunks of off-heap memory into these
+ * arrays, run a plain array loop that C2 vectorises, and copy the chunk back. Allocated once per
+ * backend, never per call.
+ */
+final class CpuScratch {
+
+    /** Floats per staged chunk: four chunks (16 KiB) stay within a 32 KiB L1 data cache. */
+    static final int CHUNK = 1024;
+
+    float[] a = new float[CHUNK];
+    float[] b = new float[CHUNK];
+    float[] c = new float[CHUNK];
+    float[] d = new float[CHUNK];
+    private float[] row = new float[0];
+    private double[] acc = new double[0];
+
+    /** A heap copy of {@code src[0..n)} (e.g. a bias), valid until the next call. */
+    float[] row(FloatBuffer src, int n) {
+        if (row.length < n) {
+            row = new float[n];
+        }
+        src.get(0, row, 0, n);
+        return row;
+    }
+
+    /** Zeroed double accumulators, at least {@code n} long. */
+    double[] accumulators(int n) {
+        if (acc.length < n) {
+            acc = new double[n];
+        }
+        java.util.Arrays.fill(acc, 0, n, 0.0);
+        return acc;
+    }
+
+    /** Rows per chunk for a row-wise kernel over {@code cols} columns (at least one: rows wider than a chunk grow the arrays). */
+    int rowsPerChunk(int cols) {
+        int rows = Math.max(1, CHUNK / Math.max(1, cols));
+        int length = rows * cols;
+        if (a.length < length) {
+            a = new float[length];
+            b = new float[length];
+            c = new float[length];
+            d = new float[length];
+        }
+        return rows;
+    }
+}
