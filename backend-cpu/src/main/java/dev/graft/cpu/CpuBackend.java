@@ -109,9 +109,9 @@ public final class CpuBackend implements Backend {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("gemm sizes must be >= 0, got m=" + m + " n=" + n + " k=" + k);
         }
-        CpuBuffer cb = own(c, (long) m * n, "gemm C (" + m + "x" + n + ")");
-        CpuBuffer ab = own(a, (long) m * k, "gemm A (" + (transA ? k + "x" + m : m + "x" + k) + ")");
-        CpuBuffer bb = own(b, (long) k * n, "gemm B (" + (transB ? n + "x" + k : k + "x" + n) + ")");
+        CpuBuffer cb = own(c, (long) m * n, "gemm C", m, n);
+        CpuBuffer ab = own(a, (long) m * k, "gemm A", transA ? k : m, transA ? m : k);
+        CpuBuffer bb = own(b, (long) k * n, "gemm B", transB ? n : k, transB ? k : n);
         if (m == 0 || n == 0) {
             return;
         }
@@ -235,20 +235,31 @@ public final class CpuBackend implements Backend {
         if (offset < 0) {
             throw new IndexOutOfBoundsException(what + ": negative offset " + offset);
         }
-        return own(buffer, offset + length, what).data();
+        return own(buffer, offset + length, what, -1, -1).data();
     }
 
-    private CpuBuffer own(DeviceBuffer buffer, long needed, String what) {
+    /**
+     * The buffer as this backend's own, holding at least {@code needed} floats; {@code what} and the
+     * shape ({@code rows < 0}: none) only name it in the exception, built on failure only (this runs
+     * on every kernel call).
+     */
+    private CpuBuffer own(DeviceBuffer buffer, long needed, String what, int rows, int cols) {
         if (!(buffer instanceof CpuBuffer cb) || cb.owner != this) {
-            throw new IllegalArgumentException(what + ": buffer " + buffer + " was not allocated by this cpu backend");
+            throw new IllegalArgumentException(what + shape(rows, cols) + ": buffer " + buffer
+                    + " was not allocated by this cpu backend");
         }
         if (needed < 0 || cb.length() < needed) {
-            throw new IllegalArgumentException(what + " needs " + needed + " floats but the buffer holds " + cb.length());
+            throw new IllegalArgumentException(what + shape(rows, cols) + " needs " + needed
+                    + " floats but the buffer holds " + cb.length());
         }
         if (!cb.isOpen()) {
-            throw new IllegalStateException(what + ": buffer of " + cb.length() + " floats was closed");
+            throw new IllegalStateException(what + shape(rows, cols) + ": buffer of " + cb.length() + " floats was closed");
         }
         return cb;
+    }
+
+    private static String shape(int rows, int cols) {
+        return rows < 0 ? "" : " (" + rows + "x" + cols + ")";
     }
 
     private void ensureOpen() {

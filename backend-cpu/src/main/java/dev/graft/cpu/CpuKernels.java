@@ -55,14 +55,16 @@ final class CpuKernels {
                 }
                 double sum = 0;
                 for (int j = base; j < base + cols; j++) {
-                    sum += Math.exp(z[j] - max);
+                    float e = (float) Math.exp(z[j] - max);
+                    g[j] = e;
+                    sum += e;
                 }
-                double logSum = max + Math.log(sum);
-                loss += logSum - z[base + label];
+                loss += max + Math.log(sum) - z[base + label];
+                float scale = (float) (gradScale / sum);
                 for (int j = base; j < base + cols; j++) {
-                    double p = Math.exp(z[j] - logSum);
-                    g[j] = (float) ((j - base == label ? p - 1.0 : p) * gradScale);
+                    g[j] *= scale;
                 }
+                g[base + label] -= gradScale;
             }
             if (grad != null) {
                 grad.put(r0 * cols, g, 0, nr * cols);
