@@ -37,7 +37,7 @@ public final class PairedRatio {
             Raw r2 = new Raw(256, 100, 300);
             Raw peak = new Raw(1024, 1024, 1024);
             openblas_nolapack.blas_set_num_threads(threads);
-            double[][] fwd = alternate(net::frozenForward, () -> { r1.run(); r2.run(); }, net::frozenForwardGemmsOnly);
+            double[][] fwd = alternate(net::frozenForward, () -> { r1.run(); r2.run(); }, net::frozenForwardGemmsOnly, false);
             double[] pk = alternate(peak::run, peak::run, peak::run, 40)[0];
             net.tearDown();
 
@@ -46,7 +46,7 @@ public final class PairedRatio {
             top.threads = threads;
             top.batch = 64;
             top.setUp();
-            double[][] step = alternate(top::topTrainStep, top::topTrainStepGemmsOnly, top::topTrainStepGemmsOnly);
+            double[][] step = alternate(top::topTrainStep, top::topTrainStepGemmsOnly, top::topTrainStepGemmsOnly, true);
             top.tearDown();
 
             System.out.printf(Locale.ROOT, "threads=%d  load=%s%n", threads, load());
@@ -68,14 +68,15 @@ public final class PairedRatio {
         }
     }
 
-    private static double[][] alternate(Runnable a, Runnable b, Runnable c) {
-        return alternate(a, b, c, ROUNDS);
+    private static double[][] alternate(Runnable a, Runnable b, Runnable c, boolean small) {
+        return alternate(a, b, c, small ? 10 * ROUNDS : ROUNDS);
     }
 
     /** Warms up, then times {@code rounds} single calls of each, rotating the order every round. */
     private static double[][] alternate(Runnable a, Runnable b, Runnable c, int rounds) {
         Runnable[] tasks = {a, b, c};
-        for (int i = 0; i < Math.max(50, rounds / 2); i++) {
+        long warmUntil = System.nanoTime() + 2_000_000_000L; // long enough for C2 to compile every kernel
+        for (int i = 0; i < 20 || System.nanoTime() < warmUntil; i++) {
             for (Runnable t : tasks) {
                 t.run();
             }
