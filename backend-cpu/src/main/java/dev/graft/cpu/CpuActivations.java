@@ -18,63 +18,80 @@ final class CpuActivations {
         if (act.kind() == Activation.Kind.IDENTITY && bias == null) {
             return;
         }
-        float[] b = bias == null ? null : s.row(bias, cols);
         int perChunk = s.rowsPerChunk(cols);
+        float[] t = bias == null ? null : s.tile(bias, cols, perChunk);
         float[] a = s.a;
         for (int r0 = 0; r0 < rows; r0 += perChunk) {
             int at = r0 * cols;
-            int nr = Math.min(perChunk, rows - r0);
-            x.get(at, a, 0, nr * cols);
-            for (int r = 0; r < nr; r++) {
-                int base = r * cols;
-                if (b != null) {
-                    addBias(a, base, b, cols);
+            int len = Math.min(perChunk, rows - r0) * cols;
+            x.get(at, a, 0, len);
+            if (act.kind() == Activation.Kind.SOFTMAX) {
+                if (t != null) {
+                    addTile(a, t, len);
                 }
-                if (act.kind() == Activation.Kind.SOFTMAX) {
+                for (int base = 0; base < len; base += cols) {
                     softmaxRow(a, base, cols);
-                } else {
-                    apply(a, base, base + cols, act);
+                }
+            } else if (t != null) {
+                biasApply(a, t, len, act);
+            } else {
+                apply(a, len, act);
+            }
+            x.put(at, a, 0, len);
+        }
+    }
+
+    private static void addTile(float[] x, float[] t, int n) {
+        for (int i = 0; i < n; i++) {
+            x[i] += t[i];
+        }
+    }
+
+    /** One fused pass: bias (tiled to the chunk) plus activation. */
+    private static void biasApply(float[] x, float[] t, int n, Activation act) {
+        switch (act.kind()) {
+            case IDENTITY -> addTile(x, t, n);
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = Math.max(0f, x[i] + t[i]);
                 }
             }
-            x.put(at, a, 0, nr * cols);
+            default -> {
+                addTile(x, t, n);
+                apply(x, n, act);
+            }
         }
     }
 
-    private static void addBias(float[] x, int base, float[] b, int n) {
-        for (int j = 0; j < n; j++) {
-            x[base + j] += b[j];
-        }
-    }
-
-    private static void apply(float[] x, int from, int to, Activation act) {
+    private static void apply(float[] x, int n, Activation act) {
         float alpha = act.alpha();
         switch (act.kind()) {
             case IDENTITY -> { }
             case RELU -> {
-                for (int j = from; j < to; j++) {
-                    x[j] = Math.max(0f, x[j]);
+                for (int i = 0; i < n; i++) {
+                    x[i] = Math.max(0f, x[i]);
                 }
             }
             case LEAKY_RELU -> {
-                for (int j = from; j < to; j++) {
-                    float v = x[j];
-                    x[j] = v > 0f ? v : alpha * v;
+                for (int i = 0; i < n; i++) {
+                    float v = x[i];
+                    x[i] = v > 0f ? v : alpha * v;
                 }
             }
             case ELU -> {
-                for (int j = from; j < to; j++) {
-                    float v = x[j];
-                    x[j] = v > 0f ? v : (float) (alpha * Math.expm1(v));
+                for (int i = 0; i < n; i++) {
+                    float v = x[i];
+                    x[i] = v > 0f ? v : (float) (alpha * Math.expm1(v));
                 }
             }
             case TANH -> {
-                for (int j = from; j < to; j++) {
-                    x[j] = (float) Math.tanh(x[j]);
+                for (int i = 0; i < n; i++) {
+                    x[i] = (float) Math.tanh(x[i]);
                 }
             }
             case SIGMOID -> {
-                for (int j = from; j < to; j++) {
-                    x[j] = (float) (1.0 / (1.0 + Math.exp(-x[j])));
+                for (int i = 0; i < n; i++) {
+                    x[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
                 }
             }
             case SOFTMAX -> throw new AssertionError("softmax is row-wise");

@@ -15,19 +15,26 @@ final class CpuKernels {
     private CpuKernels() {
     }
 
-    /** {@code out[j] = alpha Σ_i x[i, j] + beta out[j]}, summed in double. */
+    /**
+     * {@code out[j] = alpha Σ_i x[i, j] + beta out[j]}. Staged chunks are added into a chunk-shaped
+     * float accumulator at the same index (vectorised), whose rows are folded into the columns in
+     * double at the end.
+     */
     static void columnSums(FloatBuffer x, int rows, int cols, float alpha, FloatBuffer out, float beta, CpuScratch s) {
-        double[] acc = s.accumulators(cols);
         int perChunk = s.rowsPerChunk(cols);
         float[] a = s.a;
+        float[] tile = s.floatAccumulators(perChunk * cols);
         for (int r0 = 0; r0 < rows; r0 += perChunk) {
-            int nr = Math.min(perChunk, rows - r0);
-            x.get(r0 * cols, a, 0, nr * cols);
-            for (int r = 0; r < nr; r++) {
-                int base = r * cols;
-                for (int j = 0; j < cols; j++) {
-                    acc[j] += a[base + j];
-                }
+            int len = Math.min(perChunk, rows - r0) * cols;
+            x.get(r0 * cols, a, 0, len);
+            for (int i = 0; i < len; i++) {
+                tile[i] += a[i];
+            }
+        }
+        double[] acc = s.accumulators(cols);
+        for (int r = 0; r < Math.min(perChunk, rows); r++) {
+            for (int j = 0; j < cols; j++) {
+                acc[j] += tile[r * cols + j];
             }
         }
         for (int j = 0; j < cols; j++) {
