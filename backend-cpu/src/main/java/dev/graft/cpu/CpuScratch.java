@@ -3,11 +3,13 @@ package dev.graft.cpu;
 import java.nio.FloatBuffer;
 
 /**
- * Heap staging arrays owned by one {@link CpuBackend}. On JDK 17, C2 does not vectorise loops over
- * a direct {@link FloatBuffer} (measured 4× slower than the same loop on a {@code float[]}, see
- * {@code ElementwiseBench}), so the kernels bulk-copy L1-sized chunks of off-heap memory into these
- * arrays, run a plain array loop that C2 vectorises, and copy the chunk back. Allocated once per
- * backend, never per call.
+ * Heap staging arrays owned by one {@link CpuBackend}. The kernels bulk-copy L1-sized chunks of
+ * off-heap memory in here and run flat loops of the form {@code x[i] = f(x[i], t[i])}, which C2
+ * (JDK 17) vectorises. The natural row loop {@code x[base + j] += bias[j]} stays scalar, on heap
+ * arrays and direct buffers alike, because C2 cannot rule out that the two overlap at different
+ * offsets; so a bias is tiled to the chunk's shape ({@link #tile}) and added index by index.
+ * Measured at 256×300 bias+ReLU: 41 µs in place on direct buffers, 44 µs on heap arrays, 13 µs
+ * staged and tiled. Allocated once per backend, never per call.
  */
 final class CpuScratch {
 
@@ -23,9 +25,8 @@ final class CpuScratch {
 
     /**
      * {@code src[0..n)} (a bias) repeated {@code rows} times in a heap array, valid until the next
-     * call. Adding it to a staged chunk at the <em>same</em> index lets C2 vectorise the loop: with
-     * {@code x[base + j] += b[j]} it cannot rule out that the two arrays overlap and stays scalar
-     * (measured 6× slower on JDK 17).
+     * call. Adding it to a staged chunk at the <em>same</em> index lets C2 vectorise the loop (see
+     * the class comment).
      */
     float[] tile(FloatBuffer src, int n, int rows) {
         int length = n * rows;

@@ -62,34 +62,34 @@ class CpuKernelsTest {
         biasActivationCase(name, 3, 1500);
     }
 
-    private void biasActivationCase(String name, int ROWS, int COLS) {
+    private void biasActivationCase(String name, int rows, int cols) {
         Activation act = activation(name);
-        float[] x = random(rnd, ROWS * COLS);
-        float[] b = random(rnd, COLS);
+        float[] x = random(rnd, rows * cols);
+        float[] b = random(rnd, cols);
         double[] expected = new double[x.length];
-        for (int r = 0; r < ROWS; r++) {
+        for (int r = 0; r < rows; r++) {
             double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < COLS; j++) {
-                double v = forward(act).applyAsDouble((double) x[r * COLS + j] + b[j]);
-                expected[r * COLS + j] = v;
+            for (int j = 0; j < cols; j++) {
+                double v = forward(act).applyAsDouble((double) x[r * cols + j] + b[j]);
+                expected[r * cols + j] = v;
                 max = Math.max(max, v);
             }
             if (act.kind() == Activation.Kind.SOFTMAX) {
                 double sum = 0;
-                for (int j = 0; j < COLS; j++) {
-                    sum += Math.exp(expected[r * COLS + j] - max);
+                for (int j = 0; j < cols; j++) {
+                    sum += Math.exp(expected[r * cols + j] - max);
                 }
-                for (int j = 0; j < COLS; j++) {
-                    expected[r * COLS + j] = Math.exp(expected[r * COLS + j] - max) / sum;
+                for (int j = 0; j < cols; j++) {
+                    expected[r * cols + j] = Math.exp(expected[r * cols + j] - max) / sum;
                 }
             }
         }
         DeviceBuffer xb = put(backend, x);
-        backend.biasActivation(xb, put(backend, b), ROWS, COLS, act);
+        backend.biasActivation(xb, put(backend, b), rows, cols, act);
         assertClose(expected, get(backend, xb, x.length), 1e-6, name);
         if (act.kind() != Activation.Kind.SOFTMAX) {
             DeviceBuffer noBias = put(backend, x);
-            backend.biasActivation(noBias, null, ROWS, COLS, act);
+            backend.biasActivation(noBias, null, rows, cols, act);
             assertEquals(forward(act).applyAsDouble(x[5]), get(backend, noBias, 6)[5], 1e-6, name + " without bias");
         }
     }
@@ -101,21 +101,21 @@ class CpuKernelsTest {
         backwardCase(name, 61, 45);
     }
 
-    private void backwardCase(String name, int ROWS, int COLS) {
+    private void backwardCase(String name, int rows, int cols) {
         Activation act = activation(name);
-        float[] pre = random(rnd, ROWS * COLS);
-        float[] g = random(rnd, ROWS * COLS);
+        float[] pre = random(rnd, rows * cols);
+        float[] g = random(rnd, rows * cols);
         DeviceBuffer y = put(backend, pre);
-        backend.biasActivation(y, null, ROWS, COLS, act);
+        backend.biasActivation(y, null, rows, cols, act);
         float[] yv = get(backend, y, pre.length);
         double[] expected = new double[pre.length];
-        for (int r = 0; r < ROWS; r++) {
-            for (int j = 0; j < COLS; j++) {
-                int i = r * COLS + j;
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+                int i = r * cols + j;
                 if (act.kind() == Activation.Kind.SOFTMAX) {
                     double dot = 0;
-                    for (int q = 0; q < COLS; q++) {
-                        dot += (double) g[r * COLS + q] * yv[r * COLS + q];
+                    for (int q = 0; q < cols; q++) {
+                        dot += (double) g[r * cols + q] * yv[r * cols + q];
                     }
                     expected[i] = yv[i] * (g[i] - dot);
                 } else {
@@ -126,7 +126,7 @@ class CpuKernelsTest {
             }
         }
         DeviceBuffer gb = put(backend, g);
-        backend.activationBackward(y, gb, ROWS, COLS, act);
+        backend.activationBackward(y, gb, rows, cols, act);
         assertClose(expected, get(backend, gb, g.length), 2e-4, name);
     }
 
@@ -137,22 +137,22 @@ class CpuKernelsTest {
         columnSumsCase(4, 2000);
     }
 
-    private void columnSumsCase(int ROWS, int COLS) {
-        float[] x = random(rnd, ROWS * COLS);
-        float[] out = random(rnd, COLS);
-        double[] expected = new double[COLS];
-        for (int j = 0; j < COLS; j++) {
+    private void columnSumsCase(int rows, int cols) {
+        float[] x = random(rnd, rows * cols);
+        float[] out = random(rnd, cols);
+        double[] expected = new double[cols];
+        for (int j = 0; j < cols; j++) {
             double s = 0;
-            for (int r = 0; r < ROWS; r++) {
-                s += x[r * COLS + j];
+            for (int r = 0; r < rows; r++) {
+                s += x[r * cols + j];
             }
             expected[j] = 0.5 * s + 2 * out[j];
         }
         DeviceBuffer ob = put(backend, out);
-        backend.columnSums(put(backend, x), ROWS, COLS, 0.5f, ob, 2f);
-        assertClose(expected, get(backend, ob, COLS), 1e-6, "sums");
-        backend.columnSums(put(backend, x), ROWS, COLS, 1f, ob, 0f);
-        assertEquals(expected[3] - 2 * out[3], get(backend, ob, COLS)[3] * 0.5, 1e-5);
+        backend.columnSums(put(backend, x), rows, cols, 0.5f, ob, 2f);
+        assertClose(expected, get(backend, ob, cols), 1e-6, "sums");
+        backend.columnSums(put(backend, x), rows, cols, 1f, ob, 0f);
+        assertEquals(expected[3] - 2 * out[3], get(backend, ob, cols)[3] * 0.5, 1e-5);
     }
 
     @Test
@@ -161,12 +161,12 @@ class CpuKernelsTest {
         sceCase(700, 3);
     }
 
-    private void sceCase(int ROWS, int classes) {
-        float[] logits = random(rnd, ROWS * classes);
-        float[] labels = new float[ROWS];
+    private void sceCase(int rows, int classes) {
+        float[] logits = random(rnd, rows * classes);
+        float[] labels = new float[rows];
         double loss = 0;
         double[] grad = new double[logits.length];
-        for (int r = 0; r < ROWS; r++) {
+        for (int r = 0; r < rows; r++) {
             labels[r] = r % classes;
             double sum = 0;
             for (int j = 0; j < classes; j++) {
@@ -179,13 +179,13 @@ class CpuKernelsTest {
             loss -= Math.log(Math.exp(logits[r * classes + (int) labels[r]]) / sum);
         }
         DeviceBuffer lb = put(backend, logits);
-        double got = backend.softmaxCrossEntropy(lb, put(backend, labels), ROWS, classes, 0.25f, lb);
+        double got = backend.softmaxCrossEntropy(lb, put(backend, labels), rows, classes, 0.25f, lb);
         assertEquals(loss, got, 1e-5);
         assertClose(grad, get(backend, lb, logits.length), 1e-6, "grad");
-        assertEquals(loss, backend.softmaxCrossEntropy(put(backend, logits), put(backend, labels), ROWS, classes, 1f, null), 1e-5);
+        assertEquals(loss, backend.softmaxCrossEntropy(put(backend, logits), put(backend, labels), rows, classes, 1f, null), 1e-5);
         labels[3] = 5;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> backend.softmaxCrossEntropy(put(backend, logits), put(backend, labels), ROWS, classes, 1f, null));
+                () -> backend.softmaxCrossEntropy(put(backend, logits), put(backend, labels), rows, classes, 1f, null));
         assertTrue(e.getMessage().contains("row 3"), e.getMessage());
     }
 

@@ -8,7 +8,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.util.Statistics;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -19,6 +21,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Runs the benchmarks on every available backend for 1 and 2 threads, then prints each result as
  * GFLOP/s and as a fraction of the raw {@code cblas_sgemm} rate at 1024³ measured in the same run,
  * and the issue's two target ratios. Unavailable backends are listed with their probe's reason.
+ *
+ * <p>Every call is timed on its own (JMH's sample mode) and the <em>median</em> is reported: on a
+ * 2-core machine shared with other processes the mean mostly measures how often the benchmark
+ * thread was descheduled, while the median of short calls does not.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.graft.bench.BenchRunner [--threads 1,2]
  * [--backends cpu,...] [--iterations 5] [--only Network|Gemm|Sgemm]}
@@ -52,6 +58,8 @@ public final class BenchRunner {
                 .warmupIterations(3).warmupTime(TimeValue.milliseconds(200))
                 .measurementIterations(iterations).measurementTime(TimeValue.milliseconds(250))
                 .forks(1)
+                .mode(Mode.SampleTime)
+                .timeUnit(java.util.concurrent.TimeUnit.MICROSECONDS)
                 .shouldFailOnError(false);
         if (opts.containsKey("shapes")) {
             builder.param("shape", opts.get("shapes").split(","));
@@ -74,8 +82,8 @@ public final class BenchRunner {
         return opts;
     }
 
-    /** Microseconds per operation of each result, keyed by benchmark method and its parameters. */
-    private record Row(String method, Map<String, String> params, double micros) {
+    /** Median and minimum microseconds per operation of one benchmark with its parameters. */
+    private record Row(String method, Map<String, String> params, double micros, double min) {
         String p(String name) {
             return params.getOrDefault(name, "");
         }
@@ -89,8 +97,9 @@ public final class BenchRunner {
             for (String key : r.getParams().getParamsKeys()) {
                 params.put(key, r.getParams().getParam(key));
             }
+            Statistics stats = r.getPrimaryResult().getStatistics();
             rows.add(new Row(label.substring(label.lastIndexOf('.', label.lastIndexOf('.') - 1) + 1), params,
-                    r.getPrimaryResult().getScore()));
+                    stats.getPercentile(50), stats.getMin()));
         }
         Map<String, Double> peak = new HashMap<>();
         Map<String, Double> raw = new HashMap<>();
@@ -103,15 +112,17 @@ public final class BenchRunner {
             }
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-36s %-9s %3s %5s %-8s %-10s %11s %9s %8s%n",
-                "benchmark", "backend", "thr", "batch", "layer", "product", "us/op", "GFLOP/s", "of peak");
+        System.out.println("median us/op (min in brackets); GFLOP/s and 'of peak' from medians, peak = raw sgemm 1024^3, same threads");
+        System.out.printf(Locale.ROOT, "%-36s %-9s %3s %5s %-14s %-10s %11s %10s %9s %8s%n",
+                "benchmark", "backend", "thr", "batch", "layer/shape", "product", "us/op", "(min)", "GFLOP/s", "of peak");
         for (Row row : rows) {
             double flops = flops(row);
             double rate = gflops(flops, row.micros());
             Double pk = peak.get(row.p("threads"));
-            System.out.printf(Locale.ROOT, "%-36s %-9s %3s %5s %-8s %-10s %11.1f %9.1f %8s%n",
+            System.out.printf(Locale.ROOT, "%-36s %-9s %3s %5s %-14s %-10s %11.1f %10s %9.1f %8s%n",
                     row.method(), row.p("backend"), row.p("threads"), row.p("batch"),
-                    row.p("layer").isEmpty() ? row.p("shape") : row.p("layer"), row.p("product"), row.micros(), rate,
+                    row.p("layer").isEmpty() ? row.p("shape") : row.p("layer"), row.p("product"), row.micros(),
+                    String.format(Locale.ROOT, "(%.1f)", row.min()), rate,
                     pk == null || flops == 0 ? "" : String.format(Locale.ROOT, "%.0f%%", 100 * rate / pk));
         }
         System.out.println();
@@ -121,7 +132,7 @@ public final class BenchRunner {
                 Double b = raw.get(row.p("threads") + "/256x100x300");
                 if (a != null && b != null) {
                     System.out.printf(Locale.ROOT, "TARGET frozen forward, batch 256, %s, %s thr: %.0f%% of raw sgemm at the same shapes"
-                            + " (%.1f vs %.1f us; target >= 85%%)%n", row.p("backend"), row.p("threads"),
+                            + " (medians %.1f vs %.1f us; target >= 85%%)%n", row.p("backend"), row.p("threads"),
                             100 * (a + b) / row.micros(), row.micros(), a + b);
                 }
             }
@@ -129,7 +140,7 @@ public final class BenchRunner {
                 for (Row g : rows) {
                     if (g.method().equals("NetworkBench.topTrainStepGemmsOnly") && g.params().equals(row.params())) {
                         System.out.printf(Locale.ROOT, "TARGET top train step, batch %s, %s, %s thr: %.2fx its GEMMs alone"
-                                + " (%.1f vs %.1f us; target <= 2x at batch 64)%n", row.p("batch"), row.p("backend"),
+                                + " (medians %.1f vs %.1f us; target <= 2x at batch 64)%n", row.p("batch"), row.p("backend"),
                                 row.p("threads"), row.micros() / g.micros(), row.micros(), g.micros());
                     }
                 }
