@@ -100,7 +100,8 @@ class CudaBackendGpuTest {
         IllegalStateException used = assertThrows(IllegalStateException.class, () -> backend.upload(new float[1], 0, a, 0, 1));
         assertTrue(used.getMessage().contains("after close"), used.getMessage());
 
-        try (CudaBackend other = (CudaBackend) new CudaBackendProvider().open(BackendOptions.defaults())) {
+        CudaBackend other = (CudaBackend) new CudaBackendProvider().open(BackendOptions.defaults());
+        try {
             DeviceBuffer foreign = other.allocate(4);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backend.multiply(foreign, foreign, 4));
             assertTrue(e.getMessage().contains("not allocated by this CUDA backend"), e.getMessage());
@@ -109,6 +110,8 @@ class CudaBackendGpuTest {
             other.close();
             assertEquals(0, other.liveBuffers(), "close frees what the caller left open");
             leaked.close(); // after its backend: harmless, frees nothing twice
+        } finally {
+            other.close(); // closing twice is harmless too
         }
     }
 
