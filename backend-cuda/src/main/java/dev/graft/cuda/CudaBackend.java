@@ -82,8 +82,8 @@ public final class CudaBackend implements Backend {
     public void upload(float[] src, int srcOffset, DeviceBuffer dst, long dstOffset, int length) {
         enter();
         CudaBuffer d = own(dst, "upload destination");
-        checkRange("upload source", src.length, srcOffset, length);
-        checkRange("upload destination", d.length(), dstOffset, length);
+        CudaArgs.checkRange("upload source", src.length, srcOffset, length);
+        CudaArgs.checkRange("upload destination", d.length(), dstOffset, length);
         if (length > 0) {
             ctx.staging.upload(src, srcOffset, length, d.address(dstOffset));
         }
@@ -93,7 +93,7 @@ public final class CudaBackend implements Backend {
     public void upload(FloatBuffer src, DeviceBuffer dst, long dstOffset) {
         enter();
         CudaBuffer d = own(dst, "upload destination");
-        checkRange("upload destination", d.length(), dstOffset, src.remaining());
+        CudaArgs.checkRange("upload destination", d.length(), dstOffset, src.remaining());
         if (src.hasRemaining()) {
             ctx.staging.upload(src, d.address(dstOffset));
         }
@@ -103,8 +103,8 @@ public final class CudaBackend implements Backend {
     public void download(DeviceBuffer src, long srcOffset, float[] dst, int dstOffset, int length) {
         enter();
         CudaBuffer s = own(src, "download source");
-        checkRange("download source", s.length(), srcOffset, length);
-        checkRange("download destination", dst.length, dstOffset, length);
+        CudaArgs.checkRange("download source", s.length(), srcOffset, length);
+        CudaArgs.checkRange("download destination", dst.length, dstOffset, length);
         if (length > 0) {
             ctx.staging.download(s.address(srcOffset), dst, dstOffset, length);
         }
@@ -115,8 +115,8 @@ public final class CudaBackend implements Backend {
         enter();
         CudaBuffer s = own(src, "copy source");
         CudaBuffer d = own(dst, "copy destination");
-        checkRange("copy source", s.length(), srcOffset, length);
-        checkRange("copy destination", d.length(), dstOffset, length);
+        CudaArgs.checkRange("copy source", s.length(), srcOffset, length);
+        CudaArgs.checkRange("copy destination", d.length(), dstOffset, length);
         if (length > 0) {
             check(Api.CUDART, cudart.cudaMemcpyAsync(ctx.a.at(d.address(dstOffset)), ctx.b.at(s.address(srcOffset)), 4 * length,
                     cudart.cudaMemcpyDeviceToDevice, ctx.stream), "cudaMemcpyAsync(device to device, " + 4 * length + " bytes)");
@@ -133,9 +133,9 @@ public final class CudaBackend implements Backend {
         CudaBuffer ba = own(a, "gemm A");
         CudaBuffer bb = own(b, "gemm B");
         CudaBuffer bc = own(c, "gemm C");
-        need("gemm", "A", ba, (long) m * k, "m·k", m, k);
-        need("gemm", "B", bb, (long) k * n, "k·n", k, n);
-        need("gemm", "C", bc, (long) m * n, "m·n", m, n);
+        CudaArgs.need("gemm", "A", ba, (long) m * k, "m·k", m, k);
+        CudaArgs.need("gemm", "B", bb, (long) k * n, "k·n", k, n);
+        CudaArgs.need("gemm", "C", bc, (long) m * n, "m·n", m, n);
         if (m == 0 || n == 0) {
             return;
         }
@@ -156,10 +156,10 @@ public final class CudaBackend implements Backend {
         enter();
         CudaBuffer bx = own(x, "biasActivation x");
         CudaBuffer bb = bias == null ? null : own(bias, "biasActivation bias");
-        checkShape(rows, cols, "biasActivation");
-        need("biasActivation", "x", bx, (long) rows * cols, "rows·cols", rows, cols);
+        CudaArgs.checkShape(rows, cols, "biasActivation");
+        CudaArgs.need("biasActivation", "x", bx, (long) rows * cols, "rows·cols", rows, cols);
         if (bb != null) {
-            need("biasActivation", "bias", bb, cols, "cols", cols, 1);
+            CudaArgs.need("biasActivation", "bias", bb, cols, "cols", cols, 1);
         }
         long n = (long) rows * cols;
         if (n == 0 || (bb == null && activation.kind() == Activation.Kind.IDENTITY)) {
@@ -181,9 +181,9 @@ public final class CudaBackend implements Backend {
         enter();
         CudaBuffer by = own(y, "activationBackward y");
         CudaBuffer bg = own(grad, "activationBackward grad");
-        checkShape(rows, cols, "activationBackward");
-        need("activationBackward", "y", by, (long) rows * cols, "rows·cols", rows, cols);
-        need("activationBackward", "grad", bg, (long) rows * cols, "rows·cols", rows, cols);
+        CudaArgs.checkShape(rows, cols, "activationBackward");
+        CudaArgs.need("activationBackward", "y", by, (long) rows * cols, "rows·cols", rows, cols);
+        CudaArgs.need("activationBackward", "grad", bg, (long) rows * cols, "rows·cols", rows, cols);
         long n = (long) rows * cols;
         if (n == 0 || activation.kind() == Activation.Kind.IDENTITY) {
             return;
@@ -203,9 +203,9 @@ public final class CudaBackend implements Backend {
         enter();
         CudaBuffer bx = own(x, "columnSums x");
         CudaBuffer bo = own(out, "columnSums out");
-        checkShape(rows, cols, "columnSums");
-        need("columnSums", "x", bx, (long) rows * cols, "rows·cols", rows, cols);
-        need("columnSums", "out", bo, cols, "cols", cols, 1);
+        CudaArgs.checkShape(rows, cols, "columnSums");
+        CudaArgs.need("columnSums", "x", bx, (long) rows * cols, "rows·cols", rows, cols);
+        CudaArgs.need("columnSums", "out", bo, cols, "cols", cols, 1);
         if (cols == 0) {
             return;
         }
@@ -220,11 +220,11 @@ public final class CudaBackend implements Backend {
         CudaBuffer bl = own(logits, "softmaxCrossEntropy logits");
         CudaBuffer by = own(labels, "softmaxCrossEntropy labels");
         CudaBuffer bg = grad == null ? null : own(grad, "softmaxCrossEntropy grad");
-        checkShape(rows, cols, "softmaxCrossEntropy");
-        need("softmaxCrossEntropy", "logits", bl, (long) rows * cols, "rows·cols", rows, cols);
-        need("softmaxCrossEntropy", "labels", by, rows, "rows", rows, 1);
+        CudaArgs.checkShape(rows, cols, "softmaxCrossEntropy");
+        CudaArgs.need("softmaxCrossEntropy", "logits", bl, (long) rows * cols, "rows·cols", rows, cols);
+        CudaArgs.need("softmaxCrossEntropy", "labels", by, rows, "rows", rows, 1);
         if (bg != null) {
-            need("softmaxCrossEntropy", "grad", bg, (long) rows * cols, "rows·cols", rows, cols);
+            CudaArgs.need("softmaxCrossEntropy", "grad", bg, (long) rows * cols, "rows·cols", rows, cols);
         }
         if (rows == 0) {
             return 0;
@@ -253,12 +253,12 @@ public final class CudaBackend implements Backend {
         CudaBuffer bp = own(predictions, "meanSquaredError predictions");
         CudaBuffer bt = own(targets, "meanSquaredError targets");
         CudaBuffer bg = grad == null ? null : own(grad, "meanSquaredError grad");
-        checkShape(rows, cols, "meanSquaredError");
+        CudaArgs.checkShape(rows, cols, "meanSquaredError");
         long n = (long) rows * cols;
-        need("meanSquaredError", "predictions", bp, n, "rows·cols", rows, cols);
-        need("meanSquaredError", "targets", bt, n, "rows·cols", rows, cols);
+        CudaArgs.need("meanSquaredError", "predictions", bp, n, "rows·cols", rows, cols);
+        CudaArgs.need("meanSquaredError", "targets", bt, n, "rows·cols", rows, cols);
         if (bg != null) {
-            need("meanSquaredError", "grad", bg, n, "rows·cols", rows, cols);
+            CudaArgs.need("meanSquaredError", "grad", bg, n, "rows·cols", rows, cols);
         }
         if (n == 0) {
             return 0;
@@ -278,8 +278,8 @@ public final class CudaBackend implements Backend {
         if (!(rate >= 0f && rate < 1f)) {
             throw new IllegalArgumentException("dropout rate must be in [0, 1), got " + rate);
         }
-        checkRange("dropout x", bx.length(), 0, length);
-        checkRange("dropout mask", bm.length(), 0, length);
+        CudaArgs.checkRange("dropout x", bx.length(), 0, length);
+        CudaArgs.checkRange("dropout mask", bm.length(), 0, length);
         if (length == 0) {
             return;
         }
@@ -293,8 +293,8 @@ public final class CudaBackend implements Backend {
         enter();
         CudaBuffer bx = own(x, "multiply x");
         CudaBuffer bf = own(factor, "multiply factor");
-        checkRange("multiply x", bx.length(), 0, length);
-        checkRange("multiply factor", bf.length(), 0, length);
+        CudaArgs.checkRange("multiply x", bx.length(), 0, length);
+        CudaArgs.checkRange("multiply factor", bf.length(), 0, length);
         if (length > 0) {
             ctx.kernels.prepare(CudaKernel.MULTIPLY).ptr(bx.address(0)).ptr(bf.address(0)).i64(length)
                     .launch(CudaLaunch.gridFor(length), CudaLaunch.THREADS, 1, ctx.stream);
@@ -307,15 +307,15 @@ public final class CudaBackend implements Backend {
         enter();
         CudaBuffer bp = own(param, "sgdUpdate param");
         CudaBuffer bg = own(grad, "sgdUpdate grad");
-        checkRange("sgdUpdate param", bp.length(), 0, length);
-        checkRange("sgdUpdate grad", bg.length(), 0, length);
+        CudaArgs.checkRange("sgdUpdate param", bp.length(), 0, length);
+        CudaArgs.checkRange("sgdUpdate grad", bg.length(), 0, length);
         long v = 0;
         if (momentum != 0f) {
             if (velocity == null) {
                 throw new IllegalArgumentException("sgdUpdate: momentum " + momentum + " needs a velocity buffer");
             }
             CudaBuffer bv = own(velocity, "sgdUpdate velocity");
-            checkRange("sgdUpdate velocity", bv.length(), 0, length);
+            CudaArgs.checkRange("sgdUpdate velocity", bv.length(), 0, length);
             v = bv.address(0);
         }
         if (length > 0) {
@@ -336,10 +336,10 @@ public final class CudaBackend implements Backend {
         if (step < 1) {
             throw new IllegalArgumentException("adamUpdate: step counts from 1, got " + step);
         }
-        checkRange("adamUpdate param", bp.length(), 0, length);
-        checkRange("adamUpdate grad", bg.length(), 0, length);
-        checkRange("adamUpdate m", bm.length(), 0, length);
-        checkRange("adamUpdate v", bv.length(), 0, length);
+        CudaArgs.checkRange("adamUpdate param", bp.length(), 0, length);
+        CudaArgs.checkRange("adamUpdate grad", bg.length(), 0, length);
+        CudaArgs.checkRange("adamUpdate m", bm.length(), 0, length);
+        CudaArgs.checkRange("adamUpdate v", bv.length(), 0, length);
         if (length == 0) {
             return;
         }
@@ -392,25 +392,5 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException(what + " (" + buffer + ") was not allocated by this CUDA backend");
         }
         return cb;
-    }
-
-    private static void checkShape(int rows, int cols, String op) {
-        if (rows < 0 || cols < 0) {
-            throw new IllegalArgumentException(op + ": negative shape " + rows + " x " + cols);
-        }
-    }
-
-    private static void need(String op, String what, CudaBuffer buffer, long needed, String formula, int d1, int d2) {
-        if (buffer.length() < needed) {
-            throw new IllegalArgumentException(op + ": " + what + " holds " + buffer.length() + " floats, needs "
-                    + formula + " = " + needed + " (" + d1 + " x " + d2 + ")");
-        }
-    }
-
-    private static void checkRange(String what, long capacity, long offset, long length) {
-        if (offset < 0 || length < 0 || offset + length > capacity) {
-            throw new IllegalArgumentException(what + ": range [" + offset + ", " + (offset + length)
-                    + ") outside 0.." + capacity);
-        }
     }
 }

@@ -46,7 +46,7 @@ extern "C" __global__ void softmax_forward(float* x, const float* bias, int rows
     __shared__ double scratch_d[GRAFT_MAX_WARPS];
     for (int r = blockIdx.x; r < rows; r += gridDim.x) {
         float* row = x + (long long) r * cols;
-        float mx = -INFINITY;
+        float mx = __int_as_float(0xff800000); // -inf; NVRTC has no <math.h> INFINITY
         for (int c = threadIdx.x; c < cols; c += blockDim.x) {
             float v = row[c] + (bias != 0 ? bias[c] : 0.0f);
             mx = fmaxf(mx, v);
@@ -98,7 +98,7 @@ extern "C" __global__ void softmax_xent(const float* logits, const float* labels
             continue; // uniform across the block: no barrier is skipped by only some threads
         }
         float target = row[label]; // read before any thread of the block writes (grad may alias logits)
-        float mx = -INFINITY;
+        float mx = __int_as_float(0xff800000); // -inf; NVRTC has no <math.h> INFINITY
         for (int c = threadIdx.x; c < cols; c += blockDim.x) mx = fmaxf(mx, row[c]);
         mx = block_max(mx, scratch);
         double sum = 0.0;
