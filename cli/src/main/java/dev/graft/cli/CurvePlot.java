@@ -31,10 +31,10 @@ final class CurvePlot {
         System.setProperty("java.awt.headless", "true");
         List<EpochStats> epochs = history.epochs();
         double[] x = epochs.stream().mapToDouble(EpochStats::epoch).toArray();
-        XYChart loss = chart(title + ": loss", "loss");
+        XYChart loss = chart(title + ": loss", "loss", Styler.LegendPosition.InsideNE);
         add(loss, "training", x, epochs, EpochStats::trainLoss);
         add(loss, "validation", x, epochs, EpochStats::validationLoss);
-        XYChart accuracy = chart(title + ": accuracy", "accuracy");
+        XYChart accuracy = chart(title + ": accuracy", "accuracy", Styler.LegendPosition.InsideSE);
         add(accuracy, "training", x, epochs, EpochStats::trainAccuracy);
         add(accuracy, "validation", x, epochs, EpochStats::validationAccuracy);
         List<XYChart> charts = new ArrayList<>(List.of(loss));
@@ -55,10 +55,10 @@ final class CurvePlot {
         }
     }
 
-    private static XYChart chart(String title, String yTitle) {
+    private static XYChart chart(String title, String yTitle, Styler.LegendPosition legend) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("epoch").yAxisTitle(yTitle).build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(legend);
         chart.getStyler().setXAxisDecimalPattern("0");
         return chart;
     }
