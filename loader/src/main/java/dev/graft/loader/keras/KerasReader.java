@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Array;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -228,12 +227,5 @@ public final class KerasReader {
             return text(Array.get(data, 0));
         }
         return String.valueOf(data).replace("\0", "");
-    }
-
-    static boolean looksLikeHdf5(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] sig = in.readNBytes(8);
-            return sig.length == 8 && (sig[0] & 0xFF) == 0x89 && sig[1] == 'H' && sig[2] == 'D' && sig[3] == 'F';
-        }
     }
 }
