@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MutationFuzzTest {
 
     private static final long SEED = Long.getLong("graft.fuzz.seed", 20240611L);
-    private static final int ROUNDS_PER_FILE = Integer.getInteger("graft.fuzz.rounds", 8);
+    private static final int ROUNDS_PER_FILE = Integer.getInteger("graft.fuzz.rounds", 5);
 
     /** A fixture to damage: the directory to copy, the entry point to load (relative), and its files. */
     private record Target(Path dir, String load) {

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The loaded TF1 MNIST model against an independent computation: the raw little-endian floats are taken
  * straight from the data shard at the offsets recorded in the fixture's SOURCE.txt (no index reader
- * involved) and pushed through plain double-precision loops.
+ * involved) and pushed through plain double-precision loops; the loaded model is run both through
+ * the same loops and through the API's reference backend.
  */
 class MnistForwardTest {
 
@@ -66,8 +67,19 @@ class MnistForwardTest {
             }
             double[] expected = layer(layer(layer(x, w1, b1, 784, 128, true), w2, b2, 128, 32, true), w3, b3, 32, 10, false);
             double[] actual = viaModel(model, x);
+            float[] xf = new float[784];
+            for (int i = 0; i < 784; i++) {
+                xf[i] = (float) x[i];
+            }
+            float[] reference = new float[10];
+            try (var backend = new dev.graft.reference.ReferenceBackend();
+                 var net = backend.network(dev.graft.spi.NetworkPlan.inference(model, 1))) {
+                net.predict(xf, 0, 1, reference, 0);
+            }
             for (int k = 0; k < 10; k++) {
                 assertEquals(expected[k], actual[k], 1e-9, "logit " + k + " of sample " + sample);
+                assertEquals(expected[k], reference[k], 1e-4 * (1 + Math.abs(expected[k])),
+                        "reference backend, logit " + k + " of sample " + sample);
             }
         }
     }
