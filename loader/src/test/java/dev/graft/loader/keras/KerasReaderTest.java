@@ -105,6 +105,33 @@ class KerasReaderTest {
     }
 
     @Test
+    void keras3LegacyH5(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("legacy.h5");
+        try (WritableHdfFile h5 = HdfFile.write(file)) {
+            h5.putAttribute("keras_version", "3.3.3");
+            h5.putAttribute("model_config", KERAS3_CONFIG);
+            WritableGroup weights = h5.putGroup("model_weights");
+            weights.putAttribute("layer_names", new String[] {"input_layer", "dense", "leaky", "drop", "head", "noop"});
+            // Weightless layers get a group with an empty weight_names in real files; jhdf cannot write an empty
+            // string array, and the reader never looks them up, so they are left out here.
+            WritableGroup dense = weights.putGroup("dense");
+            dense.putAttribute("weight_names", new String[] {"sequential/dense/kernel", "sequential/dense/bias"});
+            WritableGroup dv = dense.putGroup("sequential").putGroup("dense");
+            dv.putDataset("kernel", new float[][] {{1, 2, 3, 4}, {5, 6, 7, 8}, {9, 10, 11, 12}});
+            dv.putDataset("bias", new float[] {1, 2, 3, 4});
+            WritableGroup head = weights.putGroup("head");
+            head.putAttribute("weight_names", new String[] {"sequential/head/kernel", "sequential/head/bias"});
+            WritableGroup hv = head.putGroup("sequential").putGroup("head");
+            hv.putDataset("kernel", new float[][] {{1, 0}, {0, 1}, {1, 1}, {2, 2}});
+            hv.putDataset("bias", new float[] {0, 1});
+        }
+        LoadedModel lm = KerasReader.readH5(file);
+        assertEquals("3 -> dense 4 leaky_relu(0.1) -> drop 4 dropout -> head 2 softmax", describe(lm.model()));
+        assertArrayEquals(new float[] {1, 2, 3, 4}, ((Dense) lm.model().layer(0)).bias());
+        assertTrue(lm.report().notes().get(0).contains("3.3.3"), lm.report().notes().toString());
+    }
+
+    @Test
     void hdf5ThatIsNotAKerasModel(@TempDir Path tmp) throws Exception {
         Path plain = tmp.resolve("data.h5");
         try (WritableHdfFile h5 = HdfFile.write(plain)) {
