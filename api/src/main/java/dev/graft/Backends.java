@@ -1,0 +1,127 @@
+package dev.graft;
+
+import dev.graft.spi.Availability;
+import dev.graft.spi.Backend;
+import dev.graft.spi.BackendOptions;
+import dev.graft.spi.BackendProvider;
+import dev.graft.spi.BackendUnavailableException;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+
+/**
+ * Finds compute backends with {@link ServiceLoader} and opens the best one present: the highest
+ * priority among those whose probe says they can run here, unless the user names one with the
+ * system property {@code graft.backend} or the environment variable {@code GRAFT_BACKEND}. The
+ * choice, and why each other backend was skipped, is logged.
+ */
+public final class Backends {
+
+    public static final String OVERRIDE_PROPERTY = "graft.backend";
+    public static final String OVERRIDE_ENV = "GRAFT_BACKEND";
+
+    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
+
+    private Backends() {
+    }
+
+    /** One discovered provider and its probe's answer. */
+    public record Candidate(String name, int priority, Availability availability, BackendProvider provider) {
+    }
+
+    /** Every provider on the class path with its probe result, best first. Never throws. */
+    public static List<Candidate> discover() {
+        List<Candidate> found = new ArrayList<>();
+        ServiceLoader<BackendProvider> loader = ServiceLoader.load(BackendProvider.class);
+        var it = loader.iterator();
+        while (true) {
+            BackendProvider provider;
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                provider = it.next();
+            } catch (ServiceConfigurationError | LinkageError e) {
+                LOG.log(Level.WARNING, "skipped a backend provider that failed to load: " + e);
+                continue;
+            }
+            Availability availability;
+            if (provider.spiVersion() != dev.graft.spi.Backend.SPI_VERSION) {
+                availability = Availability.no("built for SPI version " + provider.spiVersion()
+                        + ", this Graft speaks version " + dev.graft.spi.Backend.SPI_VERSION);
+            } else {
+                try {
+                    availability = provider.probe();
+                } catch (RuntimeException | LinkageError e) {
+                    availability = Availability.no("probe failed: " + e);
+                }
+            }
+            found.add(new Candidate(provider.name(), provider.priority(), availability, provider));
+        }
+        found.sort(Comparator.comparingInt(Candidate::priority).reversed());
+        return found;
+    }
+
+    /** The provider with this name, whatever its availability. */
+    public static Candidate find(String name) {
+        String wanted = name.trim().toLowerCase(Locale.ROOT);
+        List<Candidate> all = discover();
+        return all.stream().filter(c -> c.name().equals(wanted)).findFirst().orElseThrow(() ->
+                new BackendUnavailableException("no backend named '" + name + "'; on the class path: "
+                        + all.stream().map(Candidate::name).collect(Collectors.joining(", "))
+                        + ". Add its module (e.g. graft-backend-" + wanted + ") as a dependency."));
+    }
+
+    /** The backend named by the override, if any, else the best available, with default options. */
+    public static Backend open() {
+        return open(BackendOptions.defaults());
+    }
+
+    /** The backend named by the override, if any, else the best available. */
+    public static Backend open(BackendOptions options) {
+        String override = System.getProperty(OVERRIDE_PROPERTY, System.getenv(OVERRIDE_ENV));
+        if (override != null && !override.isBlank()) {
+            LOG.log(Level.INFO, "backend override " + OVERRIDE_PROPERTY + "/" + OVERRIDE_ENV + " = " + override);
+            return open(override, options);
+        }
+        List<Candidate> all = discover();
+        for (Candidate c : all) {
+            if (!c.availability().available()) {
+                LOG.log(Level.INFO, "skipped backend " + c.name() + " (unavailable): " + c.availability().reason());
+                continue;
+            }
+            try {
+                Backend backend = c.provider().open(options);
+                LOG.log(Level.INFO, "using backend " + c.name() + ": " + backend.description());
+                return backend;
+            } catch (BackendUnavailableException | LinkageError e) {
+                LOG.log(Level.WARNING, "skipped backend " + c.name() + " (failed to open): " + e.getMessage());
+            }
+        }
+        throw new BackendUnavailableException("no backend could be opened; tried " + describe(all));
+    }
+
+    /** Opens the named backend, failing with its probe's reason when it cannot run here. */
+    public static Backend open(String name, BackendOptions options) {
+        Candidate c = find(name);
+        if (!c.availability().available()) {
+            throw new BackendUnavailableException("backend '" + c.name() + "' is unavailable: " + c.availability().reason());
+        }
+        Backend backend = c.provider().open(options);
+        LOG.log(Level.INFO, "using backend " + c.name() + ": " + backend.description());
+        return backend;
+    }
+
+    /** A one-line summary of each candidate, e.g. {@code cpu (200): available — OpenBLAS 0.3.31}. */
+    public static String describe(List<Candidate> candidates) {
+        return candidates.stream()
+                .map(c -> c.name() + " (" + c.priority() + "): " + (c.availability().available() ? "available" : "unavailable")
+                        + " — " + c.availability().reason())
+                .collect(Collectors.joining("; "));
+    }
+}

@@ -1,0 +1,85 @@
+package dev.graft.conformance;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.graft.spi.Availability;
+import dev.graft.spi.BackendProvider;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
+
+/** Shared helpers of the conformance suite: skipping absent backends, random data, tolerant comparison. */
+public final class Conformance {
+
+    /** System property listing backends that must be present: {@code -Dgraft.requireBackends=cpu,tf}. */
+    public static final String REQUIRE_PROPERTY = "graft.requireBackends";
+
+    private Conformance() {
+    }
+
+    /**
+     * Skips the calling test class with the probe's reason when the backend cannot run here, or fails
+     * it when {@code graft.requireBackends} names the backend.
+     */
+    public static void requireOrSkip(BackendProvider provider) {
+        Availability availability;
+        try {
+            availability = provider.probe();
+        } catch (RuntimeException | LinkageError e) {
+            fail("probe() of backend '" + provider.name() + "' threw instead of reporting: " + e, e);
+            return;
+        }
+        if (availability.available()) {
+            return;
+        }
+        if (required().contains(provider.name())) {
+            fail("backend '" + provider.name() + "' is required here (" + REQUIRE_PROPERTY + ") but unavailable: "
+                    + availability.reason());
+        }
+        Assumptions.abort("backend '" + provider.name() + "' unavailable: " + availability.reason());
+    }
+
+    static Set<String> required() {
+        String value = System.getProperty(REQUIRE_PROPERTY, "");
+        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    }
+
+    /** {@code n} values uniform in [-scale, scale]. */
+    public static float[] random(SplittableRandom random, int n, double scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
+        }
+        return v;
+    }
+
+    /**
+     * Asserts {@code |actual − expected| ≤ abs + rel · |expected|} element-wise, reporting the first
+     * offending index and the largest error.
+     */
+    public static void assertClose(String what, float[] expected, float[] actual, double abs, double rel) {
+        if (expected.length != actual.length) {
+            fail(what + ": length " + actual.length + ", expected " + expected.length);
+        }
+        int worst = -1;
+        double worstExcess = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double err = Math.abs((double) actual[i] - expected[i]);
+            double allowed = abs + rel * Math.abs(expected[i]);
+            if (!(err <= allowed) && (worst < 0 || err - allowed > worstExcess)) {
+                worst = i;
+                worstExcess = err - allowed;
+            }
+        }
+        if (worst >= 0) {
+            fail(what + ": element " + worst + " is " + actual[worst] + ", expected " + expected[worst]
+                    + " (tolerance " + abs + " + " + rel + "·|expected|)");
+        }
+    }
+
+    public static void assertClose(String what, double expected, double actual, double abs, double rel) {
+        assertClose(what, new float[] {(float) expected}, new float[] {(float) actual}, abs, rel);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.graft.conformance;
+
+import dev.graft.Activation;
+import dev.graft.Dense;
+import dev.graft.Layer;
+import dev.graft.Model;
+import dev.graft.train.Loss;
+
+/** An independent double-precision forward pass and loss, for finite-difference checks. */
+final class HostMath {
+
+    private HostMath() {
+    }
+
+    /** Mean loss of {@code model} (inference mode) on {@code rows} samples. */
+    static double meanLoss(Model model, float[] x, float[] targets, int rows, Loss loss) {
+        double total = 0;
+        for (int r = 0; r < rows; r++) {
+            double[] a = new double[model.inputWidth()];
+            for (int j = 0; j < a.length; j++) {
+                a[j] = x[r * a.length + j];
+            }
+            for (int li = 0; li < model.size(); li++) {
+                Layer layer = model.layer(li);
+                if (!(layer instanceof Dense d)) {
+                    continue;
+                }
+                boolean fusedTop = li == model.size() - 1 && loss == Loss.SOFTMAX_CROSS_ENTROPY
+                        && d.activation().kind() == Activation.Kind.SOFTMAX;
+                a = dense(d, a, fusedTop ? Activation.IDENTITY : d.activation());
+            }
+            if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (double v : a) {
+                    max = Math.max(max, v);
+                }
+                double sum = 0;
+                for (double v : a) {
+                    sum += Math.exp(v - max);
+                }
+                total += Math.log(sum) + max - a[(int) targets[r]];
+            } else {
+                double s = 0;
+                for (int j = 0; j < a.length; j++) {
+                    double d = a[j] - targets[r * a.length + j];
+                    s += d * d;
+                }
+                total += s / a.length;
+            }
+        }
+        return total / rows;
+    }
+
+    private static double[] dense(Dense d, double[] in, Activation act) {
+        float[] w = d.weights();
+        float[] b = d.bias();
+        int out = d.outputWidth();
+        double[] z = new double[out];
+        for (int j = 0; j < out; j++) {
+            double s = b[j];
+            for (int i = 0; i < in.length; i++) {
+                s += in[i] * w[i * out + j];
+            }
+            z[j] = s;
+        }
+        if (act.kind() == Activation.Kind.SOFTMAX) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double v : z) {
+                max = Math.max(max, v);
+            }
+            double sum = 0;
+            for (int j = 0; j < out; j++) {
+                z[j] = Math.exp(z[j] - max);
+                sum += z[j];
+            }
+            for (int j = 0; j < out; j++) {
+                z[j] /= sum;
+            }
+            return z;
+        }
+        for (int j = 0; j < out; j++) {
+            double v = z[j];
+            z[j] = switch (act.kind()) {
+                case IDENTITY -> v;
+                case RELU -> Math.max(0, v);
+                case LEAKY_RELU -> v > 0 ? v : act.alpha() * v;
+                case ELU -> v > 0 ? v : act.alpha() * Math.expm1(v);
+                case TANH -> Math.tanh(v);
+                case SIGMOID -> 1 / (1 + Math.exp(-v));
+                case SOFTMAX -> throw new AssertionError();
+            };
+        }
+        return z;
+    }
+}

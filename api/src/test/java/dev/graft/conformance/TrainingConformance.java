@@ -1,0 +1,211 @@
+package dev.graft.conformance;
+
+import static dev.graft.conformance.Conformance.assertClose;
+import static dev.graft.conformance.Conformance.random;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.Activation;
+import dev.graft.Dense;
+import dev.graft.Layer;
+import dev.graft.Model;
+import dev.graft.Transfer;
+import dev.graft.data.Dataset;
+import dev.graft.spi.Network;
+import dev.graft.spi.NetworkPlan;
+import dev.graft.train.Loss;
+import dev.graft.train.Optimizer;
+import dev.graft.train.Trainer;
+import dev.graft.train.TrainingConfig;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Whole-network behaviour through {@link dev.graft.spi.Backend#network}: gradients of every layer
+ * and loss against finite differences, inference and short training runs against the reference
+ * backend, and the freeze contract.
+ */
+public abstract class TrainingConformance extends KernelConformance {
+
+    static Stream<Arguments> gradientCases() {
+        return Stream.of(
+                Arguments.of(Activation.TANH, Activation.IDENTITY, Loss.SOFTMAX_CROSS_ENTROPY),
+                Arguments.of(Activation.SIGMOID, Activation.SOFTMAX, Loss.SOFTMAX_CROSS_ENTROPY),
+                Arguments.of(Activation.ELU, Activation.SIGMOID, Loss.MEAN_SQUARED_ERROR),
+                Arguments.of(Activation.leakyRelu(0.2f), Activation.IDENTITY, Loss.MEAN_SQUARED_ERROR),
+                Arguments.of(Activation.RELU, Activation.TANH, Loss.MEAN_SQUARED_ERROR),
+                Arguments.of(Activation.SOFTMAX, Activation.IDENTITY, Loss.SOFTMAX_CROSS_ENTROPY));
+    }
+
+    /**
+     * One SGD step with learning rate 1 moves each parameter by minus its gradient; that movement
+     * must equal a central finite difference of an independent double-precision loss.
+     */
+    @ParameterizedTest(name = "gradients hidden={0} top={1} loss={2}")
+    @MethodSource("gradientCases")
+    void gradientsMatchFiniteDifferences(Activation hidden, Activation top, Loss loss) {
+        int rows = 5;
+        Model model = Model.builder(6, 77).dense("h1", 5, hidden).dense("h2", 4, Activation.TANH).dense("out", 3, top).build();
+        SplittableRandom r = new SplittableRandom(hidden.hashCode() * 31L + top.hashCode());
+        float[] x = random(r, rows * 6, 1.5);
+        float[] targets = loss.usesClassLabels() ? new float[rows] : random(r, rows * 3, 1);
+        if (loss.usesClassLabels()) {
+            for (int i = 0; i < rows; i++) {
+                targets[i] = r.nextInt(3);
+            }
+        }
+        Model after;
+        TrainingConfig config = new TrainingConfig(loss, Optimizer.sgd(1f), 0f, Map.of(), 1);
+        try (Network net = backend.network(new NetworkPlan(model, config, rows))) {
+            net.trainStep(x, targets, rows);
+            after = net.snapshot();
+        }
+        for (int li = 0; li < model.size(); li++) {
+            Dense before = (Dense) model.layer(li);
+            Dense moved = (Dense) after.layer(li);
+            float[] w = before.weights();
+            float[] b = before.bias();
+            float[] gw = new float[w.length];
+            float[] gb = new float[b.length];
+            float[] fdw = new float[w.length];
+            float[] fdb = new float[b.length];
+            float[] wAfter = moved.weights();
+            float[] bAfter = moved.bias();
+            for (int i = 0; i < w.length; i++) {
+                gw[i] = w[i] - wAfter[i];
+                fdw[i] = (float) finiteDifference(model, li, i, true, x, targets, rows, loss);
+            }
+            for (int i = 0; i < b.length; i++) {
+                gb[i] = b[i] - bAfter[i];
+                fdb[i] = (float) finiteDifference(model, li, i, false, x, targets, rows, loss);
+            }
+            assertClose(before.name() + " weight gradient", fdw, gw, 3e-5, 3e-3);
+            assertClose(before.name() + " bias gradient", fdb, gb, 3e-5, 3e-3);
+        }
+    }
+
+    private static double finiteDifference(Model model, int layer, int index, boolean weight,
+                                           float[] x, float[] targets, int rows, Loss loss) {
+        Dense d = (Dense) model.layer(layer);
+        float base = weight ? d.weights()[index] : d.bias()[index];
+        float up = (float) (base + 1e-3);
+        float down = (float) (base - 1e-3);
+        double lossUp = lossWith(model, layer, index, weight, up, x, targets, rows, loss);
+        double lossDown = lossWith(model, layer, index, weight, down, x, targets, rows, loss);
+        return (lossUp - lossDown) / ((double) up - down);
+    }
+
+    private static double lossWith(Model model, int layer, int index, boolean weight, float value,
+                                   float[] x, float[] targets, int rows, Loss loss) {
+        Dense d = (Dense) model.layer(layer);
+        float[] w = d.weights();
+        float[] b = d.bias();
+        (weight ? w : b)[index] = value;
+        return HostMath.meanLoss(model.with(layer, d.withParameters(w, b)), x, targets, rows, loss);
+    }
+
+    private static Model mlp(long seed) {
+        return Model.builder(20, seed)
+                .dense("hidden1", 16, Activation.RELU)
+                .dropout("drop", 0.25f)
+                .dense("hidden2", 12, Activation.TANH)
+                .dense("output", 4, Activation.IDENTITY)
+                .build();
+    }
+
+    /** 240 samples of 20 features whose labels come from a random linear teacher. */
+    static Dataset syntheticClasses(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int n = 240;
+        float[] x = random(r, n * 20, 1);
+        float[] teacher = random(r, 20 * 4, 1);
+        int[] labels = new int[n];
+        for (int s = 0; s < n; s++) {
+            double best = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < 4; c++) {
+                double v = 0;
+                for (int j = 0; j < 20; j++) {
+                    v += x[s * 20 + j] * teacher[j * 4 + c];
+                }
+                if (v > best) {
+                    best = v;
+                    labels[s] = c;
+                }
+            }
+        }
+        return Dataset.classification(x, 20, labels, 4);
+    }
+
+    @Test
+    void inferenceMatchesReference() {
+        Model model = Transfer.from(mlp(3)).keepThrough("hidden2").add(Dense.spec("probs", 4, Activation.SOFTMAX)).seed(4).build();
+        Dataset data = syntheticClasses(5);
+        float[] x = data.features();
+        float[] expected = new float[data.size() * 4];
+        float[] actual = new float[data.size() * 4];
+        try (Network ref = reference.network(NetworkPlan.inference(model, 100));
+             Network net = backend.network(NetworkPlan.inference(model, 100))) {
+            for (int from = 0; from < data.size(); from += 100) {
+                int rows = Math.min(100, data.size() - from);
+                ref.predict(x, from * 20, rows, expected, from * 4);
+                net.predict(x, from * 20, rows, actual, from * 4);
+            }
+        }
+        assertClose("inference outputs", expected, actual, 1e-5, 1e-4);
+    }
+
+    static Stream<Optimizer> optimizers() {
+        return Stream.of(Optimizer.sgd(0.1f), Optimizer.nesterov(0.05f, 0.9f), Optimizer.adam(0.01f));
+    }
+
+    @ParameterizedTest(name = "training run matches reference with {0}")
+    @MethodSource("optimizers")
+    void trainingRunMatchesReference(Optimizer optimizer) {
+        Model model = mlp(21);
+        Dataset data = syntheticClasses(22);
+        Model expected = train(reference, model, data, optimizer);
+        Model actual = train(backend, model, data, optimizer);
+        for (int i = 0; i < model.size(); i++) {
+            if (expected.layer(i) instanceof Dense e) {
+                Dense a = (Dense) actual.layer(i);
+                assertClose(e.name() + " weights after training", e.weights(), a.weights(), 2e-4, 2e-3);
+                assertClose(e.name() + " bias after training", e.bias(), a.bias(), 2e-4, 2e-3);
+            }
+        }
+    }
+
+    private static Model train(dev.graft.spi.Backend on, Model model, Dataset data, Optimizer optimizer) {
+        return Trainer.builder(on).optimizer(optimizer).epochs(3).batchSize(32).seed(9).l2(1e-4f)
+                .learningRateMultiplier("hidden1", 0.5f).build().fit(model, data).model();
+    }
+
+    @Test
+    void frozenLayersStayBitIdenticalAndTrainableOnesMove() {
+        Model original = mlp(31);
+        Model frozenBottom = Transfer.from(original).freezeThrough("hidden1").build();
+        Model frozenMiddle = Transfer.from(original).freeze("hidden2").build();
+        Dataset data = syntheticClasses(32);
+        for (Model model : new Model[] {frozenBottom, frozenMiddle}) {
+            Model trained = Trainer.builder(backend).optimizer(Optimizer.momentum(0.05f, 0.9f)).epochs(2).batchSize(16)
+                    .seed(1).build().fit(model, data).model();
+            for (int i = 0; i < model.size(); i++) {
+                Layer before = model.layer(i);
+                if (!(before instanceof Dense d)) {
+                    continue;
+                }
+                Dense now = (Dense) trained.layer(i);
+                if (d.trainable()) {
+                    assertFalse(d.sameParameters(now), d.name() + " is trainable but did not change");
+                } else {
+                    assertTrue(d.sameParameters(now), d.name() + " is frozen but changed");
+                }
+                assertTrue(d.sameParameters((Dense) original.layer(i)), "training changed the caller's model at " + d.name());
+            }
+        }
+    }
+}
