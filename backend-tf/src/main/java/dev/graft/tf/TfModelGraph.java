@@ -9,7 +9,6 @@ import java.util.function.IntFunction;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -93,10 +92,11 @@ final class TfModelGraph {
                     continue;
                 }
                 Dense d = (Dense) layers.get(i);
-                TFloat32 w = TFloat32.tensorOf(Shape.of(d.inputWidth(), d.outputWidth()), DataBuffers.of(d.weightsView()));
+                TFloat32 w = TfNetwork.matrix(d.weights(), 0, d.inputWidth(), d.outputWidth());
                 tensors.add(w);
-                TFloat32 b = TFloat32.tensorOf(Shape.of(d.outputWidth()), DataBuffers.of(d.biasView()));
+                TFloat32 b = TFloat32.tensorOf(Shape.of(d.outputWidth()));
                 tensors.add(b);
+                b.asRawTensor().data().asFloats().write(d.bias());
                 runner.feed(v.weightsIn(), w).feed(v.biasesIn(), b).addTarget(v.loadWeights()).addTarget(v.loadBiases());
             }
             if (!runner.isEmpty()) {

@@ -20,7 +20,6 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
@@ -108,7 +107,9 @@ final class TfNetwork implements Network {
             Session.Runner runner = session.runner();
             runner.feed(input, own(feeds, matrix(in, 0, rows, model.inputWidth())));
             if (classification) {
-                runner.feed(train.labels(), own(feeds, TInt32.tensorOf(Shape.of(rows), DataBuffers.of(labels, true, false))));
+                TInt32 labelTensor = own(feeds, TInt32.tensorOf(Shape.of(rows)));
+                labelTensor.asRawTensor().data().asInts().write(labels, 0, rows);
+                runner.feed(train.labels(), labelTensor);
                 runner.feed(train.gradScale(), own(feeds, TFloat32.scalarOf(1f / rows)));
             } else {
                 runner.feed(train.targets(), own(feeds, matrix(targets, 0, rows, classes)));
@@ -152,7 +153,7 @@ final class TfNetwork implements Network {
         for (int i = 0; i < values.length; i++) {
             values[i] = DropoutMask.keep(seed, i, d.rate()) ? kept : 0f;
         }
-        return TFloat32.tensorOf(Shape.of(rows, d.width()), DataBuffers.of(values, true, false));
+        return matrix(values, 0, rows, d.width());
     }
 
     @Override
@@ -206,7 +207,9 @@ final class TfNetwork implements Network {
             throw new IllegalArgumentException("need " + rows + " x " + cols + " = " + n + " values from offset " + offset
                     + ", array has " + values.length);
         }
-        return TFloat32.tensorOf(Shape.of(rows, cols), DataBuffers.of(values, true, false).slice(offset, n));
+        TFloat32 t = TFloat32.tensorOf(Shape.of(rows, cols));
+        t.asRawTensor().data().asFloats().write(values, offset, n); // bulk copy; a DataBuffer-to-tensor copy is far slower
+        return t;
     }
 
     private static <T extends Tensor> T own(List<Tensor> owned, T tensor) {
