@@ -64,10 +64,15 @@ final class TfRuntime {
         return loaded.version;
     }
 
-    /** The reason the native load failed, if it was attempted and failed; null otherwise. */
+    /**
+     * The reason the native load failed, if it was attempted and failed; null otherwise. Reads a
+     * field of this class, not of {@link Loaded}, so that asking never triggers the load.
+     */
     static String loadFailure() {
-        return Loaded.attempted ? Loaded.RESULT.failure : null;
+        return failure;
     }
+
+    private static volatile String failure;
 
     /** Session settings: the intra-op pool follows {@code graft.threads}; 0 keeps TF's default (all cores). */
     static ConfigProto sessionConfig(BackendOptions options) {
@@ -108,7 +113,6 @@ final class TfRuntime {
 
     /** Lazy holder: the first access loads libtensorflow, any failure becomes the cached answer. */
     private static final class Loaded {
-        static volatile boolean attempted;
         static final Loaded RESULT = attempt();
 
         final String version;
@@ -120,7 +124,6 @@ final class TfRuntime {
         }
 
         private static Loaded attempt() {
-            attempted = true;
             if (System.getenv(LOG_LEVEL_ENV) == null) {
                 LOG.log(System.Logger.Level.DEBUG, "TensorFlow's C++ log is not quieted: a JVM cannot set "
                         + LOG_LEVEL_ENV + " for itself; export " + LOG_LEVEL_ENV + "=2 before starting Java");
@@ -130,7 +133,8 @@ final class TfRuntime {
             } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError, ExceptionInInitializerError
                 String why = t.getClass().getSimpleName() + ": " + t.getMessage();
                 LOG.log(System.Logger.Level.DEBUG, "libtensorflow failed to load", t);
-                return new Loaded(null, "libtensorflow failed to load (" + why + ")");
+                TfRuntime.failure = "libtensorflow failed to load (" + why + ")";
+                return new Loaded(null, TfRuntime.failure);
             }
         }
     }

@@ -7,6 +7,13 @@ import dev.graft.Backends;
 import dev.graft.conformance.Conformance;
 import dev.graft.spi.Backend;
 import dev.graft.spi.BackendOptions;
+import java.io.File;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.ConfigProto;
 
@@ -20,6 +27,30 @@ class TfBackendProviderTest {
         assertTrue(tf.provider() instanceof TfBackendProvider, tf.provider().getClass().getName());
         // the answer is cached and repeatable
         assertEquals(tf.availability(), new TfBackendProvider().probe());
+    }
+
+    @Test
+    void probeLoadsNoNativeLibrary() throws Exception {
+        // A fresh class loader has its own javacpp Loader and TF classes, untouched by other tests.
+        URL[] path = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(TfBackendProviderTest::url).toArray(URL[]::new);
+        try (URLClassLoader isolated = new URLClassLoader(path, ClassLoader.getPlatformClassLoader())) {
+            Object provider = isolated.loadClass(TfBackendProvider.class.getName()).getConstructor().newInstance();
+            Object answer = provider.getClass().getMethod("probe").invoke(provider);
+            assertTrue(answer.toString().contains("not loaded yet"), answer.toString());
+            Map<?, ?> loaded = (Map<?, ?>) isolated.loadClass("org.bytedeco.javacpp.Loader")
+                    .getMethod("getLoadedLibraries").invoke(null);
+            assertTrue(loaded.keySet().stream().noneMatch(k -> k.toString().contains("tensorflow")),
+                    "probe() loaded " + loaded.keySet());
+        }
+    }
+
+    private static URL url(String entry) {
+        try {
+            return Path.of(entry).toUri().toURL();
+        } catch (MalformedURLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
