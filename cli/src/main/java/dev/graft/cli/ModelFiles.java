@@ -55,4 +55,21 @@ final class ModelFiles {
         Models.save(model, prefix, ModelFormat.TF_CHECKPOINT);
         return prefix;
     }
+
+    /**
+     * Writes a TensorFlow SavedModel into {@code dir} (which must not exist) through TensorFlow's own
+     * runtime: signature {@code serving_default}, input {@code input}, output {@code output}.
+     */
+    static Path exportSavedModel(Model model, Path dir) {
+        if (Files.exists(dir)) {
+            throw new CliException("--export-saved-model " + dir + " already exists", "give a new directory");
+        }
+        try {
+            dev.graft.tf.TfExport.savedModel(model, dir);
+        } catch (LinkageError e) {
+            throw new CliException("cannot write a SavedModel: TensorFlow's native library did not load (" + e + ")",
+                    "use --export-tf for a V2 checkpoint, which needs no TensorFlow runtime");
+        }
+        return dir;
+    }
 }

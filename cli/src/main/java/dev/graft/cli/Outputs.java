@@ -9,7 +9,7 @@ final class Outputs {
     private Outputs() {
     }
 
-    static void print(PrintWriter out, Path model, Path tfCheckpoint, Path plot) {
+    static void print(PrintWriter out, Path model, Path tfCheckpoint, Path savedModel, Path plot) {
         if (model != null) {
             out.println("saved model: " + model);
         } else {
@@ -17,6 +17,9 @@ final class Outputs {
         }
         if (tfCheckpoint != null) {
             out.println("TensorFlow checkpoint: " + tfCheckpoint + " (.index, .data-00000-of-00001, .meta)");
+        }
+        if (savedModel != null) {
+            out.println("TensorFlow SavedModel: " + savedModel + " (signature serving_default: input -> output)");
         }
         if (plot != null) {
             out.println("learning curves: " + plot);

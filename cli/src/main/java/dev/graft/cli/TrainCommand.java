@@ -41,6 +41,10 @@ final class TrainCommand extends BaseCommand {
     @Option(names = "--export-tf", paramLabel = "DIR", description = "Also write a TensorFlow V2 checkpoint DIR/model.ckpt.")
     Path exportTf;
 
+    @Option(names = "--export-saved-model", paramLabel = "DIR",
+            description = "Also write a TensorFlow SavedModel into DIR (a new directory; loads TensorFlow's runtime).")
+    Path exportSavedModel;
+
     @Override
     int run() throws Exception {
         List<Dense.Spec> specs = LayerSpecs.stack("--layers", layers);
@@ -55,18 +59,20 @@ final class TrainCommand extends BaseCommand {
         }
         Path saved = out == null ? null : ModelFiles.save(outcome.model(), out);
         Path tf = exportTf == null ? null : ModelFiles.exportTf(outcome.model(), exportTf);
+        Path savedModel = exportSavedModel == null ? null : ModelFiles.exportSavedModel(outcome.model(), exportSavedModel);
         if (json()) {
             Map<String, Object> m = Json.object();
             m.put("command", "train");
             m.putAll(TrainingRun.json(outcome, training.plot));
             m.put("model", saved == null ? null : saved.toString());
             m.put("tfCheckpoint", tf == null ? null : tf.toString());
+            m.put("savedModel", savedModel == null ? null : savedModel.toString());
             out().println(Json.write(m));
             return 0;
         }
         out().println("model: " + model.toString().replaceFirst("^Model", "") + ", " + model.parameterCount() + " parameters");
         TrainingRun.print(out(), outcome);
-        Outputs.print(out(), saved, tf, training.plot);
+        Outputs.print(out(), saved, tf, savedModel, training.plot);
         return 0;
     }
 }

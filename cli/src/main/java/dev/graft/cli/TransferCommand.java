@@ -67,6 +67,10 @@ final class TransferCommand extends BaseCommand {
     @Option(names = "--export-tf", paramLabel = "DIR", description = "Also write a TensorFlow V2 checkpoint DIR/model.ckpt.")
     Path exportTf;
 
+    @Option(names = "--export-saved-model", paramLabel = "DIR",
+            description = "Also write a TensorFlow SavedModel into DIR (a new directory; loads TensorFlow's runtime).")
+    Path exportSavedModel;
+
     @Override
     int run() throws Exception {
         Model original = ModelFiles.load(source).model();
@@ -79,6 +83,7 @@ final class TransferCommand extends BaseCommand {
         }
         Path saved = out == null ? null : ModelFiles.save(outcome.model(), out);
         Path tf = exportTf == null ? null : ModelFiles.exportTf(outcome.model(), exportTf);
+        Path savedModel = exportSavedModel == null ? null : ModelFiles.exportSavedModel(outcome.model(), exportSavedModel);
         if (json()) {
             Map<String, Object> m = Json.object();
             m.put("command", "transfer");
@@ -88,6 +93,7 @@ final class TransferCommand extends BaseCommand {
             m.putAll(TrainingRun.json(outcome, training.plot));
             m.put("model", saved == null ? null : saved.toString());
             m.put("tfCheckpoint", tf == null ? null : tf.toString());
+            m.put("savedModel", savedModel == null ? null : savedModel.toString());
             out().println(Json.write(m));
             return 0;
         }
@@ -96,7 +102,7 @@ final class TransferCommand extends BaseCommand {
         out().printf("frozen: %s; trainable parameters %d of %d; cache: %s%n", frozenNames(transferred),
                 transferred.trainableParameterCount(), transferred.parameterCount(), cache.describe());
         TrainingRun.print(out(), outcome);
-        Outputs.print(out(), saved, tf, training.plot);
+        Outputs.print(out(), saved, tf, savedModel, training.plot);
         return 0;
     }
 

@@ -191,6 +191,28 @@ class WorkflowTest {
         assertTrue(DemoScenario.maxDifference(x, y) < 1e-5, "cached and uncached runs agree: " + DemoScenario.maxDifference(x, y));
     }
 
+    @Test
+    void savedModelExportLoadsBackThroughTheLoader() throws IOException {
+        dev.graft.Backends.Candidate tf = dev.graft.Backends.find("tf");
+        org.junit.jupiter.api.Assumptions.assumeTrue(tf.availability().available(),
+                () -> "TensorFlow backend unavailable: " + tf.availability().reason());
+        Path savedModel = dir.resolve("saved");
+        Cli.Run run = Cli.run("train", "--layers", "5:relu,3", "--data", train, "--epochs", 1, "--out", dir.resolve("sm"),
+                "--export-saved-model", savedModel, "--backend", "reference", "-q");
+        assertEquals(0, run.code(), run::toString);
+        assertTrue(run.out().contains("TensorFlow SavedModel: " + savedModel), run::toString);
+        Model graft = Models.load(dir.resolve("sm")).model();
+        Model fromTf = Models.load(savedModel).model();
+        assertEquals(graft.names(), fromTf.names());
+        for (int i = 0; i < graft.size(); i++) {
+            assertTrue(((Dense) graft.layer(i)).sameParameters((Dense) fromTf.layer(i)), "SavedModel layer " + i);
+        }
+        Cli.Run again = Cli.run("train", "--layers", "3", "--data", train, "--epochs", 1, "--export-saved-model", savedModel,
+                "--backend", "reference", "-q");
+        assertEquals(1, again.code(), "an existing SavedModel directory is not overwritten\n" + again);
+        assertTrue(again.err().contains("already exists"), again::toString);
+    }
+
     static Object[] concat(Object[] a, Object... b) {
         Object[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
