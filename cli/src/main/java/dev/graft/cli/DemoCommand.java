@@ -43,6 +43,11 @@ final class DemoCommand extends BaseCommand {
             description = "Epochs for the original network (default: ${DEFAULT-VALUE}).")
     int sourceEpochs;
 
+    @Option(names = "--timing-samples", paramLabel = "N", defaultValue = "5000",
+            description = "Images of classes 5-9 for the epoch-time comparison with and without the cache "
+                    + "(default: ${DEFAULT-VALUE}, or as many as there are).")
+    int timingSamples;
+
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the fine-tuning learning curves as a PNG.")
     Path plot;
 
@@ -55,16 +60,16 @@ final class DemoCommand extends BaseCommand {
 
     @Override
     int run() throws Exception {
-        for (int v : new int[] {perClass, epochs, sourceSamples, sourceEpochs}) {
+        for (int v : new int[] {perClass, epochs, sourceSamples, sourceEpochs, timingSamples}) {
             if (v < 1) {
-                throw new CliException("--per-class, --epochs, --source-samples and --source-epochs must be >= 1", null);
+                throw new CliException("--per-class, --epochs, --source-samples, --source-epochs and --timing-samples must be >= 1", null);
             }
         }
         Path dataDir = data != null ? data : DemoData.find();
         Path outDir = out != null ? out : Files.createTempDirectory("graft-demo-");
         long start = System.nanoTime();
         DemoScenario.Settings settings = new DemoScenario.Settings(sourceSamples, sourceEpochs, perClass, epochs, 16,
-                0.01f, quiet() ? TrainingOptions.Progress.NONE : progress);
+                0.01f, timingSamples, quiet() ? TrainingOptions.Progress.NONE : progress);
         DemoScenario.Result r;
         try (Backend b = backend.open()) {
             note("graft demo on " + dataDir + ", backend " + b.name() + " (" + b.description() + "), files in " + outDir);
@@ -98,6 +103,13 @@ final class DemoCommand extends BaseCommand {
         m.put("epochSecondsUncached", DemoScenario.medianEpochSeconds(r.uncached()));
         m.put("epochSecondsScratch", DemoScenario.medianEpochSeconds(r.scratch()));
         m.put("featurizeSeconds", r.featureSeconds());
+        Map<String, Object> timing = Json.object();
+        timing.put("samples", r.timing().samples());
+        timing.put("batch", r.timing().batch());
+        timing.put("uncachedEpochSeconds", r.timing().uncachedEpochSeconds());
+        timing.put("cachedEpochSeconds", r.timing().cachedEpochSeconds());
+        timing.put("fillSeconds", r.timing().fillSeconds());
+        m.put("timing", timing);
         m.put("cachedVsUncachedMaxWeightDifference", r.cachedVsUncachedMaxDiff());
         m.put("frozen", DemoScenario.frozen(r.transferred()));
         m.put("originalCheckpoint", r.originalCheckpoint().toString());

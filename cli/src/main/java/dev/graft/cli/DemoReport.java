@@ -29,12 +29,18 @@ final class DemoReport {
                 Tables.percent(r.scratchOnTarget().accuracy()), Tables.percent(r.transferredOnTarget().accuracy()));
         t.row("test loss", Tables.decimal(r.scratchOnTarget().loss()), Tables.decimal(r.transferredOnTarget().loss()));
         t.row("trainable parameters", r.scratchTrainable(), r.transferred().trainableParameterCount());
-        t.row("epoch time without the cache", DemoCommand.ms(DemoScenario.medianEpochSeconds(r.scratch())),
+        String fine = "fine-tuning epoch (" + r.labelled() + " images), ";
+        t.row(fine + "no cache", DemoCommand.ms(DemoScenario.medianEpochSeconds(r.scratch())),
                 DemoCommand.ms(DemoScenario.medianEpochSeconds(r.uncached())));
-        t.row("epoch time with the cache", "-", DemoCommand.ms(DemoScenario.medianEpochSeconds(r.cached())));
-        t.row("filling the cache (once)", "-", DemoCommand.ms(r.featureSeconds()));
+        t.row(fine + "cached", "-", DemoCommand.ms(DemoScenario.medianEpochSeconds(r.cached())));
+        DemoScenario.Timing timing = r.timing();
+        String big = "epoch over " + timing.samples() + " images (batch " + timing.batch() + "), ";
+        t.row(big + "no cache", "-", DemoCommand.ms(timing.uncachedEpochSeconds()));
+        t.row(big + "cached", "-", DemoCommand.ms(timing.cachedEpochSeconds()) + String.format(Locale.ROOT, " (%.1fx faster)",
+                timing.uncachedEpochSeconds() / Math.max(timing.cachedEpochSeconds(), 1e-9)));
+        t.row("filling the cache for " + timing.samples() + " images (once)", "-", DemoCommand.ms(timing.fillSeconds()));
         out.print(t);
-        out.printf(Locale.ROOT, "(median epoch times; cached and uncached fine-tuning end with weights %s apart at most)%n%n",
+        out.printf(Locale.ROOT, "(fine-tuning: median epoch time; cached and uncached fine-tuning end with weights %s apart at most)%n%n",
                 String.format(Locale.ROOT, "%.1e", r.cachedVsUncachedMaxDiff()));
 
         double gap = r.transferredOnTarget().accuracy() - r.scratchOnTarget().accuracy();

@@ -24,12 +24,12 @@ class DemoAndBackendsTest {
     void demoRunsTheSeedScenarioAndWritesReloadableModels() throws IOException {
         Path out = dir.resolve("demo");
         Path plot = dir.resolve("demo.png");
-        Cli.Run run = Cli.run("demo", "--source-samples", 400, "--source-epochs", 1, "--per-class", 5, "--epochs", 3,
+        Cli.Run run = Cli.run("demo", "--source-samples", 400, "--source-epochs", 1, "--per-class", 5, "--epochs", 3, "--timing-samples", 300,
                 "--out", out, "--plot", plot, "--backend", "reference", "--progress", "none");
         assertEquals(0, run.code(), run::toString);
         String text = run.out();
         for (String expected : new String[] {"from scratch", "transferred", "test accuracy, classes 5-9",
-                "epoch time with the cache", "weights identical: yes", "hidden1 and hidden2 frozen", "backend: reference",
+                "epoch over 300 images (batch 64), cached", "x faster", "weights identical: yes", "hidden1 and hidden2 frozen", "backend: reference",
                 out.resolve("transferred").resolve("model.safetensors").toString()}) {
             assertTrue(text.contains(expected), "'" + expected + "' in\n" + run);
         }
@@ -62,7 +62,7 @@ class DemoAndBackendsTest {
     @Test
     void demoJsonReportsBothAccuracies() {
         Cli.Run run = Cli.run("--json", "demo", "--source-samples", 200, "--source-epochs", 1, "--per-class", 3,
-                "--epochs", 2, "--out", dir.resolve("d"), "--backend", "reference");
+                "--epochs", 2, "--timing-samples", 100, "--out", dir.resolve("d"), "--backend", "reference");
         assertEquals(0, run.code(), run::toString);
         JsonNode j = run.json();
         for (String key : new String[] {"transferredAccuracy", "scratchAccuracy"}) {
@@ -73,6 +73,8 @@ class DemoAndBackendsTest {
         assertTrue(j.get("checkpointReloadIdentical").asBoolean());
         assertEquals("[\"hidden1\",\"hidden2\"]", j.get("frozen").toString());
         assertTrue(j.get("cachedVsUncachedMaxWeightDifference").asDouble() < 1e-5);
+        assertEquals(100, j.get("timing").get("samples").asInt());
+        assertTrue(j.get("timing").get("cachedEpochSeconds").asDouble() > 0);
         assertTrue(run.err().isEmpty(), "--json prints nothing else: " + run.err());
     }
 
