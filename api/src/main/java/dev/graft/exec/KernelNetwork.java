@@ -56,7 +56,7 @@ public final class KernelNetwork implements Network {
         try {
             this.input = own(backend.allocate((long) batch * model.inputWidth()));
             for (int i = 0; i < model.size(); i++) {
-                stages.add(new Stage(model.layer(i), i >= firstTrainable, batch));
+                stages.add(new Stage(model.layer(i), i >= firstTrainable, i > firstTrainable, batch));
             }
             this.targets = training == null ? null : own(backend.allocate(
                     training.loss().usesClassLabels() ? batch : (long) batch * model.outputWidth()));
@@ -235,12 +235,12 @@ public final class KernelNetwork implements Network {
         Activation activationUsed = Activation.IDENTITY;
         boolean maskApplied;
 
-        Stage(Layer layer, boolean differentiated, int batch) {
+        Stage(Layer layer, boolean differentiated, boolean passesGradientDown, int batch) {
             this.layer = layer;
             this.dense = layer instanceof Dense d ? d : null;
             this.dropout = layer instanceof Dropout d ? d : null;
             this.output = own(backend.allocate((long) batch * layer.outputWidth()));
-            if (differentiated) {
+            if (passesGradientDown) {
                 inputGrad = own(backend.allocate((long) batch * layer.inputWidth()));
             }
             if (dense != null) {
