@@ -31,10 +31,10 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class CacheConformance extends TrainingConformance {
 
-    /** 20 → h1 16 (frozen) → drop (frozen) → h2 12 (frozen) → h3 10 → out 4. */
+    /** 20 → h1 16 (frozen) → drop (frozen) → h2 12 (frozen) → h3 10 → drop2 (trainable: masks must match) → out 4. */
     private static Model frozenBottom() {
         Model base = Model.builder(20, 41).dense("h1", 16, Activation.RELU).dropout("drop", 0.3f)
-                .dense("h2", 12, Activation.TANH).dense("h3", 10, Activation.RELU).dense("out", 4, Activation.IDENTITY).build();
+                .dense("h2", 12, Activation.TANH).dense("h3", 10, Activation.RELU).dropout("drop2", 0.2f).dense("out", 4, Activation.IDENTITY).build();
         return Transfer.from(base).freezeThrough("h2").build();
     }
 
