@@ -7,6 +7,7 @@ import dev.graft.Layer;
 import dev.graft.Model;
 import dev.graft.spi.Backend;
 import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.DropoutMask;
 import dev.graft.spi.Network;
 import dev.graft.spi.NetworkPlan;
 import dev.graft.spi.StepStats;
@@ -121,7 +122,7 @@ public final class KernelNetwork implements Network {
             } else if (train && s.dropoutActive()) {
                 long n = (long) rows * s.layer.outputWidth();
                 backend.copy(x, 0, s.output, 0, n);
-                backend.dropout(s.output, s.mask, n, s.dropout.rate(), training.seed() * 0x9E3779B97F4A7C15L + step * 1_000_003L + i);
+                backend.dropout(s.output, s.mask, n, s.dropout.rate(), DropoutMask.seed(training.seed(), step, s.layer.name()));
                 s.maskApplied = true;
             } else {
                 long n = (long) rows * s.layer.outputWidth();

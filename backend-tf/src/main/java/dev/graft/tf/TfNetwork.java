@@ -147,7 +147,7 @@ final class TfNetwork implements Network {
     /** The mask KernelNetwork would draw for this layer at this step: {@code 0} or {@code 1/(1−rate)}. */
     private TFloat32 dropoutMask(TfTrainGraph.Mask mask, int rows) {
         Dropout d = mask.layer();
-        long seed = training.seed() * 0x9E3779B97F4A7C15L + step * 1_000_003L + mask.layerIndex();
+        long seed = DropoutMask.seed(training.seed(), step, d.name());
         float kept = 1f / (1f - d.rate());
         float[] values = new float[rows * d.width()];
         for (int i = 0; i < values.length; i++) {
