@@ -2,6 +2,7 @@ package dev.graft.cli;
 
 import dev.graft.cache.BottleneckCache;
 import dev.graft.cache.MemoryCache;
+import dev.graft.cache.Storage;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Option;
@@ -21,6 +22,14 @@ final class CacheOption {
                     + "directory, $GRAFT_CACHE_DIR or ~/.cache/graft), a directory, or none (default: ${DEFAULT-VALUE}).")
     String cache;
 
+    @Option(names = "--cache-storage", paramLabel = "fp32|fp16", defaultValue = "fp32",
+            description = "How cached features are stored: fp32, or fp16 to halve memory and disk (default: ${DEFAULT-VALUE}).")
+    Storage storage;
+
+    @Option(names = "--cache-max-mb", paramLabel = "MB",
+            description = "On disk: keep the cache directory under this size, evicting the least recently used entries.")
+    Long maxMegabytes;
+
     /** The default on-disk cache directory. */
     static Path defaultDirectory() {
         String env = System.getenv(DIR_ENV);
@@ -35,10 +44,20 @@ final class CacheOption {
         String value = cache == null ? "memory" : cache.strip();
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "none", "off" -> null;
-            case "memory", "mem" -> new MemoryCache();
-            case "disk" -> DiskCaches.open(defaultDirectory());
-            default -> DiskCaches.open(Path.of(value));
+            case "memory", "mem" -> new MemoryCache(storage);
+            case "disk" -> DiskCaches.open(defaultDirectory(), storage, maxBytes());
+            default -> DiskCaches.open(Path.of(value), storage, maxBytes());
         };
+    }
+
+    private Long maxBytes() {
+        if (maxMegabytes == null) {
+            return null;
+        }
+        if (maxMegabytes < 1) {
+            throw new CliException("--cache-max-mb must be >= 1, got " + maxMegabytes, null);
+        }
+        return maxMegabytes * 1024 * 1024;
     }
 
     /** A label for reports: memory, none, or the directory. */
@@ -46,7 +65,7 @@ final class CacheOption {
         String value = cache == null ? "memory" : cache.strip();
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "none", "off" -> "none";
-            case "memory", "mem" -> "memory";
+            case "memory", "mem" -> "memory" + (storage == Storage.FP16 ? " (fp16)" : "");
             case "disk" -> defaultDirectory().toString();
             default -> value;
         };

@@ -192,6 +192,42 @@ class WorkflowTest {
     }
 
     @Test
+    void aDiskCacheIsReusedByTheNextRunAndListedAndCleared() throws IOException {
+        Path cacheDir = dir.resolve("cache");
+        Object[] common = {"--json", "transfer", model, "--keep", "hidden2", "--head", "3", "--data", train,
+                "--epochs", 3, "--cache", cacheDir, "--backend", "reference"};
+        Cli.Run first = Cli.run(concat(common, "--out", dir.resolve("first.safetensors")));
+        Cli.Run second = Cli.run(concat(common, "--out", dir.resolve("second.safetensors")));
+        assertEquals(0, first.code(), first::toString);
+        assertEquals(0, second.code(), second::toString);
+        JsonNode a = first.json().get("bottleneck");
+        JsonNode b = second.json().get("bottleneck");
+        assertEquals(2, a.size(), "training and validation features: " + a);
+        for (int i = 0; i < 2; i++) {
+            assertFalse(a.get(i).get("hit").asBoolean(), "first run computes");
+            assertTrue(b.get(i).get("hit").asBoolean(), "second run reads the files");
+            assertEquals(a.get(i).get("key").asText(), b.get(i).get("key").asText());
+        }
+        Model x = Models.load(dir.resolve("first.safetensors")).model();
+        Model y = Models.load(dir.resolve("second.safetensors")).model();
+        assertEquals(0.0, DemoScenario.maxDifference(x, y), "same features, same seed, same weights");
+
+        JsonNode ls = Cli.run("--json", "cache", "ls", "--dir", cacheDir).json();
+        assertEquals(2, ls.get("entries").size(), ls::toString);
+        long bytes = 0;
+        for (JsonNode e : ls.get("entries")) {
+            assertEquals(12, e.get("cols").asInt(), "hidden2's width");
+            bytes += Files.size(Path.of(e.get("file").asText()));
+        }
+        assertEquals(bytes, ls.get("bytes").asLong());
+        Cli.Run human = Cli.run("cache", "ls", "--dir", cacheDir);
+        assertTrue(human.out().contains("2 entries"), human::toString);
+        Cli.Run clear = Cli.run("cache", "clear", "--dir", cacheDir);
+        assertTrue(clear.out().contains("removed 2 cache entries"), clear::toString);
+        assertEquals(0, Cli.run("--json", "cache", "ls", "--dir", cacheDir).json().get("entries").size());
+    }
+
+    @Test
     void savedModelExportLoadsBackThroughTheLoader() throws IOException {
         dev.graft.Backends.Candidate tf = dev.graft.Backends.find("tf");
         org.junit.jupiter.api.Assumptions.assumeTrue(tf.availability().available(),
