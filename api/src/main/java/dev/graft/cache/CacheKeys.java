@@ -9,11 +9,27 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Content-addressed cache keys: SHA-256 over every frozen layer's configuration and parameter
- * bytes, the dataset's fingerprint (features and labels) and the storage format. Trainability is
- * not part of the key (a frozen layer computes the same values either way).
+ * Content-addressed cache keys: a SHA-256 digest of everything that changes the cached values, so
+ * that a changed input, weight or boundary can never read a stale entry.
+ *
+ * <p><b>In the key:</b> a format tag; the prefix's input width; for every frozen layer in order,
+ * its kind, name, widths, activation (with its parameter) and the exact bytes of its weights and
+ * biases (a dropout layer contributes its name and width: it is the identity at inference); the
+ * data fingerprint (for a {@link Dataset}, SHA-256 of its shape, every feature value's bytes and
+ * its labels or targets; for a streamed source, the fingerprint the caller supplies); the
+ * preprocessing id the caller supplies (empty for a {@code Dataset}, whose bytes are already the
+ * preprocessed values); and the {@link Storage} type.
+ *
+ * <p><b>Not in the key:</b> trainability (a frozen layer computes the same values either way); the
+ * layers above the boundary; the backend, thread count and batch size used to featurize (backends
+ * agree within float tolerance, not bit for bit, so an entry written by one backend is served to
+ * another); the Graft version beyond the format tag; and anything outside the data's bytes
+ * — a streamed source whose contents change under the same user-supplied fingerprint will be
+ * served stale features, which is why that fingerprint is the caller's promise.
  */
 public final class CacheKeys {
+
+    private static final String TAG = "graft-bottleneck-v1|";
 
     private CacheKeys() {
     }
@@ -23,18 +39,61 @@ public final class CacheKeys {
         return key(prefix, data.fingerprint(), "fp32");
     }
 
-    /** The key for a given data fingerprint and storage format name. */
+    /** The key for a given data fingerprint and storage format name, without preprocessing id. */
     public static String key(Model prefix, String dataFingerprint, String storage) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(("graft-bottleneck-v1|" + prefix.inputWidth() + "|").getBytes(StandardCharsets.UTF_8));
-            for (Layer layer : prefix.layers()) {
-                layer.digestInto(md);
+        return prefixKeys(prefix, dataFingerprint, "", storage)[prefix.size() - 1];
+    }
+
+    /**
+     * The keys of the features after each leading part of {@code prefix}: element {@code k - 1} is the
+     * key of the output of layers {@code [0, k)}. The layers are hashed once, so this costs about as
+     * much as one key.
+     */
+    public static String[] prefixKeys(Model prefix, String dataFingerprint, String preprocessing, String storage) {
+        MessageDigest md = sha256();
+        md.update((TAG + prefix.inputWidth() + "|").getBytes(StandardCharsets.UTF_8));
+        String[] keys = new String[prefix.size()];
+        byte[] tail = ("|data=" + dataFingerprint.length() + ":" + dataFingerprint
+                + "|preprocessing=" + preprocessing.length() + ":" + preprocessing
+                + "|storage=" + storage).getBytes(StandardCharsets.UTF_8);
+        for (int k = 0; k < prefix.size(); k++) {
+            Layer layer = prefix.layer(k);
+            layer.digestInto(md);
+            md.update((byte) '#');
+            MessageDigest branch = copy(md);
+            branch.update(tail);
+            keys[k] = HexFormat.of().formatHex(branch.digest());
+        }
+        return keys;
+    }
+
+    /** Whether {@code s} looks like a key (64 lowercase hex digits), e.g. before using it as a file name. */
+    public static boolean isKey(String s) {
+        if (s == null || s.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
             }
-            md.update(("|data=" + dataFingerprint + "|storage=" + storage).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(md.digest());
+        }
+        return true;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static MessageDigest copy(MessageDigest md) {
+        try {
+            return (MessageDigest) md.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 digest cannot be cloned", e);
         }
     }
 }

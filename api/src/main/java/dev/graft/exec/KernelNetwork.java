@@ -7,6 +7,7 @@ import dev.graft.Layer;
 import dev.graft.Model;
 import dev.graft.spi.Backend;
 import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.DropoutMask;
 import dev.graft.spi.Network;
 import dev.graft.spi.NetworkPlan;
 import dev.graft.spi.StepStats;
@@ -56,7 +57,7 @@ public final class KernelNetwork implements Network {
         try {
             this.input = own(backend.allocate((long) batch * model.inputWidth()));
             for (int i = 0; i < model.size(); i++) {
-                stages.add(new Stage(model.layer(i), i >= firstTrainable, batch));
+                stages.add(new Stage(model.layer(i), i >= firstTrainable, i > firstTrainable, batch));
             }
             this.targets = training == null ? null : own(backend.allocate(
                     training.loss().usesClassLabels() ? batch : (long) batch * model.outputWidth()));
@@ -121,7 +122,7 @@ public final class KernelNetwork implements Network {
             } else if (train && s.dropoutActive()) {
                 long n = (long) rows * s.layer.outputWidth();
                 backend.copy(x, 0, s.output, 0, n);
-                backend.dropout(s.output, s.mask, n, s.dropout.rate(), training.seed() * 0x9E3779B97F4A7C15L + step * 1_000_003L + i);
+                backend.dropout(s.output, s.mask, n, s.dropout.rate(), DropoutMask.seed(training.seed(), step, s.layer.name()));
                 s.maskApplied = true;
             } else {
                 long n = (long) rows * s.layer.outputWidth();
@@ -235,12 +236,12 @@ public final class KernelNetwork implements Network {
         Activation activationUsed = Activation.IDENTITY;
         boolean maskApplied;
 
-        Stage(Layer layer, boolean differentiated, int batch) {
+        Stage(Layer layer, boolean differentiated, boolean passesGradientDown, int batch) {
             this.layer = layer;
             this.dense = layer instanceof Dense d ? d : null;
             this.dropout = layer instanceof Dropout d ? d : null;
             this.output = own(backend.allocate((long) batch * layer.outputWidth()));
-            if (differentiated) {
+            if (passesGradientDown) {
                 inputGrad = own(backend.allocate((long) batch * layer.inputWidth()));
             }
             if (dense != null) {

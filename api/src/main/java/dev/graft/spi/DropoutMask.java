@@ -20,6 +20,15 @@ public final class DropoutMask {
         return (z >>> 40) * 0x1.0p-24f;
     }
 
+    /**
+     * The mask seed for one dropout layer at one training step. It depends on the layer's name, not
+     * its position, so that training on cached bottleneck features (where the network starts above
+     * the frozen layers) draws the same masks as training the whole model.
+     */
+    public static long seed(long trainingSeed, long step, String layerName) {
+        return trainingSeed * 0x9E3779B97F4A7C15L + step * 1_000_003L + layerName.hashCode();
+    }
+
     /** Whether element {@code index} survives dropout at this rate. */
     public static boolean keep(long seed, long index, float rate) {
         return uniform(seed, index) >= rate;

@@ -2,6 +2,7 @@ package dev.graft.train;
 
 import dev.graft.Model;
 import dev.graft.cache.BottleneckCache;
+import dev.graft.cache.FeatureSource;
 import dev.graft.cache.Featurizer;
 import dev.graft.data.Dataset;
 import dev.graft.spi.Backend;
@@ -91,11 +92,15 @@ public final class Trainer {
         int split = cache == null ? 0 : model.frozenPrefixLength();
         Model prefix = split == 0 ? null : model.slice(0, split);
         Model top = split == 0 ? model : model.slice(split, model.size());
-        Dataset trainData = prefix == null ? train : cache.features(prefix, train, backend, events);
-        Dataset valData = validation == null || prefix == null ? validation : cache.features(prefix, validation, backend, events);
+        // Cached features may live outside the heap (a memory-mapped file): read them through a
+        // FeatureSource; labels and targets still come from the caller's datasets.
+        FeatureSource trainX = prefix == null ? FeatureSource.of(train) : cache.source(prefix, train, backend, events);
+        FeatureSource valX = validation == null ? null
+                : prefix == null ? FeatureSource.of(validation) : cache.source(prefix, validation, backend, events);
+        Dataset trainTargets = targetsOnly(train);
 
         TrainingConfig config = new TrainingConfig(loss, optimizer, l2, multipliers, seed);
-        int batch = Math.min(batchSize, trainData.size());
+        int batch = Math.min(batchSize, train.size());
         List<EpochStats> history = new ArrayList<>();
         Model best = null;
         int bestEpoch = 0;
@@ -103,19 +108,21 @@ public final class Trainer {
         int sinceBest = 0;
         boolean stoppedEarly = false;
         try (Network net = backend.network(new NetworkPlan(top, config, batch))) {
-            float[] x = new float[batch * trainData.width()];
-            float[] y = new float[batch * trainData.targetWidth()];
-            int batches = (trainData.size() + batch - 1) / batch;
+            float[] x = new float[batch * trainX.width()];
+            float[] y = new float[batch * train.targetWidth()];
+            float[] ignored = new float[batch];
+            int batches = (train.size() + batch - 1) / batch;
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 long start = System.nanoTime();
                 events.onEpochStart(epoch, batches);
-                int[] order = trainData.shuffledOrder(seed * 31 + epoch);
+                int[] order = train.shuffledOrder(seed * 31 + epoch);
                 double lossSum = 0;
                 long correct = 0;
                 for (int b = 0; b < batches; b++) {
                     int from = b * batch;
-                    int rows = Math.min(batch, trainData.size() - from);
-                    trainData.gather(order, from, from + rows, x, y);
+                    int rows = Math.min(batch, train.size() - from);
+                    trainX.gather(order, from, from + rows, x);
+                    trainTargets.gather(order, from, from + rows, ignored, y);
                     StepStats stats = net.trainStep(x, y, rows);
                     if (!Double.isFinite(stats.lossSum())) {
                         throw new IllegalStateException("loss became " + stats.lossSum() + " at epoch " + epoch
@@ -128,14 +135,14 @@ public final class Trainer {
                 }
                 double valLoss = Double.NaN;
                 double valAcc = Double.NaN;
-                if (valData != null) {
-                    Evaluation e = evaluate(net, top, valData);
+                if (valX != null) {
+                    Evaluation e = evaluate(net, top, valX, validation);
                     valLoss = e.loss();
                     valAcc = e.accuracy();
                 }
-                double trainAcc = loss.usesClassLabels() ? (double) correct / trainData.size() : Double.NaN;
-                EpochStats stats = new EpochStats(epoch, lossSum / trainData.size(), trainAcc, valLoss, valAcc,
-                        (System.nanoTime() - start) / 1e9, trainData.size());
+                double trainAcc = loss.usesClassLabels() ? (double) correct / train.size() : Double.NaN;
+                EpochStats stats = new EpochStats(epoch, lossSum / train.size(), trainAcc, valLoss, valAcc,
+                        (System.nanoTime() - start) / 1e9, train.size());
                 history.add(stats);
                 events.onEpochEnd(stats);
                 if (earlyStopping != null) {
@@ -167,19 +174,22 @@ public final class Trainer {
         return Evaluation.of(model, loss, data, outputs);
     }
 
-    private Evaluation evaluate(Network net, Model top, Dataset data) {
+    private Evaluation evaluate(Network net, Model top, FeatureSource features, Dataset data) {
         int n = data.size();
         int batch = net.plan().maxBatch();
         float[] outputs = new float[n * top.outputWidth()];
-        float[] x = new float[batch * data.width()];
+        float[] x = new float[batch * features.width()];
         for (int from = 0; from < n; from += batch) {
             int rows = Math.min(batch, n - from);
-            for (int r = 0; r < rows; r++) {
-                data.copyFeatures(from + r, x, r * data.width());
-            }
+            features.copyRows(from, rows, x, 0);
             net.predict(x, 0, rows, outputs, from * top.outputWidth());
         }
         return Evaluation.of(top, loss, data, outputs);
+    }
+
+    /** The same labels or targets with a one-wide dummy feature: gathers batch targets without touching features. */
+    private static Dataset targetsOnly(Dataset data) {
+        return data.withFeatures(new float[data.size()], 1);
     }
 
     private void checkData(Model model, Dataset data, String what) {
@@ -271,5 +281,6 @@ public final class Trainer {
         }
         @Override public void onEpochEnd(EpochStats stats) { listeners.forEach(l -> l.onEpochEnd(stats)); }
         @Override public void onFeatures(FeaturesEvent event) { listeners.forEach(l -> l.onFeatures(event)); }
+        @Override public void onCacheDiscarded(CacheDiscardedEvent event) { listeners.forEach(l -> l.onCacheDiscarded(event)); }
     }
 }

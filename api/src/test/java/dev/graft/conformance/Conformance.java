@@ -20,25 +20,37 @@ public final class Conformance {
     }
 
     /**
-     * Skips the calling test class with the probe's reason when the backend cannot run here, or fails
-     * it when {@code graft.requireBackends} names the backend.
+     * Why the backend cannot run here (null when it can), failing instead when
+     * {@code graft.requireBackends} names it or its probe throws.
      */
-    public static void requireOrSkip(BackendProvider provider) {
+    public static String skipReason(BackendProvider provider) {
         Availability availability;
         try {
             availability = provider.probe();
         } catch (RuntimeException | LinkageError e) {
             fail("probe() of backend '" + provider.name() + "' threw instead of reporting: " + e, e);
-            return;
+            return null;
         }
         if (availability.available()) {
-            return;
+            return null;
         }
         if (required().contains(provider.name())) {
             fail("backend '" + provider.name() + "' is required here (" + REQUIRE_PROPERTY + ") but unavailable: "
                     + availability.reason());
         }
-        Assumptions.abort("backend '" + provider.name() + "' unavailable: " + availability.reason());
+        return "backend '" + provider.name() + "' unavailable: " + availability.reason();
+    }
+
+    /**
+     * Skips the calling test with the probe's reason when the backend cannot run here, or fails it
+     * when {@code graft.requireBackends} names the backend. Call it per test (e.g. from
+     * {@code @BeforeEach}) so that reports count each skipped test with its reason.
+     */
+    public static void requireOrSkip(BackendProvider provider) {
+        String reason = skipReason(provider);
+        if (reason != null) {
+            Assumptions.abort(reason);
+        }
     }
 
     static Set<String> required() {

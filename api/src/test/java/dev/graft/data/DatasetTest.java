@@ -1,0 +1,115 @@
+package dev.graft.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.conformance.TestData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetTest {
+
+    @Test
+    void labelsOutOfRangeNameTheSampleAndTheRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Dataset.classification(new float[6], 2, new int[] {0, 5, 1}, 3));
+        assertTrue(e.getMessage().contains("label 5 of sample 1") && e.getMessage().contains("0..2"), e.getMessage());
+    }
+
+    @Test
+    void nanFeaturesAreRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Dataset.classification(new float[] {0, Float.NaN, 0, 0}, 2, new int[] {0, 1}, 2));
+        assertTrue(e.getMessage().contains("feature 1 of sample 0 is NaN"), e.getMessage());
+    }
+
+    @Test
+    void filterClassesRemapsInTheGivenOrder() {
+        Dataset d = Dataset.classification(new float[] {0, 1, 2, 3, 4}, 1, new int[] {9, 5, 7, 5, 2}, 10);
+        Dataset f = d.filterClasses(5, 7, 9);
+        assertEquals(4, f.size());
+        assertArrayEquals(new int[] {2, 0, 1, 0}, f.labels());
+        assertArrayEquals(new float[] {0, 1, 2, 3}, f.features());
+        assertEquals(3, f.classes());
+    }
+
+    @Test
+    void splitIsSeededDisjointAndComplete() {
+        float[] x = new float[100];
+        int[] y = new int[100];
+        for (int i = 0; i < 100; i++) {
+            x[i] = i;
+            y[i] = i % 2;
+        }
+        Dataset d = Dataset.classification(x, 1, y, 2);
+        Dataset.Split a = d.split(0.2, 1);
+        Dataset.Split b = d.split(0.2, 1);
+        assertArrayEquals(a.validation().features(), b.validation().features());
+        assertEquals(20, a.validation().size());
+        float[] all = new float[100];
+        System.arraycopy(a.train().features(), 0, all, 0, 80);
+        System.arraycopy(a.validation().features(), 0, all, 80, 20);
+        Arrays.sort(all);
+        assertArrayEquals(x, all, "train + validation must be a partition");
+        assertNotEquals(Arrays.toString(a.validation().features()), Arrays.toString(d.split(0.2, 2).validation().features()));
+    }
+
+    @Test
+    void samplePerClassCapsEachClass() {
+        Dataset d = TestData.fashionTrain().filterClasses(5, 6, 7, 8, 9);
+        Dataset s = d.samplePerClass(7, 3);
+        int[] counts = new int[5];
+        for (int l : s.labels()) {
+            counts[l]++;
+        }
+        assertArrayEquals(new int[] {7, 7, 7, 7, 7}, counts);
+    }
+
+    @Test
+    void fingerprintChangesWithOneValue() {
+        Dataset a = Dataset.classification(new float[] {1, 2, 3, 4}, 2, new int[] {0, 1}, 2);
+        Dataset b = Dataset.classification(new float[] {1, 2, 3, 4.0001f}, 2, new int[] {0, 1}, 2);
+        Dataset c = Dataset.classification(new float[] {1, 2, 3, 4}, 2, new int[] {1, 1}, 2);
+        assertNotEquals(a.fingerprint(), b.fingerprint());
+        assertNotEquals(a.fingerprint(), c.fingerprint());
+        assertEquals(a.fingerprint(), Dataset.classification(new float[] {1, 2, 3, 4}, 2, new int[] {0, 1}, 2).fingerprint());
+    }
+
+    @Test
+    void committedFashionSubsetReadsWithScaledPixels() {
+        Dataset train = TestData.fashionTrain();
+        Dataset test = TestData.fashionTest();
+        assertEquals(10000, train.size());
+        assertEquals(2000, test.size());
+        assertEquals(784, train.width());
+        float[] f = train.features();
+        float max = 0;
+        for (float v : f) {
+            assertTrue(v >= 0 && v <= 1);
+            max = Math.max(max, v);
+        }
+        assertEquals(1f, max);
+    }
+
+    @Test
+    void truncatedIdxNamesTheFile(@TempDir Path dir) throws IOException {
+        Path images = TestData.fashionMnist().resolve("t10k-images-idx3-ubyte.gz");
+        byte[] raw = new java.util.zip.GZIPInputStream(Files.newInputStream(images)).readAllBytes();
+        Path cut = dir.resolve("cut-images-idx3-ubyte");
+        Files.write(cut, Arrays.copyOf(raw, 5000));
+        IOException e = assertThrows(IOException.class,
+                () -> Idx.read(cut, TestData.fashionMnist().resolve("t10k-labels-idx1-ubyte.gz"), 10));
+        assertTrue(e.getMessage().contains(cut.toString()) && e.getMessage().contains("truncated"), e.getMessage());
+        Path junk = dir.resolve("junk");
+        Files.write(junk, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        IOException j = assertThrows(IOException.class, () -> Idx.read(junk, junk, 10));
+        assertTrue(j.getMessage().contains("not an unsigned-byte IDX file"), j.getMessage());
+    }
+}

@@ -1,0 +1,28 @@
+package dev.graft.cuda;
+
+/** Argument checks of {@link CudaBackend}: a wrong size is an exception naming the operation and shapes, never a GPU fault. */
+final class CudaArgs {
+
+    private CudaArgs() {
+    }
+
+    static void checkShape(int rows, int cols, String op) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException(op + ": negative shape " + rows + " x " + cols);
+        }
+    }
+
+    static void need(String op, String what, CudaBuffer buffer, long needed, String formula, int d1, int d2) {
+        if (buffer.length() < needed) {
+            throw new IllegalArgumentException(op + ": " + what + " holds " + buffer.length() + " floats, needs "
+                    + formula + " = " + needed + " (" + d1 + " x " + d2 + ")");
+        }
+    }
+
+    static void checkRange(String what, long capacity, long offset, long length) {
+        if (offset < 0 || length < 0 || offset + length > capacity) {
+            throw new IllegalArgumentException(what + ": range [" + offset + ", " + (offset + length)
+                    + ") outside 0.." + capacity);
+        }
+    }
+}

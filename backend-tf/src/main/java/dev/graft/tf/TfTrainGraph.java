@@ -1,0 +1,186 @@
+package dev.graft.tf;
+
+import dev.graft.Dense;
+import dev.graft.Dropout;
+import dev.graft.Layer;
+import dev.graft.Model;
+import dev.graft.train.Optimizer;
+import dev.graft.train.TrainingConfig;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.nn.SparseSoftmaxCrossEntropyWithLogits;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * The train step of a {@link TfNetwork} as graph ops: training-mode forward, loss, gradients of the
+ * updated parameters only, and the update rule. All updates wait (control dependencies) until
+ * every new value is computed, so no update can race a read of the old parameters.
+ */
+final class TfTrainGraph {
+
+    /** A dropout layer's fed mask. */
+    record Mask(int layerIndex, Dropout layer, Placeholder<TFloat32> input) {
+    }
+
+    /** A layer's Adam step size, fed each step because it depends on the step count. */
+    record AdamRate(Placeholder<TFloat32> input, float learningRate, float beta1, float beta2) {
+    }
+
+    private final TrainingConfig training;
+    private final Graph graph;
+    private final List<Mask> masks = new ArrayList<>();
+    private final List<AdamRate> adamRates = new ArrayList<>();
+    private final List<Op> updates = new ArrayList<>();
+    private final List<Op> slotInits = new ArrayList<>();
+    private final Placeholder<TInt32> labels;
+    private final Placeholder<TFloat32> targets;
+    private final Placeholder<TFloat32> gradScale;
+    private final Operand<TFloat32> perRowLoss;
+    private final Operand<TFloat32> prediction;
+
+    TfTrainGraph(Ops tf, Graph graph, Model model, TrainingConfig training, TfModelGraph params,
+                 Placeholder<TFloat32> input) {
+        this.training = training;
+        this.graph = graph;
+        boolean fused = TfNetwork.fusedSoftmax(training, model.layer(model.size() - 1));
+        Operand<TFloat32> x = input;
+        for (int i = 0; i < model.size(); i++) {
+            Layer layer = model.layer(i);
+            TfModelGraph.DenseVars v = params.vars(i);
+            if (v != null) {
+                Operand<TFloat32> z = TfModelGraph.affine(tf, x, v);
+                x = (fused && i == model.size() - 1) ? z : TfActivations.forward(tf, z, v.layer().activation());
+            } else if (layer instanceof Dropout d && d.trainable() && d.rate() > 0f) {
+                Placeholder<TFloat32> mask = tf.withName("mask" + i).placeholder(TFloat32.class,
+                        Placeholder.shape(Shape.of(-1, d.width())));
+                masks.add(new Mask(i, d, mask));
+                x = tf.math.mul(x, mask);
+            }
+        }
+        prediction = x;
+        gradScale = tf.withName("grad_scale").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        Operand<TFloat32> topGrad;
+        if (training.loss().usesClassLabels()) {
+            labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+            targets = null;
+            SparseSoftmaxCrossEntropyWithLogits<TFloat32> sce = tf.nn.sparseSoftmaxCrossEntropyWithLogits(x, labels);
+            perRowLoss = sce.loss();
+            topGrad = tf.math.mul(sce.backprop(), gradScale);
+        } else {
+            labels = null;
+            targets = tf.withName("targets").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, model.outputWidth())));
+            Operand<TFloat32> diff = tf.math.sub(x, targets);
+            perRowLoss = tf.math.mean(tf.math.square(diff), tf.constant(1));
+            topGrad = tf.math.mul(diff, gradScale);
+        }
+        buildUpdates(tf, model, params, x, topGrad);
+    }
+
+    private void buildUpdates(Ops tf, Model model, TfModelGraph params, Operand<TFloat32> top, Operand<TFloat32> topGrad) {
+        Optimizer opt = training.optimizer();
+        List<Variable<TFloat32>> xs = new ArrayList<>();
+        List<float[]> rates = new ArrayList<>(); // {layer learning rate, l2}
+        for (int i = 0; i < model.size(); i++) {
+            TfModelGraph.DenseVars v = params.vars(i);
+            if (v == null || !v.layer().trainable()) {
+                continue;
+            }
+            float lr = opt.learningRate() * training.multiplier(v.layer().name());
+            if (lr == 0f) {
+                continue;
+            }
+            xs.add(v.weights());
+            rates.add(new float[] {lr, training.l2()});
+            xs.add(v.biases());
+            rates.add(new float[] {lr, 0f});
+        }
+        if (xs.isEmpty()) {
+            return;
+        }
+        Output<?>[] xOutputs = xs.stream().map(Variable::asOutput).toArray(Output<?>[]::new);
+        Output<?>[] grads = graph.addGradients("gradients", new Output<?>[] {top.asOutput()}, xOutputs,
+                new Output<?>[] {topGrad.asOutput()});
+        List<Op> newValues = new ArrayList<>();
+        List<Variable<TFloat32>> targetsOf = new ArrayList<>();
+        List<Operand<TFloat32>> valuesOf = new ArrayList<>();
+        for (int k = 0; k < xs.size(); k++) {
+            Variable<TFloat32> p = xs.get(k);
+            float lr = rates.get(k)[0];
+            float l2 = rates.get(k)[1];
+            Operand<TFloat32> g = grads[k].expect(TFloat32.class);
+            if (l2 != 0f) {
+                g = tf.math.add(g, tf.math.mul(tf.constant(l2), p));
+            }
+            Ops slots = tf.withSubScope("slots" + k);
+            if (opt instanceof Optimizer.Sgd sgd) {
+                if (sgd.momentum() == 0f) {
+                    valuesOf.add(tf.math.sub(p, tf.math.mul(tf.constant(lr), g)));
+                    targetsOf.add(p);
+                } else {
+                    Variable<TFloat32> vel = slot(slots, "velocity", p);
+                    Operand<TFloat32> mom = tf.constant(sgd.momentum());
+                    Operand<TFloat32> v2 = tf.math.add(tf.math.mul(mom, vel), g);
+                    Operand<TFloat32> stepDir = sgd.nesterov() ? tf.math.add(g, tf.math.mul(mom, v2)) : v2;
+                    valuesOf.add(tf.math.sub(p, tf.math.mul(tf.constant(lr), stepDir)));
+                    targetsOf.add(p);
+                    valuesOf.add(v2);
+                    targetsOf.add(vel);
+                }
+            } else if (opt instanceof Optimizer.Adam adam) {
+                Variable<TFloat32> m = slot(slots, "m", p);
+                Variable<TFloat32> v = slot(slots, "v", p);
+                Placeholder<TFloat32> alpha = slots.withName("step_size").placeholder(TFloat32.class,
+                        Placeholder.shape(Shape.scalar()));
+                adamRates.add(new AdamRate(alpha, lr, adam.beta1(), adam.beta2()));
+                TfAdam.Step s = TfAdam.step(tf, p, g, m, v, tf.constant(adam.beta1()), tf.constant(adam.beta2()),
+                        tf.constant(adam.epsilon()), alpha);
+                valuesOf.add(s.param());
+                targetsOf.add(p);
+                valuesOf.add(s.m());
+                targetsOf.add(m);
+                valuesOf.add(s.v());
+                targetsOf.add(v);
+            }
+        }
+        newValues.addAll(valuesOf);
+        // Every read of an old value feeds some new value; assigning only after all of them exist keeps reads consistent.
+        Ops after = tf.withControlDependencies(newValues);
+        for (int k = 0; k < valuesOf.size(); k++) {
+            updates.add(after.assign(targetsOf.get(k), valuesOf.get(k)));
+        }
+    }
+
+    private Variable<TFloat32> slot(Ops scope, String name, Variable<TFloat32> like) {
+        Variable<TFloat32> slot = scope.withName(name).variable(like.shape(), TFloat32.class);
+        slotInits.add(scope.withName(name + "_init").assign(slot, scope.zeros(scope.constant(like.shape()), TFloat32.class)));
+        return slot;
+    }
+
+    /** Sets optimizer slots to zero. */
+    void initSlots(Session session) {
+        if (!slotInits.isEmpty()) {
+            Session.Runner runner = session.runner();
+            slotInits.forEach(runner::addTarget);
+            runner.run().close();
+        }
+    }
+
+    List<Mask> masks() { return masks; }
+    List<AdamRate> adamRates() { return adamRates; }
+    List<Op> updates() { return updates; }
+    Placeholder<TInt32> labels() { return labels; }
+    Placeholder<TFloat32> targets() { return targets; }
+    Placeholder<TFloat32> gradScale() { return gradScale; }
+    Operand<TFloat32> perRowLoss() { return perRowLoss; }
+    Operand<TFloat32> prediction() { return prediction; }
+}

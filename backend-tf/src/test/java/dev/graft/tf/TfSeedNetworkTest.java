@@ -1,0 +1,202 @@
+package dev.graft.tf;
+
+import static dev.graft.conformance.Conformance.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.Activation;
+import dev.graft.Dense;
+import dev.graft.Layer;
+import dev.graft.Model;
+import dev.graft.Transfer;
+import dev.graft.conformance.Conformance;
+import dev.graft.reference.ReferenceBackend;
+import dev.graft.spi.Backend;
+import dev.graft.spi.BackendOptions;
+import dev.graft.spi.Network;
+import dev.graft.spi.NetworkPlan;
+import dev.graft.train.Loss;
+import dev.graft.train.Optimizer;
+import dev.graft.train.TrainingConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.random.TruncatedNormal;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * The seed question end to end: its network (X[500] → hidden1 300 → hidden2 100 → hidden3 50 →
+ * output 5 logits, variables named like {@code fully_connected}'s) built and trained with plain SGD
+ * in TensorFlow itself and saved with TF's saver; Graft's forward pass of the same parameters must
+ * give TF's logits; then the user's transfer (copy 3, freeze 2, new head) fine-tuned on the
+ * reference backend and on the TF backend must end with the same weights.
+ *
+ * <p>Until Graft's loader reads the checkpoint, the Graft model is built from the variables' values
+ * as fetched from the TF session; the checkpoint files are checked to exist.
+ */
+class TfSeedNetworkTest {
+
+    private static final String[] NAMES = {"hidden1", "hidden2", "hidden3", "output"};
+    private static final int[] WIDTHS = {500, 300, 100, 50, 5};
+
+    @Test
+    void seedNetworkTrainedInTfMatchesGraftAndFineTunesAlike(@TempDir Path tmp) {
+        Conformance.requireOrSkip(new TfBackendProvider());
+        SplittableRandom random = new SplittableRandom(2016);
+        int batch = 64;
+        float[] centers = new float[5 * 500];
+        for (int i = 0; i < centers.length; i++) {
+            centers[i] = (float) random.nextGaussian();
+        }
+        Model trained;
+        float[] probe = samples(random, centers, batch, new float[batch]);
+        float[] tfLogits = new float[batch * 5];
+        Path prefix = tmp.resolve("seed/model.ckpt");
+        try (Graph g = new Graph()) {
+            Ops tf = Ops.create(g);
+            Placeholder<TFloat32> x = tf.withName("X").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 500)));
+            Placeholder<TInt32> y = tf.withName("y").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+            List<Variable<TFloat32>> vars = new ArrayList<>();
+            Operand<TFloat32> h = x;
+            for (int l = 0; l < 4; l++) {
+                Ops scope = tf.withSubScope(NAMES[l]);
+                float stddev = (float) (2 / Math.sqrt(WIDTHS[l] + WIDTHS[l + 1]));
+                Variable<TFloat32> w = scope.withName("weights").variable(tf.math.mul(tf.random.truncatedNormal(
+                        tf.constant(new long[] {WIDTHS[l], WIDTHS[l + 1]}), TFloat32.class, TruncatedNormal.seed(7L + l)),
+                        tf.constant(stddev)));
+                Variable<TFloat32> b = scope.withName("biases").variable(tf.zeros(tf.constant(new long[] {WIDTHS[l + 1]}), TFloat32.class));
+                vars.add(w);
+                vars.add(b);
+                h = tf.nn.biasAdd(tf.linalg.matMul(h, w), b);
+                if (l < 3) {
+                    h = tf.nn.relu(h);
+                }
+            }
+            Operand<TFloat32> logits = h;
+            var sce = tf.nn.sparseSoftmaxCrossEntropyWithLogits(logits, y);
+            Operand<TFloat32> loss = tf.math.mean(sce.loss(), tf.constant(0));
+            // TF's C++ gradient registry has no entry for SparseSoftmaxCrossEntropyWithLogits: seed the
+            // backward pass at the logits with the op's own backprop output, averaged over the batch.
+            Operand<TFloat32> rows = tf.dtypes.cast(
+                    tf.slice(tf.shape(logits), tf.constant(new int[] {0}), tf.constant(new int[] {1})), TFloat32.class);
+            Operand<TFloat32> dLogits = tf.math.div(sce.backprop(), rows);
+            var grads = tf.gradients(logits, vars, org.tensorflow.op.core.Gradients.dx(List.of(dLogits)));
+            List<org.tensorflow.op.Op> train = new ArrayList<>();
+            for (int i = 0; i < vars.size(); i++) {
+                train.add(tf.train.applyGradientDescent(vars.get(i), tf.constant(0.01f), grads.dy(i)));
+            }
+            try (Session s = new Session(g)) {
+                s.initialize();
+                float first = 0;
+                float last = 0;
+                for (int step = 0; step < 40; step++) {
+                    float[] labels = new float[batch];
+                    float[] data = samples(random, centers, batch, labels);
+                    try (TFloat32 xs = TfNetwork.matrix(data, 0, batch, 500);
+                         TInt32 ys = TInt32.tensorOf(Shape.of(batch), DataBuffers.of(ints(labels), true, false));
+                         Result r = feedAll(s.runner(), train).feed(x, xs).feed(y, ys).fetch(loss).run()) {
+                        float value = ((TFloat32) r.get(0)).getFloat();
+                        first = step == 0 ? value : first;
+                        last = value;
+                    }
+                }
+                assertTrue(last < first * 0.5f, "TF training reduces the loss: " + first + " -> " + last);
+                s.save(prefix.toString());
+                Session.Runner runner = s.runner();
+                vars.forEach(runner::fetch);
+                try (TFloat32 xs = TfNetwork.matrix(probe, 0, batch, 500);
+                     Result r = runner.feed(x, xs).fetch(logits).run()) {
+                    List<Layer> layers = new ArrayList<>();
+                    for (int l = 0; l < 4; l++) {
+                        float[] w = TfExportTest.floats(r.get(2 * l), WIDTHS[l] * WIDTHS[l + 1]);
+                        float[] b = TfExportTest.floats(r.get(2 * l + 1), WIDTHS[l + 1]);
+                        layers.add(new Dense(NAMES[l], WIDTHS[l], WIDTHS[l + 1], l < 3 ? Activation.RELU : Activation.IDENTITY, w, b));
+                    }
+                    trained = new Model(layers);
+                    ((TFloat32) r.get(8)).asRawTensor().data().asFloats().read(tfLogits, 0, tfLogits.length);
+                }
+            }
+        }
+        assertTrue(Files.isRegularFile(tmp.resolve("seed/model.ckpt.index")), "TF wrote the checkpoint index");
+        assertTrue(Files.isRegularFile(tmp.resolve("seed/model.ckpt.data-00000-of-00001")), "TF wrote the checkpoint data");
+        assertEquals(List.of(NAMES), trained.names());
+
+        try (Backend reference = new ReferenceBackend();
+             Backend tfBackend = new TfBackendProvider().open(BackendOptions.defaults().withThreads(1))) {
+            float[] graftLogits = new float[batch * 5];
+            try (Network net = reference.network(NetworkPlan.inference(trained, batch))) {
+                net.predict(probe, 0, batch, graftLogits, 0);
+            }
+            assertClose("Graft's forward pass vs TF's logits", tfLogits, graftLogits, 1e-4, 1e-4);
+
+            // The question's transfer: keep hidden1..hidden3, freeze hidden1 and hidden2, new 5-way head.
+            Model transfer = Transfer.from(trained).keepThrough("hidden3").freezeThrough("hidden2")
+                    .add(Dense.spec("new_output", 5, Activation.IDENTITY)).seed(9).build();
+            assertFalse(transfer.layer("hidden2").trainable());
+            assertTrue(transfer.layer("hidden3").trainable());
+            TrainingConfig config = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.sgd(0.01f), 0f, Map.of(), 5);
+            Model onReference = fineTune(reference, transfer, config, centers, batch);
+            Model onTf = fineTune(tfBackend, transfer, config, centers, batch);
+            for (String name : new String[] {"hidden3", "new_output"}) {
+                assertClose(name + " after fine-tuning, TF vs reference", ((Dense) onReference.layer(name)).weights(),
+                        ((Dense) onTf.layer(name)).weights(), 1e-5, 1e-4);
+                assertFalse(((Dense) transfer.layer(name)).sameParameters((Dense) onTf.layer(name)), name + " trained");
+            }
+            assertTrue(((Dense) transfer.layer("hidden2")).sameParameters((Dense) onTf.layer("hidden2")), "hidden2 frozen");
+        }
+    }
+
+    private static Model fineTune(Backend backend, Model model, TrainingConfig config, float[] centers, int batch) {
+        SplittableRandom data = new SplittableRandom(77);
+        try (Network net = backend.network(new NetworkPlan(model, config, batch))) {
+            for (int step = 0; step < 10; step++) {
+                float[] labels = new float[batch];
+                float[] x = samples(data, centers, batch, labels);
+                net.trainStep(x, labels, batch);
+            }
+            return net.snapshot();
+        }
+    }
+
+    /** {@code rows} noisy samples around five class centres; labels written into {@code labels}. */
+    private static float[] samples(SplittableRandom r, float[] centers, int rows, float[] labels) {
+        float[] x = new float[rows * 500];
+        for (int i = 0; i < rows; i++) {
+            int c = r.nextInt(5);
+            labels[i] = c;
+            for (int j = 0; j < 500; j++) {
+                x[i * 500 + j] = centers[c * 500 + j] + (float) r.nextGaussian();
+            }
+        }
+        return x;
+    }
+
+    private static int[] ints(float[] labels) {
+        int[] out = new int[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            out[i] = (int) labels[i];
+        }
+        return out;
+    }
+
+    private static Session.Runner feedAll(Session.Runner runner, List<org.tensorflow.op.Op> targets) {
+        targets.forEach(runner::addTarget);
+        return runner;
+    }
+}

@@ -1,0 +1,162 @@
+package dev.graft.loader.data;
+
+import dev.graft.data.Dataset;
+import dev.graft.loader.ModelFileException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Reads numeric CSV files into a {@link Dataset}: an optional header, one label column chosen by name
+ * or index, every other column a float feature. Class labels may be integers {@code 0..k-1} or any
+ * strings (numbered in order of first appearance); for regression the label column is the target.
+ * A malformed row is reported with file and line number. Quoting is not supported (numeric data only).
+ */
+public final class CsvDatasets {
+
+    /** How to read a file: {@code labelColumn} is a header name or a 0-based index (negative counts from the end). */
+    public record Options(boolean header, char delimiter, String labelColumn, boolean classification) {
+
+        /** Header row present, comma-separated, label in the last column, classification. */
+        public static Options classification(String labelColumn) {
+            return new Options(true, ',', labelColumn, true);
+        }
+
+        public static Options regression(String labelColumn) {
+            return new Options(true, ',', labelColumn, false);
+        }
+
+        public Options withoutHeader() {
+            return new Options(false, delimiter, labelColumn, classification);
+        }
+
+        public Options delimiter(char d) {
+            return new Options(header, d, labelColumn, classification);
+        }
+    }
+
+    private CsvDatasets() {
+    }
+
+    public static Dataset read(Path file, Options options) throws IOException {
+        Pattern split = Pattern.compile(Pattern.quote(String.valueOf(options.delimiter())));
+        List<float[]> rows = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        int columns = -1;
+        int labelIndex = -1;
+        int lineNumber = 0;
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] cells = split.split(line.strip(), -1);
+                if (columns < 0) {
+                    columns = cells.length;
+                    if (columns < 2) {
+                        throw new ModelFileException(file, "line " + lineNumber, "needs at least 2 columns (features and a label)");
+                    }
+                    labelIndex = labelIndex(file, options, options.header() ? cells : null, columns);
+                    if (options.header()) {
+                        continue;
+                    }
+                }
+                if (cells.length != columns) {
+                    throw new ModelFileException(file, "line " + lineNumber, "has " + cells.length + " columns, expected " + columns);
+                }
+                float[] features = new float[columns - 1];
+                for (int c = 0, f = 0; c < columns; c++) {
+                    if (c == labelIndex) {
+                        labels.add(cells[c].strip());
+                        continue;
+                    }
+                    features[f++] = number(file, lineNumber, c, cells[c]);
+                }
+                rows.add(features);
+            }
+        }
+        if (rows.isEmpty()) {
+            throw new ModelFileException(file, "has no data rows");
+        }
+        int width = columns - 1;
+        float[] x = new float[Math.multiplyExact(rows.size(), width)];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(rows.get(i), 0, x, i * width, width);
+        }
+        if (!options.classification()) {
+            float[] y = new float[labels.size()];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = number(file, -1, labelIndex, labels.get(i));
+            }
+            return Dataset.regression(x, width, y, 1);
+        }
+        return classification(file, x, width, labels);
+    }
+
+    private static Dataset classification(Path file, float[] x, int width, List<String> labels) throws ModelFileException {
+        boolean integers = labels.stream().allMatch(s -> s.matches("\\d{1,9}"));
+        int[] y = new int[labels.size()];
+        int classes;
+        if (integers) {
+            classes = 0;
+            for (int i = 0; i < y.length; i++) {
+                y[i] = Integer.parseInt(labels.get(i));
+                classes = Math.max(classes, y[i] + 1);
+            }
+        } else {
+            Map<String, Integer> ids = new LinkedHashMap<>();
+            for (int i = 0; i < y.length; i++) {
+                y[i] = ids.computeIfAbsent(labels.get(i), k -> ids.size());
+            }
+            classes = ids.size();
+        }
+        if (classes < 2) {
+            throw new ModelFileException(file, "label column", "has a single class; classification needs at least 2");
+        }
+        return Dataset.classification(x, width, y, classes);
+    }
+
+    private static int labelIndex(Path file, Options options, String[] header, int columns) throws ModelFileException {
+        String spec = options.labelColumn().strip();
+        if (header != null) {
+            int found = Arrays.asList(header).stream().map(String::strip).toList().indexOf(spec);
+            if (found >= 0) {
+                return found;
+            }
+        }
+        try {
+            int i = Integer.parseInt(spec);
+            int index = i < 0 ? columns + i : i;
+            if (index < 0 || index >= columns) {
+                throw new ModelFileException(file, "label column", "index " + i + " is outside 0.." + (columns - 1));
+            }
+            return index;
+        } catch (NumberFormatException e) {
+            throw new ModelFileException(file, "label column", "no column named '" + spec + "'"
+                    + (header == null ? " (the file is read without a header)" : "; columns are " + Arrays.toString(header)));
+        }
+    }
+
+    private static float number(Path file, int line, int column, String cell) throws ModelFileException {
+        try {
+            float v = Float.parseFloat(cell.strip());
+            if (Float.isFinite(v)) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ModelFileException(file, line < 0 ? "label column" : "line " + line,
+                "column " + (column + 1) + " is '" + cell + "', not a finite number");
+    }
+}

@@ -1,0 +1,129 @@
+package dev.graft.loader.tf;
+
+import dev.graft.Activation;
+import dev.graft.Dense;
+import dev.graft.Layer;
+import dev.graft.Model;
+import dev.graft.loader.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.TensorShapeProto;
+
+/**
+ * Saves a Graft model as a TF V2 checkpoint with TensorFlow-style variable names, plus a forward-pass
+ * {@code .meta} graph (placeholder {@code x}, then per layer {@code MatMul}, {@code BiasAdd} and the
+ * activation op) so that the architecture, activations included, can be recovered from the files alone.
+ * Dropout layers hold no variables and are left out of both.
+ */
+public final class TfCheckpointWriter {
+
+    /** How variables are named. */
+    public enum Naming {
+        /** {@code <layer>/weights}, {@code <layer>/biases}: tf.contrib.layers.fully_connected, the seed's network. */
+        WEIGHTS_BIASES("weights", "biases"),
+        /** {@code <layer>/kernel}, {@code <layer>/bias}: tf.layers.dense and Keras in TF1 graphs. */
+        KERNEL_BIAS("kernel", "bias");
+
+        final String weights;
+        final String bias;
+
+        Naming(String weights, String bias) {
+            this.weights = weights;
+            this.bias = bias;
+        }
+    }
+
+    private TfCheckpointWriter() {
+    }
+
+    /** Writes {@code prefix.index}, {@code prefix.data-00000-of-00001} and {@code prefix.meta}, each atomically. */
+    public static void write(Model model, Path prefix, Naming naming) throws IOException {
+        BundleWriter bundle = new BundleWriter();
+        GraphDef.Builder graph = GraphDef.newBuilder();
+        graph.addNode(node("x", "Placeholder").putAttr("dtype", type())
+                .putAttr("shape", AttrValue.newBuilder().setShape(shape(-1, model.inputWidth())).build()));
+        String x = "x";
+        for (Layer layer : model.layers()) {
+            if (!(layer instanceof Dense d)) {
+                continue;
+            }
+            String w = d.name() + "/" + naming.weights;
+            String b = d.name() + "/" + naming.bias;
+            bundle.add(w, new long[] {d.inputWidth(), d.outputWidth()}, d.weights());
+            bundle.add(b, new long[] {d.outputWidth()}, d.bias());
+            variable(graph, w, shape(d.inputWidth(), d.outputWidth()));
+            variable(graph, b, shape(d.outputWidth()));
+            graph.addNode(node(d.name() + "/MatMul", "MatMul", x, w + "/read").putAttr("T", type())
+                    .putAttr("transpose_a", bool(false)).putAttr("transpose_b", bool(false)));
+            graph.addNode(node(d.name() + "/BiasAdd", "BiasAdd", d.name() + "/MatMul", b + "/read").putAttr("T", type())
+                    .putAttr("data_format", AttrValue.newBuilder().setS(com.google.protobuf.ByteString.copyFromUtf8("NHWC")).build()));
+            x = d.name() + "/BiasAdd";
+            String op = opFor(d.activation());
+            if (op != null) {
+                NodeDef.Builder act = node(d.name() + "/" + op, op, x).putAttr("T", type());
+                if (d.activation().kind() == Activation.Kind.LEAKY_RELU) {
+                    act.putAttr("alpha", AttrValue.newBuilder().setF(d.activation().alpha()).build());
+                }
+                graph.addNode(act);
+                x = d.name() + "/" + op;
+            }
+        }
+        bundle.write(prefix);
+        MetaGraphDef meta = MetaGraphDef.newBuilder().setGraphDef(graph).build();
+        AtomicFiles.write(prefix.resolveSibling(prefix.getFileName() + ".meta"), meta.toByteArray());
+    }
+
+    private static String opFor(Activation a) {
+        return switch (a.kind()) {
+            case IDENTITY -> null;
+            case RELU -> "Relu";
+            case LEAKY_RELU -> "LeakyRelu";
+            case ELU -> {
+                if (a.alpha() != 1f) {
+                    throw new IllegalArgumentException("TF's Elu op has alpha 1; this layer has " + a.alpha());
+                }
+                yield "Elu";
+            }
+            case TANH -> "Tanh";
+            case SIGMOID -> "Sigmoid";
+            case SOFTMAX -> "Softmax";
+        };
+    }
+
+    private static void variable(GraphDef.Builder graph, String name, TensorShapeProto shape) {
+        graph.addNode(node(name, "VariableV2").putAttr("dtype", type())
+                .putAttr("shape", AttrValue.newBuilder().setShape(shape).build())
+                .putAttr("container", AttrValue.newBuilder().setS(com.google.protobuf.ByteString.EMPTY).build())
+                .putAttr("shared_name", AttrValue.newBuilder().setS(com.google.protobuf.ByteString.EMPTY).build()));
+        graph.addNode(node(name + "/read", "Identity", name).putAttr("T", type()));
+    }
+
+    private static NodeDef.Builder node(String name, String op, String... inputs) {
+        NodeDef.Builder b = NodeDef.newBuilder().setName(name).setOp(op);
+        for (String i : inputs) {
+            b.addInput(i);
+        }
+        return b;
+    }
+
+    private static AttrValue type() {
+        return AttrValue.newBuilder().setType(DataType.DT_FLOAT).build();
+    }
+
+    private static AttrValue bool(boolean b) {
+        return AttrValue.newBuilder().setB(b).build();
+    }
+
+    private static TensorShapeProto shape(long... dims) {
+        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+        for (long d : dims) {
+            s.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
+        }
+        return s.build();
+    }
+}
