@@ -31,6 +31,8 @@ public final class KernelNetwork implements Network {
     private final DeviceBuffer input;
     private final DeviceBuffer targets;
     private final DeviceBuffer topGrad;
+    /** Host copy of a training batch's logits for the accuracy count; reused so a step allocates nothing. */
+    private final float[] logits;
     /** Index of the lowest layer with trainable parameters; nothing below it is differentiated. */
     private final int firstTrainable;
     /** Whether the top layer's softmax is folded into the cross-entropy while training. */
@@ -62,6 +64,7 @@ public final class KernelNetwork implements Network {
             this.targets = training == null ? null : own(backend.allocate(
                     training.loss().usesClassLabels() ? batch : (long) batch * model.outputWidth()));
             this.topGrad = training == null ? null : own(backend.allocate((long) batch * model.outputWidth()));
+            this.logits = training == null ? null : new float[batch * model.outputWidth()];
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -98,8 +101,7 @@ public final class KernelNetwork implements Network {
         double loss;
         int correct = 0;
         if (classification) {
-            float[] logits = new float[rows * classes];
-            backend.download(y, 0, logits, 0, logits.length);
+            backend.download(y, 0, logits, 0, rows * classes);
             correct = Metrics.countCorrect(logits, labels, rows, classes);
             loss = backend.softmaxCrossEntropy(y, targets, rows, classes, scale, topGrad);
         } else {
