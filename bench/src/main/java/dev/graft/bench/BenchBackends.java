@@ -1,14 +1,11 @@
 package dev.graft.bench;
 
-import dev.graft.spi.Availability;
+import dev.graft.Backends;
 import dev.graft.spi.Backend;
 import dev.graft.spi.BackendOptions;
-import dev.graft.spi.BackendProvider;
-import java.util.ArrayList;
-import java.util.Comparator;
+import dev.graft.spi.BackendUnavailableException;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 
 /**
  * Finds the backends on the classpath for the benchmarks. A backend that is absent or unavailable
@@ -29,25 +26,22 @@ public final class BenchBackends {
         }
     }
 
-    /** Every provider registered on the classpath, highest priority first. */
-    public static List<BackendProvider> providers() {
-        List<BackendProvider> all = new ArrayList<>();
-        ServiceLoader.load(BackendProvider.class).forEach(all::add);
-        all.sort(Comparator.comparingInt(BackendProvider::priority).reversed());
-        return all;
+    /** Every backend on the classpath with its probe's answer, highest priority first (via {@link Backends#discover()}). */
+    public static List<Backends.Candidate> candidates() {
+        return Backends.discover();
     }
 
     /** Opens backend {@code name} with {@code threads} compute threads, or throws {@link Skipped} saying why not. */
     public static Backend open(String name, int threads) {
-        for (BackendProvider provider : providers()) {
-            if (provider.name().equals(name)) {
-                Availability availability = provider.probe();
-                if (!availability.available()) {
-                    throw new Skipped("SKIPPED backend '" + name + "': " + availability.reason());
-                }
-                return provider.open(new BackendOptions(threads, Map.of()));
-            }
+        Backends.Candidate candidate;
+        try {
+            candidate = Backends.find(name);
+        } catch (BackendUnavailableException e) {
+            throw new Skipped("SKIPPED backend '" + name + "': " + e.getMessage());
         }
-        throw new Skipped("SKIPPED backend '" + name + "': no provider of that name on the classpath");
+        if (!candidate.availability().available()) {
+            throw new Skipped("SKIPPED backend '" + name + "': " + candidate.availability().reason());
+        }
+        return Backends.open(name, new BackendOptions(threads, Map.of()));
     }
 }

@@ -1,7 +1,7 @@
 package dev.graft.bench;
 
 import dev.graft.spi.Availability;
-import dev.graft.spi.BackendProvider;
+import dev.graft.Backends;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -39,37 +39,68 @@ public final class BenchRunner {
         String[] threads = opts.getOrDefault("threads", "1,2").split(",");
         int iterations = Integer.parseInt(opts.getOrDefault("iterations", "5"));
         List<String> backends = new ArrayList<>();
-        for (BackendProvider p : BenchBackends.providers()) {
-            Availability a = p.probe();
-            System.out.printf(Locale.ROOT, "backend %-10s priority %3d  %s: %s%n", p.name(), p.priority(),
+        for (Backends.Candidate c : BenchBackends.candidates()) {
+            Availability a = c.availability();
+            System.out.printf(Locale.ROOT, "backend %-10s priority %3d  %s: %s%n", c.name(), c.priority(),
                     a.available() ? "available" : "SKIPPED", a.reason());
             if (a.available()) {
-                backends.add(p.name());
+                backends.add(c.name());
+            } else {
+                SKIPPED.put(c.name(), a.reason());
             }
         }
         if (opts.containsKey("backends")) {
             backends.retainAll(List.of(opts.get("backends").split(",")));
         }
+        double load = BenchReport.loadAverage();
+        List<RunResult> results = new ArrayList<>();
         String only = opts.getOrDefault("only", "GemmBench|NetworkBench|SgemmBench");
-        ChainedOptionsBuilder builder = new OptionsBuilder()
-                .include("dev\\.graft\\.bench\\.(" + only + ")")
-                .param("threads", threads)
-                .param("backend", backends.toArray(String[]::new))
-                .warmupIterations(3).warmupTime(TimeValue.milliseconds(200))
-                .measurementIterations(iterations).measurementTime(TimeValue.milliseconds(250))
-                .forks(1)
-                .mode(Mode.SampleTime)
-                .timeUnit(java.util.concurrent.TimeUnit.MICROSECONDS)
-                .shouldFailOnError(false);
-        if (opts.containsKey("shapes")) {
-            builder.param("shape", opts.get("shapes").split(","));
+        if (!only.equals("none")) {
+            ChainedOptionsBuilder builder = new OptionsBuilder()
+                    .include("dev\\.graft\\.bench\\.(" + only + ")\\.")
+                    .param("threads", threads)
+                    .param("backend", backends.toArray(String[]::new))
+                    .warmupIterations(3).warmupTime(TimeValue.milliseconds(200))
+                    .measurementIterations(iterations).measurementTime(TimeValue.milliseconds(250))
+                    .forks(1)
+                    .mode(Mode.SampleTime)
+                    .timeUnit(java.util.concurrent.TimeUnit.MICROSECONDS)
+                    .shouldFailOnError(false);
+            if (opts.containsKey("shapes")) {
+                builder.param("shape", opts.get("shapes").split(","));
+            }
+            if (opts.containsKey("batches")) {
+                builder.param("batch", opts.get("batches").split(","));
+            }
+            results.addAll(new Runner(builder.build()).run());
         }
-        if (opts.containsKey("batches")) {
-            builder.param("batch", opts.get("batches").split(","));
+        // Whole epochs, cache open and model load: one call per sample; the reference backend would take minutes per epoch.
+        String macro = opts.getOrDefault("macro", "EpochBench|CacheOpenBench|ModelLoadBench");
+        if (!macro.equals("none")) {
+            List<String> macroBackends = new ArrayList<>(backends);
+            if (!opts.getOrDefault("macroReference", "false").equals("true")) {
+                macroBackends.remove("reference");
+            }
+            ChainedOptionsBuilder builder = new OptionsBuilder()
+                    .include("dev\\.graft\\.bench\\.(" + macro + ")\\.")
+                    .param("threads", threads)
+                    .param("backend", macroBackends.toArray(String[]::new))
+                    .forks(1)
+                    .mode(Mode.SingleShotTime)
+                    .warmupIterations(2).measurementIterations(Math.max(3, iterations))
+                    .timeUnit(java.util.concurrent.TimeUnit.MICROSECONDS)
+                    .shouldFailOnError(false);
+            if (opts.containsKey("batches")) {
+                builder.param("batch", opts.get("batches").split(","));
+            }
+            results.addAll(new Runner(builder.build()).run());
         }
-        Collection<RunResult> results = new Runner(builder.build()).run();
-        report(results);
+        List<Row> rows = report(results);
+        BenchReport.write(opts, rows, SKIPPED, load, threads);
     }
+
+    /** Backends that were not benchmarked, with their probe's reason. */
+    static final Map<String, String> SKIPPED = new java.util.TreeMap<>();
 
     private static Map<String, String> parse(String[] args) {
         Map<String, String> opts = new HashMap<>();
@@ -83,13 +114,13 @@ public final class BenchRunner {
     }
 
     /** Median and minimum microseconds per operation of one benchmark with its parameters. */
-    private record Row(String method, Map<String, String> params, double micros, double min) {
+    record Row(String method, Map<String, String> params, double micros, double min) {
         String p(String name) {
             return params.getOrDefault(name, "");
         }
     }
 
-    private static void report(Collection<RunResult> results) {
+    private static List<Row> report(Collection<RunResult> results) {
         List<Row> rows = new ArrayList<>();
         for (RunResult r : results) {
             String label = r.getParams().getBenchmark();
@@ -121,7 +152,8 @@ public final class BenchRunner {
             Double pk = peak.get(row.p("threads"));
             System.out.printf(Locale.ROOT, "%-36s %-9s %3s %5s %-14s %-10s %11.1f %10s %9.1f %8s%n",
                     row.method(), row.p("backend"), row.p("threads"), row.p("batch"),
-                    row.p("layer").isEmpty() ? row.p("shape") : row.p("layer"), row.p("product"), row.micros(),
+                    !row.p("layer").isEmpty() ? row.p("layer") : !row.p("mode").isEmpty() ? row.p("mode") : row.p("shape"),
+                    row.p("product"), row.micros(),
                     String.format(Locale.ROOT, "(%.1f)", row.min()), rate,
                     pk == null || flops == 0 ? "" : String.format(Locale.ROOT, "%.0f%%", 100 * rate / pk));
         }
@@ -146,13 +178,17 @@ public final class BenchRunner {
                 }
             }
         }
+        for (Map.Entry<String, String> e : SKIPPED.entrySet()) {
+            System.out.printf(Locale.ROOT, "SKIPPED backend %s: %s%n", e.getKey(), e.getValue());
+        }
+        return rows;
     }
 
-    private static double gflops(double flops, double micros) {
+    static double gflops(double flops, double micros) {
         return flops / (micros * 1e3);
     }
 
-    private static double flops(Row row) {
+    static double flops(Row row) {
         int batch = row.p("batch").isEmpty() ? 0 : Integer.parseInt(row.p("batch"));
         return switch (row.method()) {
             case "SgemmBench.sgemm" -> {
@@ -165,6 +201,8 @@ public final class BenchRunner {
             }
             case "NetworkBench.frozenForward", "NetworkBench.frozenForwardGemmsOnly" -> NetworkBench.trunkFlops(batch);
             case "NetworkBench.topTrainStep", "NetworkBench.topTrainStepGemmsOnly" -> NetworkBench.topStepFlops(batch);
+            case "EpochBench.epoch" -> BenchData.SAMPLES * (NetworkBench.topStepFlops(batch) / batch
+                    + (row.p("mode").equals("uncached") ? NetworkBench.trunkFlops(batch) / batch : 0));
             default -> 0;
         };
     }
