@@ -1,0 +1,87 @@
+package dev.graft.cli;
+
+import dev.graft.Model;
+import dev.graft.data.Dataset;
+import dev.graft.spi.Backend;
+import dev.graft.train.Evaluation;
+import dev.graft.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code graft evaluate MODEL --data ...}: accuracy, loss and the confusion matrix. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Score a model on labelled data: accuracy, mean softmax cross-entropy, confusion matrix.")
+final class EvaluateCommand extends BaseCommand {
+
+    @Parameters(paramLabel = "MODEL", description = "The model (any format 'graft inspect' reads).")
+    Path model;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--split", paramLabel = "train|test", defaultValue = "test",
+            description = "For an IDX directory: the t10k-* (test) or train-* files (default: ${DEFAULT-VALUE}; "
+                    + "train when the directory has no test files).")
+    String split;
+
+    @Mixin
+    BackendOption backend;
+
+    @Override
+    int run() throws Exception {
+        Model m = ModelFiles.load(model).model();
+        Dataset samples = data.load(idxPrefix());
+        Checks.dataFitsModel(m, samples, "--data");
+        Evaluation e;
+        String description;
+        try (Backend b = backend.open()) {
+            description = b.name() + " (" + b.description() + ")";
+            e = Trainer.builder(b).build().evaluate(m, samples);
+        }
+        List<String> names = classNames(m.outputWidth());
+        if (json()) {
+            Map<String, Object> j = Json.object();
+            j.put("command", "evaluate");
+            j.put("model", model.toString());
+            j.put("backend", description);
+            j.put("classes", names);
+            j.putAll(Json.evaluation(e));
+            j.put("recall", java.util.Arrays.stream(e.recallPerClass()).mapToObj(Json::number).toList());
+            out().println(Json.write(j));
+            return 0;
+        }
+        out().printf("%s on %d samples of %s, backend %s%n", model, e.samples(), data.data, description);
+        out().printf("accuracy %s, loss %s%n%n", Tables.percent(e.accuracy()), Tables.decimal(e.loss()));
+        out().print(Tables.confusion(e, names));
+        return 0;
+    }
+
+    private String idxPrefix() {
+        boolean wantTest = !split.equalsIgnoreCase("train");
+        if (!split.equalsIgnoreCase("train") && !split.equalsIgnoreCase("test")) {
+            throw new CliException("--split must be train or test, got '" + split + "'", null);
+        }
+        if (wantTest && Files.isDirectory(data.data) && !Files.exists(data.data.resolve("t10k-images-idx3-ubyte.gz"))
+                && !Files.exists(data.data.resolve("t10k-images-idx3-ubyte"))) {
+            note("no t10k-* files in " + data.data + ": evaluating on its train-* files");
+            return "train";
+        }
+        return wantTest ? "t10k" : "train";
+    }
+
+    /** The original class numbers when --classes renumbered them, else 0.. */
+    private List<String> classNames(int width) {
+        List<String> names = new ArrayList<>();
+        for (int c = 0; c < width; c++) {
+            names.add(data.classes != null && c < data.classes.length ? Integer.toString(data.classes[c]) : Integer.toString(c));
+        }
+        return names;
+    }
+}

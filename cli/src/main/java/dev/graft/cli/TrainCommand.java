@@ -1,0 +1,78 @@
+package dev.graft.cli;
+
+import dev.graft.Dense;
+import dev.graft.Model;
+import dev.graft.data.Dataset;
+import dev.graft.spi.Backend;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code graft train}: a network from scratch, e.g. the model a user later transfers from. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a new fully connected network from scratch (e.g. the original model to transfer from later).")
+final class TrainCommand extends BaseCommand {
+
+    @Option(names = "--layers", paramLabel = "W[:ACT],...", required = true,
+            description = "The layers above the input, e.g. 300:relu,100:relu,50:relu,5 (hidden layers default to relu "
+                    + "and are named hidden1.., the last is 'output', logits unless given an activation).")
+    String layers;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--test", paramLabel = "PATH",
+            description = "Test data, read like --data (default: an IDX directory's t10k-* files, when present).")
+    Path test;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Mixin
+    BackendOption backend;
+
+    @Option(names = "--out", paramLabel = "FILE|DIR", description = "Save the trained model in Graft's format "
+            + "(FILE.safetensors, or DIR/model.safetensors).")
+    Path out;
+
+    @Option(names = "--export-tf", paramLabel = "DIR", description = "Also write a TensorFlow V2 checkpoint DIR/model.ckpt.")
+    Path exportTf;
+
+    @Option(names = "--export-saved-model", paramLabel = "DIR",
+            description = "Also write a TensorFlow SavedModel into DIR (a new directory; loads TensorFlow's runtime).")
+    Path exportSavedModel;
+
+    @Override
+    int run() throws Exception {
+        List<Dense.Spec> specs = LayerSpecs.stack("--layers", layers);
+        Dataset train = data.load("train");
+        Dataset testData = test != null ? data.loadOther(test, "t10k") : data.idxTestSplit().orElse(null);
+        Model.Builder builder = Model.builder(train.width(), training.seed);
+        specs.forEach(builder::add);
+        Model model = builder.build();
+        TrainingRun.Outcome outcome;
+        try (Backend b = backend.open()) {
+            outcome = TrainingRun.run(this, "train", b, model, train, testData, training, null);
+        }
+        Path saved = out == null ? null : ModelFiles.save(outcome.model(), out);
+        Path tf = exportTf == null ? null : ModelFiles.exportTf(outcome.model(), exportTf);
+        Path savedModel = exportSavedModel == null ? null : ModelFiles.exportSavedModel(outcome.model(), exportSavedModel);
+        if (json()) {
+            Map<String, Object> m = Json.object();
+            m.put("command", "train");
+            m.putAll(TrainingRun.json(outcome, training.plot));
+            m.put("model", saved == null ? null : saved.toString());
+            m.put("tfCheckpoint", tf == null ? null : tf.toString());
+            m.put("savedModel", savedModel == null ? null : savedModel.toString());
+            out().println(Json.write(m));
+            return 0;
+        }
+        out().println("model: " + model.toString().replaceFirst("^Model", "") + ", " + model.parameterCount() + " parameters");
+        TrainingRun.print(out(), outcome);
+        Outputs.print(out(), saved, tf, savedModel, training.plot);
+        return 0;
+    }
+}

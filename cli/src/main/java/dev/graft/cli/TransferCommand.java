@@ -1,0 +1,165 @@
+package dev.graft.cli;
+
+import dev.graft.Activation;
+import dev.graft.Model;
+import dev.graft.Transfer;
+import dev.graft.data.Dataset;
+import dev.graft.spi.Backend;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code graft transfer}: the seed question as one command. Copy a trained model up to a layer,
+ * freeze its lowest layers, put a fresh head on top, fine-tune with the frozen part's outputs cached,
+ * and save the new model. The source model file is only read.
+ */
+@Command(name = "transfer", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Copy a trained model's lower layers, freeze some, add a new head, and fine-tune on new data "
+                + "with the frozen layers' outputs cached.")
+final class TransferCommand extends BaseCommand {
+
+    @Parameters(paramLabel = "MODEL", description = "The trained model (any format 'graft inspect' reads).")
+    Path source;
+
+    @Option(names = "--keep", paramLabel = "LAYER",
+            description = "Copy the layers from the input up to and including LAYER (default: all but the top layer).")
+    String keep;
+
+    @Option(names = "--freeze", paramLabel = "LAYER",
+            description = "Freeze (lock) the layers from the input up to and including LAYER; 'none' to fine-tune every "
+                    + "copied layer (default: every copied layer is frozen).")
+    String freeze;
+
+    @Option(names = "--head", paramLabel = "UNITS[:ACT]", required = true,
+            description = "The new output layer, e.g. 5 (logits) or 5:softmax.")
+    String head;
+
+    @Option(names = "--head-hidden", paramLabel = "UNITS[,ACT]",
+            description = "A new hidden layer under the head, e.g. 64,relu (repeatable; default activation relu).")
+    List<String> headHidden = new ArrayList<>();
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--test", paramLabel = "PATH",
+            description = "Test data, read like --data (default: an IDX directory's t10k-* files, when present).")
+    Path test;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Mixin
+    CacheOption cache;
+
+    @Mixin
+    BackendOption backend;
+
+    @Option(names = "--out", paramLabel = "FILE|DIR", description = "Save the new model in Graft's format "
+            + "(FILE.safetensors, or DIR/model.safetensors).")
+    Path out;
+
+    @Option(names = "--export-tf", paramLabel = "DIR", description = "Also write a TensorFlow V2 checkpoint DIR/model.ckpt.")
+    Path exportTf;
+
+    @Option(names = "--export-saved-model", paramLabel = "DIR",
+            description = "Also write a TensorFlow SavedModel into DIR (a new directory; loads TensorFlow's runtime).")
+    Path exportSavedModel;
+
+    @Override
+    int run() throws Exception {
+        Model original = ModelFiles.load(source).model();
+        Model transferred = surgery(original);
+        Dataset train = data.load("train");
+        Dataset testData = test != null ? data.loadOther(test, "t10k") : data.idxTestSplit().orElse(null);
+        TrainingRun.Outcome outcome;
+        try (Backend b = backend.open()) {
+            outcome = TrainingRun.run(this, "transfer", b, transferred, train, testData, training, cache.open());
+        }
+        Path saved = out == null ? null : ModelFiles.save(outcome.model(), out);
+        Path tf = exportTf == null ? null : ModelFiles.exportTf(outcome.model(), exportTf);
+        Path savedModel = exportSavedModel == null ? null : ModelFiles.exportSavedModel(outcome.model(), exportSavedModel);
+        if (json()) {
+            Map<String, Object> m = Json.object();
+            m.put("command", "transfer");
+            m.put("source", source.toString());
+            m.put("frozen", frozenNames(transferred));
+            m.put("cache", cache.describe());
+            m.putAll(TrainingRun.json(outcome, training.plot));
+            m.put("model", saved == null ? null : saved.toString());
+            m.put("tfCheckpoint", tf == null ? null : tf.toString());
+            m.put("savedModel", savedModel == null ? null : savedModel.toString());
+            out().println(Json.write(m));
+            return 0;
+        }
+        out().println("source: " + source + " " + original.toString().replaceFirst("^Model", ""));
+        out().println("new model: " + transferred.toString().replaceFirst("^Model", ""));
+        out().printf("frozen: %s; trainable parameters %d of %d; cache: %s%n", frozenNames(transferred),
+                transferred.trainableParameterCount(), transferred.parameterCount(), cache.describe());
+        TrainingRun.print(out(), outcome);
+        Outputs.print(out(), saved, tf, savedModel, training.plot);
+        return 0;
+    }
+
+    /** The new model; layer names are checked against the source with a message listing the real ones. */
+    Model surgery(Model original) {
+        if (original.size() < 2 && keep == null) {
+            throw new CliException("the model has a single layer '" + original.layer(0).name() + "'",
+                    "say which to keep with --keep " + original.layer(0).name());
+        }
+        String keepName = keep != null ? keep : original.layer(original.size() - 2).name();
+        checkLayer(original, "--keep", keepName);
+        Transfer t = Transfer.from(original).keepThrough(keepName).seed(training.seed);
+        if (freeze == null) {
+            t.freezeThrough(keepName);
+        } else if (!freeze.equalsIgnoreCase("none")) {
+            checkLayer(original, "--freeze", freeze);
+            if (original.indexOf(freeze) > original.indexOf(keepName)) {
+                throw new CliException("--freeze " + freeze + " is above --keep " + keepName,
+                        "freeze a layer at or below " + keepName);
+            }
+            t.freezeThrough(freeze);
+        } else {
+            t.unfreezeAll();
+        }
+        int top = original.indexOf(keepName);
+        List<String> names = new ArrayList<>(original.names().subList(0, top + 1));
+        for (int i = 0; i < headHidden.size(); i++) {
+            String name = unique(names, "head_hidden" + (i + 1));
+            t.add(LayerSpecs.dense("--head-hidden", name, headHidden.get(i), Activation.RELU));
+        }
+        t.add(LayerSpecs.dense("--head", unique(names, "output"), head, Activation.IDENTITY));
+        return t.build();
+    }
+
+    private static String unique(List<String> taken, String name) {
+        String n = name;
+        for (int i = 2; taken.contains(n); i++) {
+            n = name + "_" + i;
+        }
+        taken.add(n);
+        return n;
+    }
+
+    private void checkLayer(Model model, String option, String name) {
+        if (model.find(name).isEmpty()) {
+            throw new CliException(option + " " + name + ": " + source + " has no layer named '" + name + "'",
+                    "its layers are " + String.join(", ", model.names()) + " ('graft inspect " + source + "' shows them)");
+        }
+    }
+
+    private static List<String> frozenNames(Model m) {
+        List<String> frozen = new ArrayList<>();
+        for (var layer : m.layers()) {
+            if (!layer.trainable()) {
+                frozen.add(layer.name());
+            }
+        }
+        return frozen;
+    }
+}
