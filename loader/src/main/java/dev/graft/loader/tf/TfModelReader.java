@@ -31,6 +31,8 @@ import org.tensorflow.proto.MetaGraphDef;
  */
 public final class TfModelReader {
 
+    private static final System.Logger LOG = System.getLogger(TfModelReader.class.getName());
+
     private TfModelReader() {
     }
 
@@ -125,8 +127,11 @@ public final class TfModelReader {
             }
         });
         List<TensorLayer> layers = NameInference.infer(bundle.indexFile(), candidates);
-        notes.add(why + ": layer order inferred from tensor names and shapes, weights assumed [in, out], and "
-                + "activations unknown (loaded as identity); pass an explicit mapping to override");
+        String note = why + ": layer order inferred from tensor names and shapes, weights assumed [in, out], and "
+                + "activations unknown (loaded as identity); pass an explicit mapping to override";
+        notes.add(note);
+        // Identity is the honest "unknown", but a silently linear network is easy to miss: say it loudly too.
+        LOG.log(System.Logger.Level.WARNING, () -> bundle.indexFile() + ": " + note);
         return layers;
     }
 
