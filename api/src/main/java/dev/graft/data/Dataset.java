@@ -113,10 +113,17 @@ public final class Dataset {
      * (labels as floats, or targets): the batch layout a {@link dev.graft.spi.Network} takes.
      */
     public void gather(int[] order, int from, int to, float[] x, float[] y) {
+        for (int r = 0; r < to - from; r++) {
+            System.arraycopy(features, order[from + r] * width, x, r * width, width);
+        }
+        gatherTargets(order, from, to, y);
+    }
+
+    /** Gathers only the labels (as floats) or targets of the samples {@code order[from..to)} into {@code y}. */
+    public void gatherTargets(int[] order, int from, int to, float[] y) {
         int tw = targetWidth();
         for (int r = 0; r < to - from; r++) {
             int s = order[from + r];
-            System.arraycopy(features, s * width, x, r * width, width);
             if (labels != null) {
                 y[r] = labels[s];
             } else {

@@ -39,7 +39,7 @@ public record Evaluation(int samples, double loss, double accuracy, int[][] conf
         float[] targets = new float[n * width];
         int[] order = new int[n];
         java.util.Arrays.setAll(order, i -> i);
-        data.gather(order, 0, n, new float[n * data.width()], targets);
+        data.gatherTargets(order, 0, n, targets);
         double total = 0;
         for (int i = 0; i < targets.length; i++) {
             double d = outputs[i] - targets[i];

@@ -97,7 +97,6 @@ public final class Trainer {
         FeatureSource trainX = prefix == null ? FeatureSource.of(train) : cache.source(prefix, train, backend, events);
         FeatureSource valX = validation == null ? null
                 : prefix == null ? FeatureSource.of(validation) : cache.source(prefix, validation, backend, events);
-        Dataset trainTargets = targetsOnly(train);
 
         TrainingConfig config = new TrainingConfig(loss, optimizer, l2, multipliers, seed);
         int batch = Math.min(batchSize, train.size());
@@ -110,7 +109,6 @@ public final class Trainer {
         try (Network net = backend.network(new NetworkPlan(top, config, batch))) {
             float[] x = new float[batch * trainX.width()];
             float[] y = new float[batch * train.targetWidth()];
-            float[] ignored = new float[batch];
             int batches = (train.size() + batch - 1) / batch;
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 long start = System.nanoTime();
@@ -122,7 +120,7 @@ public final class Trainer {
                     int from = b * batch;
                     int rows = Math.min(batch, train.size() - from);
                     trainX.gather(order, from, from + rows, x);
-                    trainTargets.gather(order, from, from + rows, ignored, y);
+                    train.gatherTargets(order, from, from + rows, y);
                     StepStats stats = net.trainStep(x, y, rows);
                     if (!Double.isFinite(stats.lossSum())) {
                         throw new IllegalStateException("loss became " + stats.lossSum() + " at epoch " + epoch
@@ -185,11 +183,6 @@ public final class Trainer {
             net.predict(x, 0, rows, outputs, from * top.outputWidth());
         }
         return Evaluation.of(top, loss, data, outputs);
-    }
-
-    /** The same labels or targets with a one-wide dummy feature: gathers batch targets without touching features. */
-    private static Dataset targetsOnly(Dataset data) {
-        return data.withFeatures(new float[data.size()], 1);
     }
 
     private void checkData(Model model, Dataset data, String what) {

@@ -20,6 +20,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.Scope;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -65,7 +66,9 @@ public final class TfExport {
 
     /**
      * Writes a V2 checkpoint at {@code prefix} ({@code prefix.index} and
-     * {@code prefix.data-00000-of-00001}); TF writes each file under a temporary name and renames it.
+     * {@code prefix.data-00000-of-00001}; TF writes each under a temporary name and renames it) and
+     * the inference graph as {@code prefix.meta}, so that readers (Graft's loader, TF's
+     * {@code import_meta_graph}) recover the activations, not just the tensors.
      */
     public static void checkpoint(Model model, Path prefix) {
         try (Built built = build(model)) {
@@ -74,6 +77,14 @@ public final class TfExport {
                 Files.createDirectories(parent);
             }
             built.session.save(prefix.toString());
+            Path meta = Path.of(prefix + ".meta");
+            Path tmp = sibling(meta, ".tmp");
+            try {
+                Files.write(tmp, MetaGraphDef.newBuilder().setGraphDef(built.graph.toGraphDef()).build().toByteArray());
+                move(tmp, meta);
+            } finally {
+                deleteQuietly(tmp);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("could not write checkpoint " + prefix + ": " + e.getMessage(), e);
         }

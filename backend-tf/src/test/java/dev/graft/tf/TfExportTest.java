@@ -3,6 +3,7 @@ package dev.graft.tf;
 import static dev.graft.conformance.Conformance.assertClose;
 import static dev.graft.conformance.Conformance.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -112,6 +113,22 @@ class TfExportTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void exportedCheckpointLoadsBackWithItsArchitecture(@TempDir Path tmp) throws Exception {
+        Path prefix = tmp.resolve("model");
+        TfExport.checkpoint(MODEL, prefix);
+        assertTrue(Files.isRegularFile(tmp.resolve("model.meta")), "the inference graph is written beside the checkpoint");
+        Model loaded = dev.graft.loader.Models.load(prefix).model();
+        List<Dense> expected = MODEL.layers().stream().filter(l -> l instanceof Dense).map(l -> (Dense) l).toList();
+        List<Dense> actual = loaded.layers().stream().filter(l -> l instanceof Dense).map(l -> (Dense) l).toList();
+        assertEquals(expected.size(), actual.size(), "dense layers of " + loaded);
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i).name(), actual.get(i).name());
+            assertEquals(expected.get(i).activation(), actual.get(i).activation(), expected.get(i).name());
+            assertTrue(expected.get(i).sameParameters(actual.get(i)), expected.get(i).name() + " parameters");
         }
     }
 

@@ -34,16 +34,8 @@ final class TrainCommand extends BaseCommand {
     @Mixin
     BackendOption backend;
 
-    @Option(names = "--out", paramLabel = "FILE|DIR", description = "Save the trained model in Graft's format "
-            + "(FILE.safetensors, or DIR/model.safetensors).")
-    Path out;
-
-    @Option(names = "--export-tf", paramLabel = "DIR", description = "Also write a TensorFlow V2 checkpoint DIR/model.ckpt.")
-    Path exportTf;
-
-    @Option(names = "--export-saved-model", paramLabel = "DIR",
-            description = "Also write a TensorFlow SavedModel into DIR (a new directory; loads TensorFlow's runtime).")
-    Path exportSavedModel;
+    @Mixin
+    ModelOutputOptions outputs;
 
     @Override
     int run() throws Exception {
@@ -57,22 +49,18 @@ final class TrainCommand extends BaseCommand {
         try (Backend b = backend.open()) {
             outcome = TrainingRun.run(this, "train", b, model, train, testData, training, null);
         }
-        Path saved = out == null ? null : ModelFiles.save(outcome.model(), out);
-        Path tf = exportTf == null ? null : ModelFiles.exportTf(outcome.model(), exportTf);
-        Path savedModel = exportSavedModel == null ? null : ModelFiles.exportSavedModel(outcome.model(), exportSavedModel);
+        ModelOutputOptions.Written written = outputs.write(outcome.model());
         if (json()) {
             Map<String, Object> m = Json.object();
             m.put("command", "train");
             m.putAll(TrainingRun.json(outcome, training.plot));
-            m.put("model", saved == null ? null : saved.toString());
-            m.put("tfCheckpoint", tf == null ? null : tf.toString());
-            m.put("savedModel", savedModel == null ? null : savedModel.toString());
+            written.putJson(m);
             out().println(Json.write(m));
             return 0;
         }
         out().println("model: " + model.toString().replaceFirst("^Model", "") + ", " + model.parameterCount() + " parameters");
         TrainingRun.print(out(), outcome);
-        Outputs.print(out(), saved, tf, savedModel, training.plot);
+        written.print(out(), training.plot);
         return 0;
     }
 }

@@ -10,6 +10,6 @@ public enum ModelFormat {
     KERAS_H5,
     /** A Keras 3 {@code .keras} zip ({@code config.json} + {@code model.weights.h5}). */
     KERAS_ARCHIVE,
-    /** Graft's own: {@code model.json} (layers) + {@code model.safetensors} (parameters). */
+    /** Graft's own: one {@code .safetensors} file whose metadata holds the layer description (JSON). */
     GRAFT
 }

@@ -22,6 +22,14 @@ public record TensorLayer(String name, String weights, String bias, Activation a
         return new TensorLayer(name, weights, bias, activation, false);
     }
 
+    /**
+     * The same tensors with another activation: how a caller supplies the activations a checkpoint without
+     * a graph cannot say ({@code Models.load(path, report.layers() with activations set)}).
+     */
+    public TensorLayer withActivation(Activation newActivation) {
+        return new TensorLayer(name, weights, bias, newActivation, transposed);
+    }
+
     TensorLayer withName(String newName) {
         return new TensorLayer(newName, weights, bias, activation, transposed);
     }

@@ -2,10 +2,22 @@ package dev.graft.loader.tf;
 
 import dev.graft.Activation;
 import dev.graft.loader.ModelFileException;
+import dev.graft.loader.tf.GraphParts.Chain;
+import dev.graft.loader.tf.GraphParts.Input;
+import dev.graft.loader.tf.GraphParts.Lost;
+import dev.graft.loader.tf.GraphParts.Mask;
+import dev.graft.loader.tf.GraphParts.Noise;
+import dev.graft.loader.tf.GraphParts.Other;
+import dev.graft.loader.tf.GraphParts.Part;
+import dev.graft.loader.tf.GraphParts.Scalar;
+import dev.graft.loader.tf.GraphParts.Step;
+import dev.graft.loader.tf.GraphParts.Sym;
+import dev.graft.loader.tf.GraphParts.Var;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,46 +27,22 @@ import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 
 /**
- * Recovers a dense layer stack from a TF graph by symbolic evaluation: every tensor is classified as
- * the model input, a variable, a chain of layers recognised so far, or something else. {@code MatMul}
- * of a chain and a variable starts a layer (orientation from the operand order and transpose flags),
- * {@code Add}/{@code AddV2}/{@code BiasAdd} with a variable gives it a bias, an activation op closes it.
- * Reads ({@code Identity}, {@code ReadVariableOp}) are looked through and function calls
- * ({@code StatefulPartitionedCall}, as in TF2 SavedModels) are followed into their bodies. The longest
- * chain found anywhere in the graph is the model.
+ * Recovers a layer stack from a TF graph by symbolic evaluation: every tensor is classified as the model
+ * input, a variable, a chain of layers recognised so far, or something else ({@link GraphParts}).
+ * {@code MatMul} of a chain and a variable starts a dense layer (orientation from the operand order and
+ * transpose flags), {@code Add}/{@code AddV2}/{@code BiasAdd} with a variable gives it a bias, an activation
+ * op closes it, and TF's dropout subgraphs become dropout layers ({@link DropoutRules}). Reads are looked
+ * through; function calls ({@code StatefulPartitionedCall}, as in TF2 SavedModels), {@code If} and TF1
+ * {@code Switch}/{@code Merge} conditionals are followed. The longest chain found is the model; if a layer
+ * variable is used after an op the walker could not follow, the walk fails naming that op rather than
+ * returning a chain cut short.
  */
 final class GraphWalker {
 
-    /** One recognised layer: variable names as they appear in the graph. */
-    record Step(String weights, boolean transposed, String bias, Activation activation, String matmul) {
-    }
-
-    private sealed interface Sym permits Input, Var, Chain, Other {
-    }
-
-    private record Input() implements Sym {
-    }
-
-    private record Var(String name) implements Sym {
-    }
-
-    private record Chain(List<Step> steps, int ops) implements Sym {
-        Step last() { return steps.get(steps.size() - 1); }
-
-        Chain replaceLast(Step s) {
-            List<Step> copy = new ArrayList<>(steps);
-            copy.set(copy.size() - 1, s);
-            return new Chain(List.copyOf(copy), ops + 1);
-        }
-
-        Chain append(Step s) {
-            List<Step> copy = new ArrayList<>(steps);
-            copy.add(s);
-            return new Chain(List.copyOf(copy), ops + 1);
-        }
-    }
-
-    private record Other() implements Sym {
+    /** Builds the exception for a problem at one node of this walker's file. */
+    @FunctionalInterface
+    interface Failure {
+        ModelFileException at(String node, String message);
     }
 
     private static final Sym OTHER = new Other();
@@ -62,22 +50,33 @@ final class GraphWalker {
     private static final Set<String> VARIABLES = Set.of("VariableV2", "Variable", "VarHandleOp", "TemporaryVariable");
     private static final Set<String> PASS_THROUGH = Set.of("Identity", "ReadVariableOp", "Snapshot", "StopGradient",
             "Cast", "IdentityN", "PreventGradient", "CheckNumerics", "EnsureShape");
+    /** Ops whose result describes a tensor (shape, zeros like it) rather than carrying its values. */
+    private static final Set<String> METADATA = Set.of("Shape", "ShapeN", "Size", "Rank", "ZerosLike", "OnesLike",
+            "NoOp", "Assert");
     private static final Set<String> UNSUPPORTED_ACTIVATIONS = Set.of("Relu6", "Selu", "Softplus", "Softsign",
             "LogSoftmax", "Gelu", "Swish", "Exp");
 
     private final Path file;
+    private final Failure fail;
     private final Map<String, FunctionDef> functions = new HashMap<>();
+    /** Layer variables multiplied with activations the walker lost track of, by variable name. */
+    private final Map<String, Lost> lostLayers = new LinkedHashMap<>();
     private Chain best;
 
     private GraphWalker(Path file, GraphDef graph) {
         this.file = file;
+        this.fail = (node, message) -> new ModelFileException(file, node, message);
         for (FunctionDef f : graph.getLibrary().getFunctionList()) {
             functions.put(f.getSignature().getName(), f);
         }
     }
 
-    /** The longest layer chain in {@code graph} (empty when there is none); {@code file} is for messages. */
-    static List<Step> walk(Path file, GraphDef graph) throws ModelFileException {
+    /**
+     * The longest layer chain in {@code graph} (empty when there is none); {@code file} is for messages.
+     *
+     * @throws ModelFileException naming the op when a layer variable follows an op the walker cannot follow
+     */
+    static List<Part> walk(Path file, GraphDef graph) throws ModelFileException {
         GraphWalker w = new GraphWalker(file, graph);
         Frame top = new Frame(graph.getNodeList(), Map.of(), Map.of(), 0);
         try {
@@ -89,7 +88,18 @@ final class GraphWalker {
         } catch (StackOverflowError e) {
             throw new ModelFileException(file, "graph is too deep to analyse; give an explicit layer mapping");
         }
-        return w.best == null ? List.of() : w.best.steps();
+        List<Part> parts = w.best == null ? List.of() : w.best.parts();
+        Set<String> used = new HashSet<>();
+        parts.forEach(p -> used.add(p instanceof Step s ? s.weights() : ""));
+        for (Map.Entry<String, Lost> e : w.lostLayers.entrySet()) {
+            if (!used.contains(e.getKey())) {
+                Lost lost = e.getValue();
+                throw w.fail.at(lost.node(), "cannot follow op " + lost.op() + " after layer '" + lost.after()
+                        + "': the layer with variable '" + e.getKey() + "' comes after it, and loading without it would "
+                        + "give a shorter model; give an explicit layer mapping");
+            }
+        }
+        return parts;
     }
 
     /** One graph or one call of a function: its nodes, bound arguments and results. */
@@ -101,6 +111,8 @@ final class GraphWalker {
         final Set<String> inProgress = new HashSet<>();
         final Map<String, Frame> calls = new HashMap<>();
         final int depth;
+        /** Scope of the node that called this function (names the layers made inside it); null at the top. */
+        String site;
 
         Frame(List<NodeDef> nodeList, Map<String, Sym> args, Map<String, String> ret, int depth) {
             for (NodeDef n : nodeList) {
@@ -138,13 +150,13 @@ final class GraphWalker {
             return known;
         }
         if (!f.inProgress.add(key)) {
-            return OTHER; // a cycle: only possible in a damaged graph
+            return OTHER; // a cycle: only possible in a damaged graph (or a TF1 while loop)
         }
         Sym result = compute(f, node, index);
         f.inProgress.remove(key);
         f.memo.put(key, result);
-        if (result instanceof Chain c && (best == null || c.steps().size() > best.steps().size()
-                || (c.steps().size() == best.steps().size() && c.ops() > best.ops()))) {
+        if (result instanceof Chain c && c.pending() == null && (best == null || c.steps() > best.steps()
+                || (c.steps() == best.steps() && c.ops() > best.ops()))) {
             best = c;
         }
         return result;
@@ -164,36 +176,51 @@ final class GraphWalker {
         }
         if (PASS_THROUGH.contains(op)) {
             Sym s = input(f, n, op.equals("IdentityN") ? index : 0);
-            return s instanceof Chain c ? new Chain(c.steps(), c.ops()) : s;
+            return s instanceof Chain c ? c.passed() : s;
         }
-        switch (op) {
-            case "MatMul":
-                return matmul(f, n);
-            case "Add", "AddV2", "BiasAdd":
-                return bias(input(f, n, 0), input(f, n, 1));
-            case "StatefulPartitionedCall", "PartitionedCall":
-                return call(f, n, index);
-            default:
-                break;
+        if (METADATA.contains(op)) {
+            return OTHER;
         }
-        Activation act;
-        try {
-            act = activation(n);
-        } catch (IllegalArgumentException e) {
-            throw new ModelFileException(file, n.getName(), e.getMessage(), e);
+        if (DropoutRules.RANDOM_UNIFORM.contains(op)) {
+            return new Noise(0, 1);
         }
-        if (act != null || UNSUPPORTED_ACTIVATIONS.contains(op)) {
-            Sym in = input(f, n, 0);
-            if (in instanceof Chain c && c.last().activation() == null) {
-                if (act == null) {
-                    throw new ModelFileException(file, n.getName(), "activation op " + op
-                            + " is not supported by Graft (supported: Relu, LeakyRelu, Elu, Tanh, Sigmoid, Softmax)");
-                }
-                Step s = c.last();
-                return c.replaceLast(new Step(s.weights(), s.transposed(), s.bias(), act, s.matmul()));
+        Sym known = switch (op) {
+            case "Const" -> DropoutRules.constant(n);
+            case "Fill" -> input(f, n, 1) instanceof Scalar s ? s : null;
+            case "MatMul" -> matmul(f, n);
+            case "Add", "AddV2", "BiasAdd" -> add(n, input(f, n, 0), input(f, n, 1));
+            case "Sub" -> DropoutRules.add(input(f, n, 0), input(f, n, 1), true);
+            case "Mul" -> multiply(f, n, input(f, n, 0), input(f, n, 1), false);
+            case "RealDiv", "Div", "TrueDiv" -> multiply(f, n, input(f, n, 0), input(f, n, 1), true);
+            case "Floor" -> DropoutRules.floor(input(f, n, 0), n.getName());
+            case "GreaterEqual", "Greater", "Less", "LessEqual" ->
+                    DropoutRules.compare(op, input(f, n, 0), input(f, n, 1), n.getName());
+            case "SelectV2", "Select" -> select(f, n, input(f, n, 0), input(f, n, 1), input(f, n, 2));
+            case "Switch", "RefSwitch" -> input(f, n, 0);
+            case "Merge", "RefMerge" -> index == 0 ? merge(f, n) : OTHER;
+            case "StatefulPartitionedCall", "PartitionedCall" -> call(f, n, funcAttr(n, "f"), arguments(n, 0), index);
+            case "If", "StatelessIf" -> conditional(f, n, index);
+            default -> activationOp(f, n);
+        };
+        return known != null ? known : unknown(f, n);
+    }
+
+    /** An op the walker has no rule for: activations going through it are lost, anything else is other. */
+    private Sym unknown(Frame f, NodeDef n) throws ModelFileException {
+        Sym result = OTHER;
+        for (int i = 0; i < n.getInputCount(); i++) {
+            if (n.getInput(i).startsWith("^")) {
+                continue;
+            }
+            Sym s = eval(f, n.getInput(i));
+            if (s instanceof Lost l) {
+                return l;
+            }
+            if (s instanceof Chain c && !(result instanceof Lost)) {
+                result = new Lost(n.getName(), n.getOp(), c.lastLayerName());
             }
         }
-        return OTHER;
+        return result;
     }
 
     private Sym matmul(Frame f, NodeDef n) throws ModelFileException {
@@ -201,6 +228,12 @@ final class GraphWalker {
         Sym b = input(f, n, 1);
         boolean ta = flag(n, "transpose_a");
         boolean tb = flag(n, "transpose_b");
+        Sym lostIn = a instanceof Lost || scaledChain(a) ? a : b instanceof Lost || scaledChain(b) ? b : null;
+        Sym weights = lostIn == a ? b : a;
+        if (lostIn != null && weights instanceof Var v) {
+            lostLayers.putIfAbsent(v.name(), lostIn instanceof Lost l ? l : lostByScale((Chain) lostIn));
+            return null;
+        }
         if (isActivations(a) && b instanceof Var w && !ta) {
             return chainOf(a).append(new Step(w.name(), tb, null, null, n.getName()));
         }
@@ -208,48 +241,151 @@ final class GraphWalker {
             // W·x with column vectors: op(W) is [out, in], so W stored untransposed is [out, in].
             return chainOf(b).append(new Step(w.name(), !ta, null, null, n.getName()));
         }
-        return OTHER;
+        return null;
+    }
+
+    private static boolean scaledChain(Sym s) {
+        return s instanceof Chain c && c.pending() != null;
+    }
+
+    private static Lost lostByScale(Chain c) {
+        return new Lost(c.pending().op(), "(a scaling with no dropout mask after it)", c.lastLayerName());
     }
 
     private static boolean isActivations(Sym s) {
-        return s instanceof Input || s instanceof Chain;
+        return s instanceof Input || (s instanceof Chain c && c.pending() == null);
     }
 
     private static Chain chainOf(Sym s) {
-        return s instanceof Chain c ? c : new Chain(List.of(), 0);
+        return s instanceof Chain c ? c : Chain.EMPTY;
     }
 
-    private static Sym bias(Sym a, Sym b) {
+    private static Sym add(NodeDef n, Sym a, Sym b) {
+        Sym arithmetic = DropoutRules.add(a, b, false);
+        if (arithmetic != null) {
+            return arithmetic;
+        }
         Chain c = a instanceof Chain ca ? ca : b instanceof Chain cb ? cb : null;
         Sym other = c == a ? b : a;
-        if (c != null && other instanceof Var v && c.last().bias() == null && c.last().activation() == null) {
-            Step s = c.last();
-            return c.replaceLast(new Step(s.weights(), s.transposed(), v.name(), null, s.matmul()));
+        Step last = c == null ? null : c.lastStep();
+        if (last != null && c.pending() == null && other instanceof Var v && last.bias() == null && last.activation() == null) {
+            return c.replaceLast(last.withBias(v.name()));
         }
-        return OTHER;
+        return null;
     }
 
-    private Sym call(Frame f, NodeDef n, int index) throws ModelFileException {
-        AttrValue fn = n.getAttrMap().get("f");
-        FunctionDef def = fn == null ? null : functions.get(fn.getFunc().getName());
-        if (def == null || f.depth >= MAX_CALL_DEPTH) {
-            return OTHER;
+    private Sym multiply(Frame f, NodeDef n, Sym a, Sym b, boolean divide) throws ModelFileException {
+        Sym arithmetic = DropoutRules.scale(a, b, divide);
+        if (arithmetic != null) {
+            return arithmetic;
         }
-        Frame callee = f.calls.get(n.getName());
+        Chain c = a instanceof Chain ca ? ca : !divide && b instanceof Chain cb ? cb : null;
+        Sym other = c == a ? b : a;
+        if (c == null) {
+            return null;
+        }
+        if (!divide && other instanceof Mask m) {
+            return DropoutRules.applyMask(c, m, n.getName(), f.site, fail);
+        }
+        if (DropoutRules.scaleOperand(other)) {
+            double k = other instanceof Scalar s ? s.value() : Double.NaN;
+            return c.scaled(divide ? 1 / k : k, n.getName());
+        }
+        return null;
+    }
+
+    private Sym select(Frame f, NodeDef n, Sym condition, Sym then, Sym otherwise) throws ModelFileException {
+        if (condition instanceof Mask m && then instanceof Chain c && !(otherwise instanceof Chain)
+                && !(otherwise instanceof Lost)) {
+            return DropoutRules.applyMask(c, m, n.getName(), f.site, fail);
+        }
+        return null;
+    }
+
+    /** TF1 {@code cond}: of the branches reaching the {@code Merge}, the one with the most layers. */
+    private Sym merge(Frame f, NodeDef n) throws ModelFileException {
+        Chain pick = null;
+        for (int i = 0; i < n.getInputCount(); i++) {
+            if (!n.getInput(i).startsWith("^") && eval(f, n.getInput(i)) instanceof Chain c && more(c, pick)) {
+                pick = c;
+            }
+        }
+        return pick;
+    }
+
+    private static boolean more(Chain c, Chain than) {
+        return than == null || c.steps() > than.steps() || (c.steps() == than.steps() && c.parts().size() > than.parts().size());
+    }
+
+    private Sym conditional(Frame f, NodeDef n, int index) throws ModelFileException {
+        List<String> args = arguments(n, 1);
+        Sym then = call(f, n, funcAttr(n, "then_branch"), args, index);
+        Sym otherwise = call(f, n, funcAttr(n, "else_branch"), args, index);
+        if (then instanceof Chain a && otherwise instanceof Chain b) {
+            return more(a, b) ? a : b;
+        }
+        return then instanceof Chain ? then : otherwise instanceof Chain ? otherwise : null;
+    }
+
+    private static List<String> arguments(NodeDef n, int from) {
+        List<String> inputs = n.getInputList().stream().filter(s -> !s.startsWith("^")).toList();
+        return inputs.subList(Math.min(from, inputs.size()), inputs.size());
+    }
+
+    private static String funcAttr(NodeDef n, String attr) {
+        AttrValue v = n.getAttrMap().get(attr);
+        return v == null ? null : v.getFunc().getName();
+    }
+
+    private Sym call(Frame f, NodeDef n, String function, List<String> inputs, int index) throws ModelFileException {
+        FunctionDef def = function == null ? null : functions.get(function);
+        if (def == null || f.depth >= MAX_CALL_DEPTH) {
+            return null;
+        }
+        String frameKey = n.getName() + "|" + function;
+        Frame callee = f.calls.get(frameKey);
+        Sym first = null;
         if (callee == null) {
             Map<String, Sym> args = new HashMap<>();
-            List<String> inputs = n.getInputList().stream().filter(s -> !s.startsWith("^")).toList();
             for (int i = 0; i < def.getSignature().getInputArgCount() && i < inputs.size(); i++) {
-                args.put(def.getSignature().getInputArg(i).getName(), eval(f, inputs.get(i)));
+                Sym s = eval(f, inputs.get(i));
+                first = i == 0 ? s : first;
+                args.put(def.getSignature().getInputArg(i).getName(), s);
             }
             callee = new Frame(def.getNodeDefList(), args, def.getRetMap(), f.depth + 1);
-            f.calls.put(n.getName(), callee);
+            callee.site = DropoutRules.scopeOf(n.getName());
+            f.calls.put(frameKey, callee);
+        } else if (!inputs.isEmpty()) {
+            first = eval(f, inputs.get(0));
         }
         if (index >= def.getSignature().getOutputArgCount()) {
-            return OTHER;
+            return null;
         }
         String ret = callee.ret.get(def.getSignature().getOutputArg(index).getName());
-        return ret == null ? OTHER : eval(callee, ret);
+        Sym out = ret == null ? null : eval(callee, ret);
+        return DropoutRules.kerasInferenceTrace(function, first, out, n.getName());
+    }
+
+    private Sym activationOp(Frame f, NodeDef n) throws ModelFileException {
+        Activation act;
+        try {
+            act = activation(n);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, n.getName(), e.getMessage(), e);
+        }
+        if (act == null && !UNSUPPORTED_ACTIVATIONS.contains(n.getOp())) {
+            return null;
+        }
+        Sym in = input(f, n, 0);
+        Step last = in instanceof Chain c && c.pending() == null ? c.lastStep() : null;
+        if (last != null && last.activation() == null) {
+            if (act == null) {
+                throw fail.at(n.getName(), "activation op " + n.getOp()
+                        + " is not supported by Graft (supported: Relu, LeakyRelu, Elu, Tanh, Sigmoid, Softmax)");
+            }
+            return ((Chain) in).replaceLast(last.withActivation(act));
+        }
+        return null;
     }
 
     private static boolean flag(NodeDef n, String attr) {

@@ -2,6 +2,7 @@ package dev.graft.loader.tf;
 
 import dev.graft.Activation;
 import dev.graft.Dense;
+import dev.graft.Dropout;
 import dev.graft.Layer;
 import dev.graft.Model;
 import dev.graft.loader.AtomicFiles;
@@ -12,13 +13,15 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
 
 /**
  * Saves a Graft model as a TF V2 checkpoint with TensorFlow-style variable names, plus a forward-pass
  * {@code .meta} graph (placeholder {@code x}, then per layer {@code MatMul}, {@code BiasAdd} and the
  * activation op) so that the architecture, activations included, can be recovered from the files alone.
- * Dropout layers hold no variables and are left out of both.
+ * A dropout layer holds no variables; in the graph it is TF's own {@code tf.nn.dropout(x, rate)} subgraph
+ * (training form, as in a TF1 training graph), so its rate is recovered too.
  */
 public final class TfCheckpointWriter {
 
@@ -49,8 +52,13 @@ public final class TfCheckpointWriter {
                 .putAttr("shape", AttrValue.newBuilder().setShape(shape(-1, model.inputWidth())).build()));
         String x = "x";
         for (Layer layer : model.layers()) {
-            if (!(layer instanceof Dense d)) {
+            if (layer instanceof Dropout drop) {
+                x = dropout(graph, drop, x);
                 continue;
+            }
+            if (!(layer instanceof Dense d)) {
+                throw new IllegalArgumentException("layer '" + layer.name() + "': cannot write " + layer.getClass().getSimpleName()
+                        + " to a TF checkpoint");
             }
             String w = d.name() + "/" + naming.weights;
             String b = d.name() + "/" + naming.bias;
@@ -76,6 +84,29 @@ public final class TfCheckpointWriter {
         bundle.write(prefix);
         MetaGraphDef meta = MetaGraphDef.newBuilder().setGraphDef(graph).build();
         AtomicFiles.write(prefix.resolveSibling(prefix.getFileName() + ".meta"), meta.toByteArray());
+    }
+
+    /** TF ≥ 1.13's {@code tf.nn.dropout}: {@code x * 1/(1-rate) * cast(uniform >= rate)}; returns the output. */
+    private static String dropout(GraphDef.Builder graph, Dropout d, String x) {
+        String s = d.name() + "/";
+        graph.addNode(constant(s + "rate", d.rate()));
+        graph.addNode(constant(s + "scale", 1f / (1f - d.rate())));
+        graph.addNode(node(s + "Shape", "Shape", x).putAttr("T", type()).putAttr("out_type", type(DataType.DT_INT32)));
+        graph.addNode(node(s + "random_uniform/RandomUniform", "RandomUniform", s + "Shape")
+                .putAttr("T", type(DataType.DT_INT32)).putAttr("dtype", type()));
+        graph.addNode(node(s + "GreaterEqual", "GreaterEqual", s + "random_uniform/RandomUniform", s + "rate")
+                .putAttr("T", type()));
+        graph.addNode(node(s + "Cast", "Cast", s + "GreaterEqual")
+                .putAttr("SrcT", type(DataType.DT_BOOL)).putAttr("DstT", type()));
+        graph.addNode(node(s + "mul", "Mul", x, s + "scale").putAttr("T", type()));
+        graph.addNode(node(s + "mul_1", "Mul", s + "mul", s + "Cast").putAttr("T", type()));
+        return s + "mul_1";
+    }
+
+    private static NodeDef.Builder constant(String name, float value) {
+        return node(name, "Const").putAttr("dtype", type()).putAttr("value", AttrValue.newBuilder().setTensor(
+                TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(TensorShapeProto.getDefaultInstance())
+                        .addFloatVal(value)).build());
     }
 
     private static String opFor(Activation a) {
@@ -112,7 +143,11 @@ public final class TfCheckpointWriter {
     }
 
     private static AttrValue type() {
-        return AttrValue.newBuilder().setType(DataType.DT_FLOAT).build();
+        return type(DataType.DT_FLOAT);
+    }
+
+    private static AttrValue type(DataType t) {
+        return AttrValue.newBuilder().setType(t).build();
     }
 
     private static AttrValue bool(boolean b) {

@@ -2,6 +2,7 @@ package dev.graft.loader.tf;
 
 import dev.graft.Activation;
 import dev.graft.Dense;
+import dev.graft.Dropout;
 import dev.graft.Layer;
 import dev.graft.Model;
 import dev.graft.loader.LoadReport;
@@ -30,6 +31,8 @@ import org.tensorflow.proto.MetaGraphDef;
  */
 public final class TfModelReader {
 
+    private static final System.Logger LOG = System.getLogger(TfModelReader.class.getName());
+
     private TfModelReader() {
     }
 
@@ -39,17 +42,17 @@ public final class TfModelReader {
         TensorBundle bundle = TensorBundle.open(prefix);
         List<String> notes = new ArrayList<>();
         Optional<Path> meta = CheckpointPaths.metaGraph(prefix);
-        List<TensorLayer> layers;
+        List<Planned> layers;
         Path graphFile = bundle.indexFile();
         if (mapping != null && !mapping.isEmpty()) {
-            layers = mapping;
+            layers = dense(mapping);
             notes.add("layers from the caller's explicit mapping");
         } else if (meta.isPresent()) {
             graphFile = meta.get();
             MetaGraphDef def = SavedModels.metaFile(meta.get());
             layers = fromGraph(meta.get(), def, bundle, notes);
         } else {
-            layers = inferred(bundle, notes, "no .meta graph next to the checkpoint");
+            layers = dense(inferred(bundle, notes, "no .meta graph next to the checkpoint"));
         }
         return assemble(prefix, ModelFormat.TF_CHECKPOINT, bundle, layers, graphFile, notes);
     }
@@ -61,9 +64,9 @@ public final class TfModelReader {
         }
         TensorBundle bundle = TensorBundle.open(dir.resolve("variables").resolve("variables"));
         List<String> notes = new ArrayList<>();
-        List<TensorLayer> layers;
+        List<Planned> layers;
         if (mapping != null && !mapping.isEmpty()) {
-            layers = mapping;
+            layers = dense(mapping);
             notes.add("layers from the caller's explicit mapping");
         } else {
             Path pb = dir.resolve("saved_model.pb");
@@ -72,26 +75,47 @@ public final class TfModelReader {
         return assemble(dir, ModelFormat.TF_SAVED_MODEL, bundle, layers, dir.resolve("saved_model.pb"), notes);
     }
 
-    private static List<TensorLayer> fromGraph(Path graphFile, MetaGraphDef def, TensorBundle bundle, List<String> notes)
+    private static List<Planned> fromGraph(Path graphFile, MetaGraphDef def, TensorBundle bundle, List<String> notes)
             throws IOException {
-        List<GraphWalker.Step> steps = GraphWalker.walk(graphFile, def.getGraphDef());
-        if (steps.isEmpty()) {
-            return inferred(bundle, notes, "the graph in " + graphFile.getFileName() + " has no MatMul layer chain");
+        List<GraphParts.Part> parts = GraphWalker.walk(graphFile, def.getGraphDef());
+        if (parts.stream().noneMatch(p -> p instanceof GraphParts.Step)) {
+            return dense(inferred(bundle, notes, "the graph in " + graphFile.getFileName() + " has no MatMul layer chain"));
         }
         Map<String, String> keys = SavedModels.checkpointKeys(def);
-        List<TensorLayer> layers = new ArrayList<>();
-        for (GraphWalker.Step s : steps) {
+        List<Planned> layers = new ArrayList<>();
+        int denseCount = 0;
+        for (GraphParts.Part part : parts) {
+            if (part instanceof GraphParts.Drop d) {
+                if (Double.isNaN(d.rate())) {
+                    notes.add("dropout '" + d.name() + "' (op " + d.op() + "): " + d.detail()
+                            + ", so no Dropout layer was added; add one with Transfer if fine-tuning needs it");
+                } else {
+                    layers.add(new Planned(null, d.name(), (float) d.rate()));
+                    notes.add("dropout '" + d.name() + "': " + d.detail());
+                }
+                continue;
+            }
+            GraphParts.Step s = (GraphParts.Step) part;
             String w = keys.getOrDefault(s.weights(), s.weights());
             String b = s.bias() == null ? null : keys.getOrDefault(s.bias(), s.bias());
             Activation act = s.activation() == null ? Activation.IDENTITY : s.activation();
-            layers.add(new TensorLayer(NameInference.layerName(s.weights()), w, b, act, s.transposed()));
+            layers.add(new Planned(new TensorLayer(NameInference.layerName(s.weights()), w, b, act, s.transposed()), null, 0));
+            denseCount++;
             if (s.transposed()) {
                 notes.add("layer " + NameInference.layerName(s.weights()) + ": weights stored [out, in] (graph computes "
                         + "W·x or uses transpose_b); transposed to [in, out]");
             }
         }
-        notes.add("architecture from the graph in " + graphFile.getFileName() + " (" + layers.size() + " dense layers)");
+        notes.add("architecture from the graph in " + graphFile.getFileName() + " (" + denseCount + " dense layers)");
         return layers;
+    }
+
+    /** One layer to build: a dense layer from tensors, or a dropout ({@code dense} null) with its rate. */
+    private record Planned(TensorLayer dense, String dropoutName, float rate) {
+    }
+
+    private static List<Planned> dense(List<TensorLayer> layers) {
+        return layers.stream().map(l -> new Planned(l, null, 0)).toList();
     }
 
     private static List<TensorLayer> inferred(TensorBundle bundle, List<String> notes, String why) throws IOException {
@@ -103,25 +127,44 @@ public final class TfModelReader {
             }
         });
         List<TensorLayer> layers = NameInference.infer(bundle.indexFile(), candidates);
-        notes.add(why + ": layer order inferred from tensor names and shapes, weights assumed [in, out], and "
-                + "activations unknown (loaded as identity); pass an explicit mapping to override");
+        String note = why + ": layer order inferred from tensor names and shapes, weights assumed [in, out], and "
+                + "activations unknown (loaded as identity); pass an explicit mapping to override";
+        notes.add(note);
+        // Identity is the honest "unknown", but a silently linear network is easy to miss: say it loudly too.
+        LOG.log(System.Logger.Level.WARNING, () -> bundle.indexFile() + ": " + note);
         return layers;
     }
 
-    private static LoadedModel assemble(Path source, ModelFormat format, TensorBundle bundle, List<TensorLayer> layers,
+    private static LoadedModel assemble(Path source, ModelFormat format, TensorBundle bundle, List<Planned> layers,
                                         Path graphFile, List<String> notes) throws IOException {
         List<Layer> built = new ArrayList<>();
         List<TensorLayer> used = new ArrayList<>();
         Set<String> usedTensors = new HashSet<>();
         Set<String> names = new HashSet<>();
-        for (TensorLayer spec : layers) {
-            String name = spec.name();
+        List<Planned> pendingDropouts = new ArrayList<>(); // dropouts on the model input wait for the first width
+        for (Planned plan : layers) {
+            String base = plan.dense() == null ? plan.dropoutName() : plan.dense().name();
+            String name = base;
             for (int k = 2; !names.add(name); k++) {
-                name = spec.name() + "_" + k;
+                name = base + "_" + k;
             }
+            if (plan.dense() == null) {
+                if (built.isEmpty()) {
+                    pendingDropouts.add(new Planned(null, name, plan.rate()));
+                } else {
+                    built.add(new Dropout(name, built.get(built.size() - 1).outputWidth(), plan.rate(), true));
+                }
+                continue;
+            }
+            TensorLayer spec = plan.dense();
             Dense d = dense(bundle, spec, name, graphFile, notes);
-            if (!built.isEmpty() && built.get(built.size() - 1).outputWidth() != d.inputWidth()) {
-                Layer below = built.get(built.size() - 1);
+            if (built.isEmpty()) {
+                for (Planned p : pendingDropouts) {
+                    built.add(new Dropout(p.dropoutName(), d.inputWidth(), p.rate(), true));
+                }
+            }
+            Layer below = built.isEmpty() ? null : built.get(built.size() - 1);
+            if (below != null && below.outputWidth() != d.inputWidth()) {
                 throw new ModelFileException(graphFile, spec.weights(), "layer '" + name + "' has " + d.inputWidth()
                         + " inputs (weights " + d.inputWidth() + "x" + d.outputWidth() + ") but layer '" + below.name()
                         + "' below it gives " + below.outputWidth() + ": the graph and the checkpoint disagree");
