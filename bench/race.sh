@@ -2,7 +2,10 @@
 # The end-to-end race (issue 9): the seed user's transfer-learning job in Graft, TensorFlow Java
 # used directly, and Deeplearning4j, each in its own JVM, same data, weights, schedule and threads.
 # Usage: bench/race.sh [out-dir]   (env: BATCHES="64 256" THREADS="1 2" PEERS="graft tf dl4j"
-#                                   CACHED_EPOCHS=4 UNCACHED_EPOCHS=2 DATA=<fashion-mnist dir> XMX=2g)
+#                                   CACHED_EPOCHS=4 UNCACHED_EPOCHS=2 DATA=<fashion-mnist dir> XMX=2g
+#                                   NATIVE_BLAS=1: run every peer with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
+#                                   unset, so OpenBLAS picks its kernels for this CPU; some machines set
+#                                   them to work around older OpenBLAS builds, which slows current ones)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-bench/target/race}
@@ -33,11 +36,13 @@ for threads in $THREADS; do
     for peer in $PEERS; do
       args=("$DATA" "$OUT/prep" "$batch" "$threads" "$CACHED_EPOCHS" "$UNCACHED_EPOCHS")
       launch=$(date +%s%3N)
+      blas=()
+      [ "${NATIVE_BLAS:-0}" = 1 ] && blas=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
       case $peer in
-        graft) cmd=(env GRAFT_THREADS="$threads" java -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftRace "${args[@]}") ;;
-        tf)    cmd=(java -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.TfRace "${args[@]}") ;;
+        graft) cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftRace "${args[@]}") ;;
+        tf)    cmd=(env "${blas[@]}" java -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.TfRace "${args[@]}") ;;
         # DL4J's best configuration here: one OpenMP pool of the race's size that sleeps instead of spinning.
-        dl4j)  cmd=(env OMP_NUM_THREADS="$threads" OMP_WAIT_POLICY=PASSIVE java -Xmx$XMX -Drace.launchMillis=$launch -cp "$DL4J_CP" dev.graft.bench.race.dl4j.Dl4jRace "${args[@]}") ;;
+        dl4j)  cmd=(env "${blas[@]}" OMP_NUM_THREADS="$threads" OMP_WAIT_POLICY=PASSIVE java -Xmx$XMX -Drace.launchMillis=$launch -cp "$DL4J_CP" dev.graft.bench.race.dl4j.Dl4jRace "${args[@]}") ;;
       esac
       log="$OUT/$peer-b$batch-t$threads.log"
       if "${cmd[@]}" > "$log" 2>&1; then

@@ -51,7 +51,7 @@ public final class Idx {
                 throw new IOException(labels + ": label " + y[i] + " of sample " + i + " is out of range for " + classes + " classes");
             }
         }
-        return Dataset.classification(features, width, y, classes);
+        return Dataset.wrapClassification(features, width, y, classes);
     }
 
     /** Reads {@code <dir>/<prefix>-images-idx3-ubyte[.gz]} and the matching labels (MNIST naming). */

@@ -41,8 +41,8 @@ public final class GraftRace {
         long t = System.nanoTime();
         RaceData.Split trainSplit = RaceData.read(dataDir, "train");
         RaceData.Split testSplit = RaceData.read(dataDir, "t10k");
-        Dataset train = Dataset.classification(trainSplit.x(), 784, trainSplit.y(), RaceData.CLASSES);
-        Dataset test = Dataset.classification(testSplit.x(), 784, testSplit.y(), RaceData.CLASSES);
+        Dataset train = Dataset.wrapClassification(trainSplit.x(), 784, trainSplit.y(), RaceData.CLASSES);
+        Dataset test = Dataset.wrapClassification(testSplit.x(), 784, testSplit.y(), RaceData.CLASSES);
         RaceReport report = new RaceReport("graft", "cpu backend (OpenBLAS), graft.threads=" + threads + ", MemoryCache fp32",
                 batch, threads, train.size());
         report.put("loadDataMs", RaceReport.millisSince(t));
