@@ -15,8 +15,10 @@ import java.util.HexFormat;
  * <p><b>In the key:</b> a format tag; the prefix's input width; for every frozen layer in order,
  * its kind, name, widths, activation (with its parameter) and the exact bytes of its weights and
  * biases (a dropout layer contributes its name and width: it is the identity at inference); the
- * data fingerprint (for a {@link Dataset}, SHA-256 of its shape, every feature value's bytes and
- * its labels or targets; for a streamed source, the fingerprint the caller supplies); the
+ * data fingerprint ({@link Dataset#fingerprint()}: SHA-256 of its shape, every feature value's bytes
+ * and its labels or targets, or, for data read from IDX files, of the files' bytes and the fixed
+ * scaling, carried through subsets and class filters; for a streamed source, the fingerprint the
+ * caller supplies); the
  * preprocessing id the caller supplies (empty for a {@code Dataset}, whose bytes are already the
  * preprocessed values); and the {@link Storage} type.
  *

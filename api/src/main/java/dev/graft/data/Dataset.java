@@ -170,7 +170,7 @@ public final class Dataset {
                 System.arraycopy(targets, s * tw, t, i * tw, tw);
             }
         }
-        return new Dataset(f, width, l, classes, t, targetWidth);
+        return derive(new Dataset(f, width, l, classes, t, targetWidth), "subset", indices);
     }
 
     /** The first {@code n} samples (or all, if fewer). */
@@ -210,7 +210,7 @@ public final class Dataset {
             System.arraycopy(features, idx[i] * width, f, i * width, width);
             l[i] = map[labels[idx[i]]];
         }
-        return new Dataset(f, width, l, Math.max(2, keep.length), null, 0);
+        return derive(new Dataset(f, width, l, Math.max(2, keep.length), null, 0), "filterClasses", keep);
     }
 
     /** At most {@code perClass} samples of each class, the first ones in a seeded shuffle. */
@@ -263,8 +263,23 @@ public final class Dataset {
     }
 
     /**
-     * SHA-256 over the shape, features and labels/targets: equal fingerprints mean equal data. Computed
-     * once; used by the bottleneck cache's keys.
+     * The same samples, declared to be determined by {@code sourceFingerprint}: typically a hash of
+     * the file they were read from plus the preprocessing applied (what {@link Idx} does), so the
+     * bottleneck cache's key need not hash every feature again. The caller promises that equal
+     * source fingerprints mean equal data; the arrays are shared, not copied.
+     */
+    public Dataset withSourceFingerprint(String sourceFingerprint) {
+        Dataset d = new Dataset(features, width, labels, classes, targets, targetWidth);
+        d.fingerprint = sha256("source|" + sourceFingerprint);
+        return d;
+    }
+
+    /**
+     * SHA-256 that identifies this data: equal fingerprints mean equal data; used by the bottleneck
+     * cache's keys. Computed once, over the shape, features and labels/targets, unless the dataset
+     * was read from a file whose hash stands for its content ({@link #withSourceFingerprint}) or was
+     * taken from such a dataset by {@link #subset}, {@link #filterClasses} and the operations built
+     * on them, whose fingerprints derive from the parent's and the operation's arguments.
      */
     public synchronized String fingerprint() {
         if (fingerprint == null) {
@@ -288,6 +303,30 @@ public final class Dataset {
             }
         }
         return fingerprint;
+    }
+
+    /** Gives {@code child} a fingerprint derived from this one's, when this one's is already known (no hashing of content). */
+    private Dataset derive(Dataset child, String operation, int[] arguments) {
+        String parent;
+        synchronized (this) {
+            parent = fingerprint;
+        }
+        if (parent != null) {
+            StringBuilder sb = new StringBuilder(operation).append('|').append(parent).append('|');
+            for (int a : arguments) {
+                sb.append(a).append(',');
+            }
+            child.fingerprint = sha256(sb.toString());
+        }
+        return child;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void requireClassification() {

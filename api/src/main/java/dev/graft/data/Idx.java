@@ -7,6 +7,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -51,12 +55,23 @@ public final class Idx {
                 throw new IOException(labels + ": label " + y[i] + " of sample " + i + " is out of range for " + classes + " classes");
             }
         }
-        return Dataset.wrapClassification(features, width, y, classes);
+        // The file bytes determine the dataset: key the cache on them rather than re-hashing 4 bytes per pixel.
+        HexFormat hex = HexFormat.of();
+        return Dataset.wrapClassification(features, width, y, classes).withSourceFingerprint(
+                "idx-v1|scale=1/255|classes=" + classes + "|" + hex.formatHex(img.fileDigest) + "|" + hex.formatHex(lab.fileDigest));
     }
 
     /** Reads {@code <dir>/<prefix>-images-idx3-ubyte[.gz]} and the matching labels (MNIST naming). */
     public static Dataset readSplit(Path dir, String prefix, int classes) throws IOException {
         return read(find(dir, prefix + "-images-idx3-ubyte"), find(dir, prefix + "-labels-idx1-ubyte"), classes);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Path find(Path dir, String base) throws IOException {
@@ -68,11 +83,13 @@ public final class Idx {
         throw new IOException("no " + base + "[.gz] in " + dir);
     }
 
-    private record Tensor(int[] dims, byte[] data) {
+    /** A decoded tensor and the SHA-256 of the file bytes it was read from. */
+    private record Tensor(int[] dims, byte[] data, byte[] fileDigest) {
     }
 
     private static Tensor readTensor(Path file) throws IOException {
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
+        MessageDigest fileDigest = sha256();
+        try (InputStream raw = new BufferedInputStream(new DigestInputStream(Files.newInputStream(file), fileDigest))) {
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();
@@ -95,7 +112,7 @@ public final class Idx {
                 }
                 byte[] data = new byte[(int) total];
                 in.readFully(data);
-                return new Tensor(dims, data);
+                return new Tensor(dims, data, fileDigest.digest());
             } catch (EOFException e) {
                 throw new IOException(file + ": truncated (file ends before the header's element count)", e);
             }

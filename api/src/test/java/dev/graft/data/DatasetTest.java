@@ -83,6 +83,27 @@ class DatasetTest {
     }
 
     @Test
+    void idxDatasetsAreFingerprintedByTheirFilesAndDerivedSetsByTheirParents(@TempDir Path dir) throws IOException {
+        Dataset a = TestData.fashionTest();
+        Dataset b = TestData.fashionTest();
+        assertEquals(a.fingerprint(), b.fingerprint(), "the same files give the same fingerprint");
+        Dataset byContent = Dataset.classification(a.features(), a.width(), a.labels(), a.classes());
+        assertNotEquals(byContent.fingerprint(), a.fingerprint(), "an IDX dataset is keyed by its files, not re-hashed");
+        assertEquals(a.filterClasses(5, 6, 7).head(50).fingerprint(), b.filterClasses(5, 6, 7).head(50).fingerprint());
+        assertNotEquals(a.filterClasses(5, 6, 7).fingerprint(), a.filterClasses(5, 6, 8).fingerprint());
+        assertNotEquals(a.head(50).fingerprint(), a.head(51).fingerprint());
+        assertNotEquals(a.samplePerClass(3, 1).fingerprint(), a.samplePerClass(3, 2).fingerprint());
+
+        Path images = TestData.fashionMnist().resolve("t10k-images-idx3-ubyte.gz");
+        byte[] raw = new java.util.zip.GZIPInputStream(Files.newInputStream(images)).readAllBytes();
+        raw[16 + 400] ^= 1;
+        Path changed = dir.resolve("t10k-images-idx3-ubyte");
+        Files.write(changed, raw);
+        Dataset c = Idx.read(changed, TestData.fashionMnist().resolve("t10k-labels-idx1-ubyte.gz"), 10);
+        assertNotEquals(a.fingerprint(), c.fingerprint(), "one changed pixel must change the fingerprint");
+    }
+
+    @Test
     void committedFashionSubsetReadsWithScaledPixels() {
         Dataset train = TestData.fashionTrain();
         Dataset test = TestData.fashionTest();
