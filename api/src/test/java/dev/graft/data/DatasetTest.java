@@ -41,6 +41,40 @@ class DatasetTest {
     }
 
     @Test
+    void relabelMergesAndDropsClasses() {
+        Dataset d = Dataset.classification(new float[] {0, 1, 2, 3, 4, 5}, 1, new int[] {0, 1, 2, 3, 2, 1}, 4);
+        Dataset folded = d.relabel(0, 0, 1, 1);
+        assertArrayEquals(new int[] {0, 0, 1, 1, 1, 0}, folded.labels());
+        assertEquals(2, folded.classes());
+        Dataset dropped = d.relabel(-1, 0, 1, -1);
+        assertArrayEquals(new float[] {1, 2, 4, 5}, dropped.features());
+        assertArrayEquals(new int[] {0, 1, 1, 0}, dropped.labels());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.relabel(0, 1));
+        assertTrue(e.getMessage().contains("4 classes") && e.getMessage().contains("2 labels"), e.getMessage());
+    }
+
+    @Test
+    void pixelDatasetsReadAsScaledFloatsEverywhere() {
+        byte[] pixels = {0, (byte) 255, (byte) 128, 7, (byte) 200, 1};
+        Dataset p = Dataset.wrapPixels(pixels, 2, new int[] {1, 0, 1}, 2);
+        float[] expected = new float[6];
+        for (int i = 0; i < 6; i++) {
+            expected[i] = (pixels[i] & 0xFF) / 255f;
+        }
+        Dataset f = Dataset.classification(expected, 2, new int[] {1, 0, 1}, 2);
+        assertArrayEquals(expected, p.features());
+        float[] x = new float[4];
+        float[] y = new float[2];
+        p.gather(new int[] {2, 0}, 0, 2, x, y);
+        assertArrayEquals(new float[] {expected[4], expected[5], expected[0], expected[1]}, x);
+        assertArrayEquals(new float[] {1, 1}, y);
+        assertArrayEquals(f.subset(new int[] {2, 1}).features(), p.subset(new int[] {2, 1}).features());
+        assertArrayEquals(f.filterClasses(1).features(), p.filterClasses(1).features());
+        assertNotEquals(p.fingerprint(), Dataset.wrapPixels(new byte[] {0, (byte) 255, (byte) 128, 7, (byte) 200, 2}, 2,
+                new int[] {1, 0, 1}, 2).fingerprint());
+    }
+
+    @Test
     void splitIsSeededDisjointAndComplete() {
         float[] x = new float[100];
         int[] y = new int[100];

@@ -1,0 +1,96 @@
+package dev.graft.data;
+
+import java.security.MessageDigest;
+
+/**
+ * How a {@link Dataset} holds its feature matrix: plain floats, or unsigned bytes read as
+ * {@code v / 255} (images), which take a quarter of the memory and need no float conversion of
+ * the whole set when it is read.
+ */
+sealed interface FeatureStore permits FeatureStore.Floats32, FeatureStore.Pixels {
+
+    /** Number of feature values. */
+    int length();
+
+    /** Copies row {@code row} ({@code width} values) into {@code dst[offset..]} as floats. */
+    void copyRow(int row, int width, float[] dst, int offset);
+
+    /** The rows at {@code rows}, in that order, as a new store of the same kind. */
+    FeatureStore select(int[] rows, int width);
+
+    /** Every value as a new float array. */
+    float[] toFloats();
+
+    /** Feeds the stored values (and the storage kind) into {@code digest}. */
+    void digest(MessageDigest digest);
+
+    /** Index of the first non-finite value, or -1. */
+    int firstNonFinite();
+
+    /** Float features. */
+    record Floats32(float[] values) implements FeatureStore {
+        @Override public int length() { return values.length; }
+
+        @Override public void copyRow(int row, int width, float[] dst, int offset) {
+            System.arraycopy(values, row * width, dst, offset, width);
+        }
+
+        @Override public FeatureStore select(int[] rows, int width) {
+            float[] out = new float[Math.multiplyExact(rows.length, width)];
+            for (int i = 0; i < rows.length; i++) {
+                System.arraycopy(values, rows[i] * width, out, i * width, width);
+            }
+            return new Floats32(out);
+        }
+
+        @Override public float[] toFloats() { return values.clone(); }
+
+        @Override public void digest(MessageDigest digest) {
+            dev.graft.data.Floats.digest(digest, values);
+        }
+
+        @Override public int firstNonFinite() {
+            for (int i = 0; i < values.length; i++) {
+                if (!Float.isFinite(values[i])) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
+    /** Unsigned 8-bit values presented as {@code v / 255}. */
+    record Pixels(byte[] values) implements FeatureStore {
+        @Override public int length() { return values.length; }
+
+        @Override public void copyRow(int row, int width, float[] dst, int offset) {
+            int base = row * width;
+            for (int j = 0; j < width; j++) {
+                dst[offset + j] = (values[base + j] & 0xFF) / 255f;
+            }
+        }
+
+        @Override public FeatureStore select(int[] rows, int width) {
+            byte[] out = new byte[Math.multiplyExact(rows.length, width)];
+            for (int i = 0; i < rows.length; i++) {
+                System.arraycopy(values, rows[i] * width, out, i * width, width);
+            }
+            return new Pixels(out);
+        }
+
+        @Override public float[] toFloats() {
+            float[] out = new float[values.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (values[i] & 0xFF) / 255f;
+            }
+            return out;
+        }
+
+        @Override public void digest(MessageDigest digest) {
+            digest.update((byte) 'u');
+            digest.update(values);
+        }
+
+        @Override public int firstNonFinite() { return -1; }
+    }
+}
