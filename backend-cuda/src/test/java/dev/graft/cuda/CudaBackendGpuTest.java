@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -26,11 +28,20 @@ import org.junit.jupiter.api.TestInstance;
 class CudaBackendGpuTest {
 
     private CudaBackend backend;
+    private String skipReason;
 
     @BeforeAll
     void open() {
-        Conformance.requireOrSkip(new CudaBackendProvider());
-        backend = (CudaBackend) new CudaBackendProvider().open(BackendOptions.defaults());
+        skipReason = Conformance.skipReason(new CudaBackendProvider());
+        if (skipReason == null) {
+            backend = (CudaBackend) new CudaBackendProvider().open(BackendOptions.defaults());
+        }
+    }
+
+    /** Skips each test with the probe's reason where there is no GPU, so reports count them. */
+    @BeforeEach
+    void skipWithoutGpu() {
+        Assumptions.assumeTrue(skipReason == null, () -> skipReason);
     }
 
     @AfterAll
