@@ -14,17 +14,18 @@ import dev.graft.train.TrainingListener;
 public interface BottleneckCache {
 
     /**
-     * The dataset with each sample's features replaced by {@code frozenPrefix}'s inference output,
-     * computed on {@code backend} or read from the cache; reports a {@link TrainingListener.FeaturesEvent}.
-     * The features are copied onto the heap; prefer {@link #source} for large sets.
+     * The features of {@code data} after {@code frozenPrefix} (inference mode), computed on
+     * {@code backend} or read from the cache, left where the cache keeps them (a memory-mapped file,
+     * fp16 arrays); labels and targets stay {@code data}'s. Reports a
+     * {@link TrainingListener.FeaturesEvent}. This is what the trainer reads.
      */
-    Dataset features(Model frozenPrefix, Dataset data, Backend backend, TrainingListener listener);
+    FeatureSource source(Model frozenPrefix, Dataset data, Backend backend, TrainingListener listener);
 
     /**
-     * As {@link #features}, but the features stay where the cache keeps them (a memory-mapped file, fp16
-     * arrays); labels and targets are still {@code data}'s. This is what the trainer reads.
+     * As {@link #source}, but as a dataset whose features are copied onto the heap; prefer
+     * {@link #source} for large sets.
      */
-    default FeatureSource source(Model frozenPrefix, Dataset data, Backend backend, TrainingListener listener) {
-        return FeatureSource.of(features(frozenPrefix, data, backend, listener));
+    default Dataset features(Model frozenPrefix, Dataset data, Backend backend, TrainingListener listener) {
+        return PrefixFeaturizer.toDataset(source(frozenPrefix, data, backend, listener), data);
     }
 }

@@ -73,11 +73,6 @@ public final class DiskCache implements BottleneckCache {
     }
 
     @Override
-    public Dataset features(Model frozenPrefix, Dataset data, Backend backend, TrainingListener listener) {
-        return PrefixFeaturizer.toDataset(source(frozenPrefix, data, backend, listener), data);
-    }
-
-    @Override
     public FeatureSource source(Model frozenPrefix, Dataset data, Backend backend, TrainingListener listener) {
         return engine.features(frozenPrefix, FeatureSource.of(data), data.fingerprint(), "", backend, listener);
     }
