@@ -34,6 +34,7 @@ public final class ReferenceBatchNormKernels {
     public static float[] inference(int rows, int channels, float[] x, float[] gamma, float[] beta,
                                     float[] movingMean, float[] movingVariance, float epsilon) {
         check(rows, channels, x, "input");
+        parameters(channels, gamma, beta, movingMean, movingVariance);
         float[] y = new float[rows * channels];
         for (int c = 0; c < channels; c++) {
             double inv = 1 / Math.sqrt((double) movingVariance[c] + epsilon);
@@ -50,6 +51,7 @@ public final class ReferenceBatchNormKernels {
     /** Training forward: normalises with the batch mean and biased batch variance, and returns them. */
     public static Training training(int rows, int channels, float[] x, float[] gamma, float[] beta, float epsilon) {
         check(rows, channels, x, "input");
+        parameters(channels, gamma, beta, new float[channels], new float[channels]);
         double[] mean = new double[channels];
         double[] variance = new double[channels];
         moments(rows, channels, x, mean, variance);
@@ -89,6 +91,7 @@ public final class ReferenceBatchNormKernels {
                                              float[] mean, float[] variance, float epsilon) {
         check(rows, channels, x, "input");
         check(rows, channels, gradOut, "output gradient");
+        parameters(channels, gamma, null, mean, variance);
         float[] dx = new float[rows * channels];
         double[] dGamma = new double[channels];
         double[] dBeta = new double[channels];
@@ -117,6 +120,7 @@ public final class ReferenceBatchNormKernels {
                                               float[] movingMean, float[] movingVariance, float epsilon) {
         check(rows, channels, x, "input");
         check(rows, channels, gradOut, "output gradient");
+        parameters(channels, gamma, null, movingMean, movingVariance);
         float[] dx = new float[rows * channels];
         double[] dGamma = new double[channels];
         double[] dBeta = new double[channels];
@@ -151,6 +155,18 @@ public final class ReferenceBatchNormKernels {
         }
         for (int c = 0; c < channels; c++) {
             variance[c] /= rows;
+        }
+    }
+
+    /** γ and β may be null; the statistics may not; each holds one value per channel. */
+    private static void parameters(int channels, float[] gamma, float[] beta, float[] mean, float[] variance) {
+        String[] names = {"gamma", "beta", "mean", "variance"};
+        float[][] arrays = {gamma, beta, mean, variance};
+        for (int i = 0; i < arrays.length; i++) {
+            if ((arrays[i] == null && i >= 2) || (arrays[i] != null && arrays[i].length != channels)) {
+                throw new IllegalArgumentException("batch norm " + names[i] + " must hold one value per channel ("
+                        + channels + "), got " + (arrays[i] == null ? "null" : arrays[i].length));
+            }
         }
     }
 

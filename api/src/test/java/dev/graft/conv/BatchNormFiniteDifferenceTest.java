@@ -6,8 +6,11 @@ import static dev.graft.conv.ConvTestSupport.finiteDifferences;
 import static dev.graft.conv.ConvTestSupport.random;
 import static dev.graft.conv.ConvTestSupport.report;
 import static dev.graft.conv.ConvTestSupport.toDouble;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -65,6 +68,15 @@ class BatchNormFiniteDifferenceTest {
                 gg -> dot(inference(rows, toDouble(x), gg, toDouble(beta), mean, variance), up)), g.gamma());
         check("batch norm inference dbeta batch " + batch, finiteDifferences(beta, 0.5,
                 bb -> dot(inference(rows, toDouble(x), toDouble(gamma), bb, mean, variance), up)), g.beta());
+    }
+
+    @Test
+    void parametersOfTheWrongLengthAreRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReferenceBatchNormKernels.inference(35, C, new float[35 * C], new float[C], new float[C - 1],
+                        new float[C], new float[C], EPS));
+        assertTrue(e.getMessage().contains("beta must hold one value per channel (3)"),
+                e.getMessage());
     }
 
     /** Inputs with per-channel offsets and spreads, so that the statistics differ between channels. */

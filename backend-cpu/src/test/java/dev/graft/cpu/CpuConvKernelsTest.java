@@ -235,6 +235,12 @@ class CpuConvKernelsTest {
         for (int i = 0; i < e.length; i++) {
             e[i] = expected[i];
         }
-        CpuTestSupport.assertClose(e, CpuTestSupport.get(backend, actual, expected.length), tol, what);
+        float[] got = CpuTestSupport.get(backend, actual, expected.length);
+        CpuTestSupport.assertClose(e, got, tol, what);
+        double worst = 0;
+        for (int i = 0; i < e.length; i++) {
+            worst = Math.max(worst, Math.abs(got[i] - e[i]) / (1 + Math.abs(e[i])));
+        }
+        System.out.printf("max error vs reference: %-90s %.3e%n", what, worst);
     }
 }
