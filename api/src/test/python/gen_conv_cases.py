@@ -111,15 +111,17 @@ def batch_norm_case(name, batch, h, w, c, momentum, epsilon):
           f"{'biased' if np.allclose(new_var, moving_var * momentum + biased * (1 - momentum), rtol=1e-5) else 'UNBIASED'}"
           f" batch variance (unbiased would give {moving_var * momentum + biased * n / (n - 1) * (1 - momentum)},"
           f" got {new_var})")
-    _, _, fused_mean, fused_var = (lambda r: (None, None, r[1], r[2]))(
-        tf.compat.v1.nn.fused_batch_norm(x, gamma, beta, epsilon=epsilon, is_training=True))
+    # The raw fused op (behind tf.keras 2.x's and TF1's fused BatchNormalization) reports the
+    # Bessel-corrected batch variance, which those layers fed into their moving variance.
+    fused_var = tf.compat.v1.nn.fused_batch_norm(x, gamma, beta, epsilon=epsilon, is_training=True)[2]
     print(f"{name}: tf.compat.v1.nn.fused_batch_norm batch_variance / biased variance = "
           f"{(fused_var.numpy() / biased).round(6)} (n/(n-1) = {n / (n - 1):.6f})")
     add(name, "batchnorm", [batch, h, w, c],
         dict(x=x, gamma=gamma, beta=beta, moving_mean=moving_mean, moving_variance=moving_var,
              momentum=np.float32([momentum]), epsilon=np.float32([epsilon]),
              inference=inference, y=y, dy=dy, dx=dx, dgamma=dgamma, dbeta=dbeta,
-             new_moving_mean=new_mean, new_moving_variance=new_var))
+             new_moving_mean=new_mean, new_moving_variance=new_var,
+             fused_batch_variance=fused_var))
 
 
 conv_case("conv 5x7x3 k3 valid", 1, 5, 7, 3, 3, 3, 1, 1, 1, 1, "VALID", 4)

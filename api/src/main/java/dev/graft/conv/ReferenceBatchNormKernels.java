@@ -15,7 +15,16 @@ import static dev.graft.conv.ReferenceConvKernels.toFloat;
  *       {@code moving = moving·momentum + batch·(1 − momentum)} — Keras 3's
  *       {@code BatchNormalization} ({@code ops.moments}, no Bessel correction).</li>
  * </ul>
- * A null γ means 1 (Keras {@code scale=False}), a null β means 0 ({@code center=False}).
+ * <p>The moving-variance convention differs between frameworks; this class follows Keras 3, checked
+ * against Keras 3.15 (see {@code gen_conv_cases.py}). tf.keras 2.x and TF1's
+ * {@code tf.layers.batch_normalization} with {@code fused=True} (their default for 4-D NHWC input)
+ * instead feed the Bessel-corrected batch variance {@code σ²·n/(n − 1)} that TF's
+ * {@code FusedBatchNorm} op reports into the moving average (their non-fused path uses the biased
+ * one); PyTorch also uses the corrected one. Normalisation in training uses the biased variance
+ * everywhere. {@link #besselCorrected} gives the corrected value for a layer that wants to
+ * reproduce the older convention.
+ *
+ * <p>A null γ means 1 (Keras {@code scale=False}), a null β means 0 ({@code center=False}).
  */
 public final class ReferenceBatchNormKernels {
 
@@ -77,6 +86,16 @@ public final class ReferenceBatchNormKernels {
         for (int c = 0; c < moving.length; c++) {
             moving[c] = (float) ((double) moving[c] * momentum + (double) batch[c] * (1 - (double) momentum));
         }
+    }
+
+    /** The Bessel-corrected (unbiased) variance {@code variance·rows/(rows − 1)}, as TF's fused op reports it (one row: unchanged). */
+    public static float[] besselCorrected(float[] variance, int rows) {
+        double factor = rows > 1 ? rows / (rows - 1.0) : 1.0;
+        float[] out = new float[variance.length];
+        for (int c = 0; c < variance.length; c++) {
+            out[c] = (float) (variance[c] * factor);
+        }
+        return out;
     }
 
     /**

@@ -4,6 +4,7 @@ import static dev.graft.conv.ConvTestSupport.assertClose;
 import static dev.graft.conv.ConvTestSupport.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.conv.TensorFlowCases.Case;
 import java.util.List;
@@ -124,6 +125,17 @@ class TensorFlowAgreementTest {
         ReferenceBatchNormKernels.updateMoving(variance, t.variance(), momentum);
         check(c, "new_moving_mean", mean);
         check(c, "new_moving_variance", variance);
+        check(c, "fused_batch_variance", ReferenceBatchNormKernels.besselCorrected(t.variance(), rows));
+        // the convention is pinned: an update with the Bessel-corrected variance misses Keras 3's value
+        float[] unbiased = c.get("moving_variance").clone();
+        ReferenceBatchNormKernels.updateMoving(unbiased, ReferenceBatchNormKernels.besselCorrected(t.variance(), rows),
+                momentum);
+        double gap = 0;
+        for (int i = 0; i < channels; i++) {
+            gap = Math.max(gap, Math.abs(unbiased[i] - c.get("new_moving_variance")[i]) / (1 + unbiased[i]));
+        }
+        assertTrue(gap > 3 * TOL, c.name() + ": Keras's moving variance is also within " + gap
+                + " of the Bessel-corrected update; the case cannot tell the conventions apart");
         ReferenceBatchNormKernels.Gradients grads = ReferenceBatchNormKernels.trainingBackward(rows, channels,
                 c.get("x"), c.get("dy"), gamma, t.mean(), t.variance(), epsilon);
         check(c, "dx", grads.input());
