@@ -25,7 +25,8 @@ import org.bytedeco.javacpp.FloatPointer;
  * stride 1 needs no lowering and runs straight on the input. Depthwise convolution, pooling and
  * batch norm are direct Java loops over staged heap copies.
  *
- * <p>Every output and gradient buffer is <em>written</em>, not accumulated into. One instance
+ * <p>Every output and gradient buffer is <em>written</em>, not accumulated into, and must not
+ * overlap an input of the same call (batch norm's forward may write over its input). One instance
  * belongs to one {@link CpuBackend} and one thread; it owns its column buffer and staging arrays
  * (allocated once, grown to the largest shape seen) and frees the column buffer on {@link #close}.
  */
