@@ -43,15 +43,20 @@ final class Checks {
     private static final double GIB = 1024.0 * 1024 * 1024;
 
     static void dataFitsModel(Model model, Dataset data, String what) {
-        if (data.width() != model.inputWidth()) {
-            throw new CliException(what + " has " + data.width() + " features per sample but the model's first layer '"
-                    + model.layer(0).name() + "' takes " + model.inputWidth(),
-                    "use data with " + model.inputWidth() + " features, or a model built for " + data.width());
-        }
+        dataFitsInput(model, data, what);
         if (data.isClassification() && data.classes() > model.outputWidth()) {
             throw new CliException(what + " has " + data.classes() + " classes but the output layer '"
                     + model.layer(model.size() - 1).name() + "' has " + model.outputWidth() + " units",
                     "pick " + model.outputWidth() + " classes with --classes, or give the model a wider head");
+        }
+    }
+
+    /** The data's width fits the model's first layer (featurize: the top layer's width says nothing about classes). */
+    static void dataFitsInput(Model model, Dataset data, String what) {
+        if (data.width() != model.inputWidth()) {
+            throw new CliException(what + " has " + data.width() + " features per sample but the model's first layer '"
+                    + model.layer(0).name() + "' takes " + model.inputWidth(),
+                    "use data with " + model.inputWidth() + " features, or a model built for " + data.width());
         }
     }
 }
