@@ -107,12 +107,14 @@ public final class Idx {
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();
+            int magic = 0;
+            int[] dims = new int[0];
             try (DataInputStream in = new DataInputStream(gzip ? new GZIPInputStream(raw, 1 << 16) : raw)) {
-                int magic = in.readInt();
+                magic = in.readInt();
                 if ((magic >>> 16) != 0 || ((magic >>> 8) & 0xFF) != UNSIGNED_BYTE || (magic & 0xFF) == 0 || (magic & 0xFF) > 4) {
                     throw new IOException(file + ": not an unsigned-byte IDX file (magic 0x" + Integer.toHexString(magic) + ")");
                 }
-                int[] dims = new int[magic & 0xFF];
+                dims = new int[magic & 0xFF];
                 long total = 1;
                 for (int i = 0; i < dims.length; i++) {
                     dims[i] = in.readInt();
@@ -133,7 +135,9 @@ public final class Idx {
                 }
                 return new Tensor(dims, data, fileDigest.digest());
             } catch (EOFException e) {
-                throw new IOException(file + ": truncated (file ends before the header's element count)", e);
+                throw new IOException(String.format("%s: truncated: the file ends before the %s values its header (magic "
+                        + "0x%08x) describes; the file is cut short, or the header is wrong (images have magic 0x00000803, "
+                        + "labels 0x00000801)", file, dims.length == 0 ? "header's" : shape(dims), magic), e);
             } catch (ZipException e) {
                 throw new IOException(file + ": corrupt gzip data (" + e.getMessage() + "); download or unpack the file again", e);
             }
