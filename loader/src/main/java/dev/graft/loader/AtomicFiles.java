@@ -177,7 +177,7 @@ public final class AtomicFiles {
     }
 
     /** {@code e} with {@code target} in its message when the JDK left it out ("No space left on device"). */
-    private static IOException naming(Path target, IOException e) {
+    static IOException naming(Path target, IOException e) {
         if (e instanceof FileSystemException || (e.getMessage() != null && e.getMessage().contains(target.toString()))) {
             return e;
         }

@@ -65,4 +65,14 @@ class AtomicFilesTest {
         assertThrows(IOException.class, () -> AtomicFiles.replaceDirectory(dir, d -> false, Files::createDirectory));
         assertArrayEquals(new byte[] {1}, Files.readAllBytes(dir.resolve("notes.txt")));
     }
+
+    @Test
+    void aFullDiskNamesTheFileBeingWritten(@TempDir Path tmp) {
+        Path target = tmp.resolve("model.safetensors");
+        // The JDK's FileChannel.write reports ENOSPC with the bare reason; AtomicFiles adds the file.
+        IOException e = AtomicFiles.naming(target, new IOException("No space left on device"));
+        assertEquals("cannot write " + target + ": No space left on device", e.getMessage());
+        IOException named = new java.nio.file.AccessDeniedException(target.toString());
+        assertTrue(AtomicFiles.naming(target, named) == named, "an exception that names its file is kept");
+    }
 }
