@@ -81,11 +81,14 @@ final class ModelFiles {
         return dir.resolve(TF_PREFIX);
     }
 
-    /** The entries of an existing --export-tf folder that an export would not write, i.e. would lose. */
+    /**
+     * The entries of an existing --export-tf folder that an export would not write, i.e. would lose
+     * (temporary files of an earlier, killed export, {@code .model.ckpt.*}, count as the export's own).
+     */
     static List<String> foreignTfExportEntries(Path dir) throws IOException {
         try (Stream<Path> entries = Files.list(dir)) {
             return entries.map(p -> p.getFileName().toString())
-                    .filter(n -> !n.equals(TF_STATE_FILE) && !n.startsWith(TF_PREFIX + "."))
+                    .filter(n -> !n.equals(TF_STATE_FILE) && !n.startsWith(TF_PREFIX + ".") && !n.startsWith("." + TF_PREFIX + "."))
                     .sorted().toList();
         }
     }

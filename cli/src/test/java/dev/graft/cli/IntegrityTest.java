@@ -132,6 +132,12 @@ class IntegrityTest {
     }
 
     @Test
+    void anOverflowElsewhereIsExplainedNotAnInternalError() {
+        String line = ErrorHandler.describe(new ArithmeticException("integer overflow"));
+        assertTrue(line.contains("too large for one Java array") && !line.contains("internal error"), line);
+    }
+
+    @Test
     void trainingOptionsOutOfRangeAreRefused() {
         String[][] cases = {{"--patience", "-1", "--patience must be >= 0"}, {"--per-class", "0", "--per-class must be >= 1"},
             {"--batch", "0", "--batch must be >= 1"}, {"--epochs", "-5", "--epochs must be >= 1"},
