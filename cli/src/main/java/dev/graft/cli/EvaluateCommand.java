@@ -17,7 +17,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code graft evaluate MODEL --data ...}: accuracy, loss and the confusion matrix. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Score a model on labelled data: accuracy, mean softmax cross-entropy, confusion matrix.")
+        description = {"Score a model on labelled data: accuracy, mean softmax cross-entropy, confusion matrix.",
+            "--classes: the list a model was trained with renumbers the data the same way; fewer classes than the model "
+                    + "has outputs select samples and keep the model's class numbers."})
 final class EvaluateCommand extends BaseCommand {
 
     @Parameters(paramLabel = "MODEL", description = "The model (any format 'graft inspect' reads).")

@@ -71,7 +71,7 @@ final class TrainingOptions {
             throw new CliException("--patience must be >= 0 (0 trains every epoch), got " + patience, null);
         }
         if (!(learningRate > 0) || !Float.isFinite(learningRate)) {
-            throw new CliException("--lr must be a positive finite number, got " + learningRate, "e.g. --lr 0.01");
+            throw new CliException("--lr must be a positive finite number (the learning rate), got " + learningRate, "e.g. --lr 0.01");
         }
         if (!(momentum >= 0 && momentum < 1)) {
             throw new CliException("--momentum must be in [0, 1), got " + momentum, null);

@@ -56,6 +56,7 @@ public final class AtomicFiles {
                 throw naming(target, e);
             }
             move(tmp, target, true);
+            syncDirectory(dir);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -93,11 +94,18 @@ public final class AtomicFiles {
             syncTree(fresh);
             if (!Files.exists(abs)) {
                 move(fresh, abs, false);
+                syncDirectory(parent);
                 return;
             }
             Path old = TempFiles.oldNameFor(abs);
             move(abs, old, false);
-            move(fresh, abs, false);
+            try {
+                move(fresh, abs, false);
+            } catch (IOException e) {
+                move(old, abs, false);
+                throw e;
+            }
+            syncDirectory(parent);
             TempFiles.deleteTree(old);
         } catch (IOException e) {
             throw naming(target, e);
@@ -173,6 +181,15 @@ public final class AtomicFiles {
                     ch.force(true);
                 }
             }
+        }
+    }
+
+    /** Makes the renames in {@code dir} durable (best effort: not every platform can open a folder for this). */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // the renames are still atomic; only their durability across a power cut is left to the file system
         }
     }
 
