@@ -241,6 +241,25 @@ class IntegrityTest {
     }
 
     @Test
+    void anExportKilledBetweenItsRenamesIsNamedWhenRead() throws IOException {
+        Path tf = dir.resolve("killed");
+        ModelFiles.exportTf(Models.load(model).model(), tf);
+        long dead = 4_000_000;
+        while (ProcessHandle.of(dead).isPresent()) {
+            dead++;
+        }
+        Path aside = dir.resolve(".killed." + dead + "-1" + dev.graft.io.TempFiles.OLD_SUFFIX);
+        Files.move(tf, aside); // what a kill between the two renames of the swap leaves
+        Cli.Run run = Cli.run("inspect", tf);
+        assertEquals(1, run.code(), run::toString);
+        assertTrue(run.err().contains("an export into it was interrupted") && run.err().contains(aside.toString()),
+                run::toString);
+        ModelFiles.exportTf(Models.load(model).model(), tf);
+        assertFalse(Files.exists(aside), "the next export put it back, then replaced it");
+        assertEquals(0, Cli.run("inspect", tf).code());
+    }
+
+    @Test
     void featurizeWritesAOneUnitTopLayer() throws IOException {
         Model regression = Model.builder(TestData.FEATURES, 3).dense("hidden", 4, Activation.RELU)
                 .dense("output", 1, Activation.IDENTITY).build();
