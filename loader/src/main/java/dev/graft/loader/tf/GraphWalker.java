@@ -91,15 +91,28 @@ final class GraphWalker {
         List<Part> parts = w.best == null ? List.of() : w.best.parts();
         Set<String> used = new HashSet<>();
         parts.forEach(p -> used.add(p instanceof Step s ? s.weights() : ""));
+        parts.forEach(p -> used.add(p instanceof Step s && s.bias() != null ? s.bias() : ""));
         for (Map.Entry<String, Lost> e : w.lostLayers.entrySet()) {
             if (!used.contains(e.getKey())) {
-                Lost lost = e.getValue();
-                throw w.fail.at(lost.node(), "cannot follow op " + lost.op() + " after layer '" + lost.after()
-                        + "': the layer with variable '" + e.getKey() + "' comes after it, and loading without it would "
-                        + "give a shorter model; give an explicit layer mapping");
+                throw w.fail.at(e.getValue().node(), unsupported(e.getValue(), e.getKey()));
             }
         }
         return parts;
+    }
+
+    /** Why a model whose variable {@code variable} lies beyond the lost op {@code lost} is refused. */
+    static String unsupported(Lost lost, String variable) {
+        String where = lost.after().equals(Chain.EMPTY.lastLayerName()) ? "on the model input" : "after layer '" + lost.after() + "'";
+        String op = "graph op '" + lost.node() + "' " + (lost.op().startsWith("(") ? lost.op() : "(" + lost.op() + ")");
+        String what = variable.equals(lost.variable())
+                ? op + " " + where + " uses variable '" + variable + "' and is not supported yet"
+                : op + " " + where + ", below layer '" + NameInference.layerName(variable) + "' (variable '" + variable
+                + "'), is not supported yet";
+        String kind = lost.op().contains("Conv") || lost.op().contains("Pool")
+                ? " (convolution and pooling layers are planned, not there yet)" : "";
+        return what + kind + ": Graft recovers chains of dense layers (MatMul, bias add, activation, dropout) "
+                + "that start at the graph's input, and loading the model without this op would give a different "
+                + "model; to load chosen dense layers anyway, give an explicit layer mapping";
     }
 
     /** One graph or one call of a function: its nodes, bound arguments and results. */
@@ -205,22 +218,53 @@ final class GraphWalker {
         return known != null ? known : unknown(f, n);
     }
 
-    /** An op the walker has no rule for: activations going through it are lost, anything else is other. */
+    /**
+     * An op the walker has no rule for: activations (or the model input) going through it are lost, anything
+     * else is other. A variable used together with lost activations is recorded: if the chain does not use
+     * it, that op was part of the model and the walk fails naming it. Optimizer updates and assignments are
+     * state, not layers.
+     */
     private Sym unknown(Frame f, NodeDef n) throws ModelFileException {
-        Sym result = OTHER;
+        Lost lost = null;
+        String after = null;
+        List<String> variables = new ArrayList<>();
         for (int i = 0; i < n.getInputCount(); i++) {
             if (n.getInput(i).startsWith("^")) {
                 continue;
             }
             Sym s = eval(f, n.getInput(i));
-            if (s instanceof Lost l) {
-                return l;
-            }
-            if (s instanceof Chain c && !(result instanceof Lost)) {
-                result = new Lost(n.getName(), n.getOp(), c.lastLayerName());
+            if (s instanceof Lost l && (lost == null || (lost.variable() == null && l.variable() != null))) {
+                lost = l;
+            } else if (s instanceof Chain c && after == null) {
+                after = c.lastLayerName();
+            } else if (s instanceof Input && after == null) {
+                after = Chain.EMPTY.lastLayerName();
+            } else if (s instanceof Var v) {
+                variables.add(v.name());
             }
         }
-        return result;
+        if (lost == null && after == null) {
+            return OTHER;
+        }
+        if (lost == null) {
+            lost = new Lost(n.getName(), n.getOp(), after, null);
+        }
+        if (variables.isEmpty() || isStateUpdate(n.getOp())) {
+            return lost;
+        }
+        Lost here = lost.variable() != null ? lost : new Lost(n.getName(), n.getOp(), lost.after(), variables.get(0));
+        for (String v : variables) {
+            lostLayers.putIfAbsent(v, here);
+        }
+        return here;
+    }
+
+    /** Optimizer updates, assignments and save/restore ops: they touch variables without being layers. */
+    private static boolean isStateUpdate(String op) {
+        return op.startsWith("Apply") || op.startsWith("ResourceApply") || op.startsWith("SparseApply")
+                || op.startsWith("ResourceSparseApply") || op.startsWith("Assign") || op.contains("Scatter")
+                || op.startsWith("Save") || op.startsWith("Restore") || op.equals("IsVariableInitialized")
+                || op.equals("VarIsInitializedOp") || op.equals("DestroyResourceOp");
     }
 
     private Sym matmul(Frame f, NodeDef n) throws ModelFileException {
@@ -249,7 +293,7 @@ final class GraphWalker {
     }
 
     private static Lost lostByScale(Chain c) {
-        return new Lost(c.pending().op(), "(a scaling with no dropout mask after it)", c.lastLayerName());
+        return new Lost(c.pending().op(), "(a scaling with no dropout mask after it)", c.lastLayerName(), null);
     }
 
     private static boolean isActivations(Sym s) {
