@@ -61,6 +61,8 @@ final class GraphWalker {
     private final Map<String, FunctionDef> functions = new HashMap<>();
     /** Layer variables multiplied with activations the walker lost track of, by variable name. */
     private final Map<String, Lost> lostLayers = new LinkedHashMap<>();
+    /** Of those, the variables a {@code MatMul} multiplies with: dense layers beyond the lost op. */
+    private final Set<String> lostMatMuls = new HashSet<>();
     private Chain best;
 
     private GraphWalker(Path file, GraphDef graph) {
@@ -92,10 +94,16 @@ final class GraphWalker {
         Set<String> used = new HashSet<>();
         parts.forEach(p -> used.add(p instanceof Step s ? s.weights() : ""));
         parts.forEach(p -> used.add(p instanceof Step s && s.bias() != null ? s.bias() : ""));
+        Map.Entry<String, Lost> cut = null;
         for (Map.Entry<String, Lost> e : w.lostLayers.entrySet()) {
-            if (!used.contains(e.getKey())) {
-                throw w.fail.at(e.getValue().node(), unsupported(e.getValue(), e.getKey()));
+            // Prefer naming the dense layer the op lies below (fc1 above a convolution) over the op's own variables.
+            if (!used.contains(e.getKey()) && (cut == null
+                    || (!w.lostMatMuls.contains(cut.getKey()) && w.lostMatMuls.contains(e.getKey())))) {
+                cut = e;
             }
+        }
+        if (cut != null) {
+            throw w.fail.at(cut.getValue().node(), unsupported(cut.getValue(), cut.getKey()));
         }
         return parts;
     }
@@ -103,7 +111,9 @@ final class GraphWalker {
     /** Why a model whose variable {@code variable} lies beyond the lost op {@code lost} is refused. */
     static String unsupported(Lost lost, String variable) {
         String where = lost.after().equals(Chain.EMPTY.lastLayerName()) ? "on the model input" : "after layer '" + lost.after() + "'";
-        String op = "graph op '" + lost.node() + "' " + (lost.op().startsWith("(") ? lost.op() : "(" + lost.op() + ")");
+        String op = "graph op '" + lost.node() + "' " + (lost.op().startsWith("(") ? lost.op() : "(" + lost.op()
+                + (lost.variable() != null && !variable.equals(lost.variable()) ? " of variable '" + lost.variable() + "'" : "")
+                + ")");
         String what = variable.equals(lost.variable())
                 ? op + " " + where + " uses variable '" + variable + "' and is not supported yet"
                 : op + " " + where + ", below layer '" + NameInference.layerName(variable) + "' (variable '" + variable
@@ -276,6 +286,7 @@ final class GraphWalker {
         Sym weights = lostIn == a ? b : a;
         if (lostIn != null && weights instanceof Var v) {
             lostLayers.putIfAbsent(v.name(), lostIn instanceof Lost l ? l : lostByScale((Chain) lostIn));
+            lostMatMuls.add(v.name());
             return null;
         }
         if (isActivations(a) && b instanceof Var w && !ta) {
