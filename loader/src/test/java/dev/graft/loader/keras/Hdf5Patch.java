@@ -61,6 +61,24 @@ final class Hdf5Patch {
         return out;
     }
 
+    /** Replaces a dataset's dimensions {@code from} (stored as 8-byte little-endian sizes) by {@code to}. */
+    static byte[] dims(byte[] file, long[] from, long[] to) {
+        ByteBuffer old = ByteBuffer.allocate(8 * from.length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer neu = ByteBuffer.allocate(8 * to.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < from.length; i++) {
+            old.putLong(from[i]);
+            neu.putLong(to[i]);
+        }
+        int at = indexOf(file, old.array());
+        if (at < 0) {
+            throw new IllegalArgumentException("dimensions not found");
+        }
+        byte[] out = file.clone();
+        System.arraycopy(neu.array(), 0, out, at, neu.capacity());
+        rechecksum(out, at);
+        return out;
+    }
+
     private static void rechecksum(byte[] b, int inside) {
         int start = inside;
         while (!(b[start] == 'O' && b[start + 1] == 'H' && b[start + 2] == 'D' && b[start + 3] == 'R')) {
