@@ -36,6 +36,11 @@ public final class KerasReader {
 
     /** Reads a Keras HDF5 model file. */
     public static LoadedModel readH5(Path file) throws IOException {
+        byte[] head;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            head = in.readNBytes(2048);
+        }
+        Hdf5Length.check(file, null, head, java.nio.file.Files.size(file));
         try (HdfFile h5 = new HdfFile(file)) {
             Attribute config = h5.getAttribute("model_config");
             if (config == null) {
@@ -70,9 +75,11 @@ public final class KerasReader {
         try (ZipFile zip = new ZipFile(file.toFile())) {
             configJson = new String(ArchiveEntries.read(file, zip, "config.json"), StandardCharsets.UTF_8);
             weightsBytes = ArchiveEntries.read(file, zip, "model.weights.h5");
-        } catch (java.util.zip.ZipException e) {
-            throw new ModelFileException(file, null, "not a .keras zip archive: " + e.getMessage(), e);
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new ModelFileException(file, null, "not a .keras zip archive (or a damaged one): " + e, e);
         }
+        Hdf5Length.check(file, "model.weights.h5", java.util.Arrays.copyOf(weightsBytes, Math.min(2048, weightsBytes.length)),
+                weightsBytes.length);
         List<KerasConfig.Spec> specs = KerasConfig.parse(file, configJson);
         try (HdfFile h5 = HdfFile.fromBytes(weightsBytes)) {
             Hdf5Nodes nodes = new Hdf5Nodes(file, h5);
