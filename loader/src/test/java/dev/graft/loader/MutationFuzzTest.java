@@ -57,8 +57,10 @@ class MutationFuzzTest {
     private static final int ITERATIONS = Integer.getInteger("graft.fuzz.iterations", 300);
     private static final Path CORPUS = Fixtures.repoRoot().resolve("loader/src/test/resources/fuzz");
 
+    /** The formats to fuzz: all, or those listed in {@code -Dgraft.fuzz.formats=keras-h5,graft}. */
     static List<String> formats() {
-        return FuzzSeeds.FORMATS;
+        String only = System.getProperty("graft.fuzz.formats", "");
+        return only.isBlank() ? FuzzSeeds.FORMATS : List.of(only.split(","));
     }
 
     /** Counts for one format's run. */
@@ -93,7 +95,7 @@ class MutationFuzzTest {
                 boolean sameShape = ModelOracle.architecture(loaded).equals(architecture);
                 if (sameShape && ModelOracle.sameWeights(loaded, reference)) {
                     t.identical++;
-                } else if (sameShape && inside(m.inPlaceRange(), rawData)) {
+                } else if (sameShape && onlyRawDataMatters(format, work, seed, victim, m, rawData, reference)) {
                     t.unprotectedData++;
                 } else {
                     t.failures.add("#" + i + " " + what + " -> loads a different model: " + ModelOracle.architecture(loaded));
@@ -154,8 +156,32 @@ class MutationFuzzTest {
         return out;
     }
 
-    private static boolean inside(int[] range, List<int[]> regions) {
-        return range != null && regions.stream().anyMatch(r -> range[0] >= r[0] && range[1] <= r[1]);
+    /**
+     * Whether the difference comes from the HDF5 raw weight data alone: the file kept its length, some changed
+     * byte lies in a dataset's raw data, and with those regions put back as they were the file loads the seed's
+     * model (so any other changed byte made no difference).
+     */
+    private static boolean onlyRawDataMatters(String format, Path work, Map<String, byte[]> seed, String victim,
+                                              Mutator.Mutation m, List<int[]> regions, Model reference) throws IOException {
+        int[] changed = m.changedInPlace();
+        if (regions.isEmpty() || changed == null || java.util.Arrays.stream(changed)
+                .noneMatch(p -> regions.stream().anyMatch(r -> p >= r[0] && p < r[1]))) {
+            return false;
+        }
+        byte[] repaired = m.bytes().clone();
+        for (int[] r : regions) {
+            System.arraycopy(seed.get(victim), r[0], repaired, r[0], r[1] - r[0]);
+        }
+        writeTree(work, seed, victim, repaired);
+        try {
+            Model again = Models.load(FuzzSeeds.entry(format, work)).model();
+            return ModelOracle.architecture(again).equals(ModelOracle.architecture(reference))
+                    && ModelOracle.sameWeights(again, reference);
+        } catch (ModelFileException e) {
+            return false;
+        } finally {
+            writeTree(work, seed, victim, m.bytes());
+        }
     }
 
     private static int indexOf(byte[] data, byte[] pattern) {
@@ -217,6 +243,9 @@ class MutationFuzzTest {
         int round = 0;
         int rejected = 0;
         for (Target t : targets) {
+            Model reference = Models.load(t.dir().resolve(t.load()).normalize()).model();
+            int identical = 0;
+            List<String> different = new ArrayList<>();
             List<String> files = files(t);
             for (String victim : files) {
                 for (int i = 0; i < ROUNDS_PER_FILE; i++, round++) {
@@ -224,7 +253,13 @@ class MutationFuzzTest {
                     copyTree(t.dir(), copy);
                     String what = mutate(copy.resolve(victim), random.split());
                     try {
-                        Models.load(copy.resolve(t.load()).normalize());
+                        Model loaded = Models.load(copy.resolve(t.load()).normalize()).model();
+                        if (ModelOracle.architecture(loaded).equals(ModelOracle.architecture(reference))
+                                && ModelOracle.sameWeights(loaded, reference)) {
+                            identical++;
+                        } else {
+                            different.add(victim + " " + what);
+                        }
                     } catch (ModelFileException expected) {
                         rejected++;
                     } catch (Throwable other) {
@@ -234,6 +269,10 @@ class MutationFuzzTest {
                     }
                 }
             }
+            // Reported, not asserted: these third-party files carry no checksum on some of their bytes (README).
+            System.out.printf("fixture fuzz %s: inputs %d, loaded-identical %d, loaded-different %d %s%n",
+                    t.dir().getFileName().resolve(t.load()), files.size() * ROUNDS_PER_FILE, identical, different.size(),
+                    different.isEmpty() ? "" : different.subList(0, Math.min(5, different.size())));
         }
         assertTrue(rejected > round / 4, "most damage should be detected, got " + rejected + " of " + round);
     }

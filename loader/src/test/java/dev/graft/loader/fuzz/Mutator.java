@@ -11,8 +11,8 @@ import java.util.SplittableRandom;
  */
 public final class Mutator {
 
-    /** What was done: a description, and the byte range touched when the file kept its length (else null). */
-    public record Mutation(byte[] bytes, String what, int[] inPlaceRange) {
+    /** What was done: a description, and the positions of the bytes changed when the file kept its length (else null). */
+    public record Mutation(byte[] bytes, String what, int[] changedInPlace) {
     }
 
     private static final String[] NUMBERS = {"0", "1", "-1", "7", "4294967296", "9223372036854775807", "1e308", "0.5"};
@@ -27,16 +27,13 @@ public final class Mutator {
         int n = b.length;
         switch (r.nextInt(8)) {
             case 0, 1 -> {
-                int k = 1 + r.nextInt(4);
-                int lo = Integer.MAX_VALUE;
-                int hi = -1;
-                for (int i = 0; i < k && n > 0; i++) {
-                    int at = r.nextInt(n);
-                    b[at] ^= (byte) (1 << r.nextInt(8));
-                    lo = Math.min(lo, at);
-                    hi = Math.max(hi, at + 1);
+                int k = n == 0 ? 0 : 1 + r.nextInt(4);
+                int[] at = new int[k];
+                for (int i = 0; i < k; i++) {
+                    at[i] = r.nextInt(n);
+                    b[at[i]] ^= (byte) (1 << r.nextInt(8));
                 }
-                return new Mutation(b, "flipped " + k + " bits in [" + lo + ", " + hi + ")", new int[] {lo, hi});
+                return new Mutation(b, "flipped " + k + " bits at " + Arrays.toString(at), at);
             }
             case 2 -> {
                 int at = n == 0 ? 0 : r.nextInt(n);
@@ -44,7 +41,7 @@ public final class Mutator {
                 for (int i = 0; i < len; i++) {
                     b[at + i] = (byte) (r.nextBoolean() ? 0xFF : r.nextInt(256));
                 }
-                return new Mutation(b, "overwrote " + len + " bytes at " + at, new int[] {at, at + len});
+                return new Mutation(b, "overwrote " + len + " bytes at " + at, range(at, at + len));
             }
             case 3 -> {
                 int keep = n == 0 ? 0 : r.nextInt(n);
@@ -102,7 +99,7 @@ public final class Mutator {
             }
         }
         if (n == 0) {
-            return new Mutation(b, "nothing to craft in an empty file", new int[] {0, 0});
+            return new Mutation(b, "nothing to craft in an empty file", new int[0]);
         }
         int width = 1 << r.nextInt(4);
         int at = r.nextInt(Math.max(1, Math.min(n, 512) - width + 1));
@@ -110,7 +107,14 @@ public final class Mutator {
         for (int i = 0; i < width && at + i < n; i++) {
             b[at + i] = (byte) (value >>> (8 * i));
         }
-        return new Mutation(b, "wrote " + width + "-byte value " + value + " at " + at,
-                new int[] {at, Math.min(n, at + width)});
+        return new Mutation(b, "wrote " + width + "-byte value " + value + " at " + at, range(at, Math.min(n, at + width)));
+    }
+
+    private static int[] range(int from, int to) {
+        int[] out = new int[to - from];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = from + i;
+        }
+        return out;
     }
 }
