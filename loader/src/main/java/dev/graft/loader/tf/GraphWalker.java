@@ -33,9 +33,10 @@ import org.tensorflow.proto.NodeDef;
  * transpose flags), {@code Add}/{@code AddV2}/{@code BiasAdd} with a variable gives it a bias, an activation
  * op closes it, and TF's dropout subgraphs become dropout layers ({@link DropoutRules}). Reads are looked
  * through; function calls ({@code StatefulPartitionedCall}, as in TF2 SavedModels), {@code If} and TF1
- * {@code Switch}/{@code Merge} conditionals are followed. The longest chain found is the model; if a layer
- * variable is used after an op the walker could not follow, the walk fails naming that op rather than
- * returning a chain cut short.
+ * {@code Switch}/{@code Merge} conditionals are followed. A chain starts only at a placeholder (the model
+ * input). The longest chain found is the model; the input or activations that go through an op with no rule
+ * are lost, and if a variable is used with lost values (a convolution's filter, a dense layer above it, a bias
+ * after a damaged op) the walk fails naming that op rather than returning a chain cut short ({@link LostOps}).
  */
 final class GraphWalker {
 
@@ -103,26 +104,9 @@ final class GraphWalker {
             }
         }
         if (cut != null) {
-            throw w.fail.at(cut.getValue().node(), unsupported(cut.getValue(), cut.getKey()));
+            throw w.fail.at(cut.getValue().node(), LostOps.unsupported(cut.getValue(), cut.getKey()));
         }
         return parts;
-    }
-
-    /** Why a model whose variable {@code variable} lies beyond the lost op {@code lost} is refused. */
-    static String unsupported(Lost lost, String variable) {
-        String where = lost.after().equals(Chain.EMPTY.lastLayerName()) ? "on the model input" : "after layer '" + lost.after() + "'";
-        String op = "graph op '" + lost.node() + "' " + (lost.op().startsWith("(") ? lost.op() : "(" + lost.op()
-                + (lost.variable() != null && !variable.equals(lost.variable()) ? " of variable '" + lost.variable() + "'" : "")
-                + ")");
-        String what = variable.equals(lost.variable())
-                ? op + " " + where + " uses variable '" + variable + "' and is not supported yet"
-                : op + " " + where + ", below layer '" + NameInference.layerName(variable) + "' (variable '" + variable
-                + "'), is not supported yet";
-        String kind = lost.op().contains("Conv") || lost.op().contains("Pool")
-                ? " (convolution and pooling layers are planned, not there yet)" : "";
-        return what + kind + ": Graft recovers chains of dense layers (MatMul, bias add, activation, dropout) "
-                + "that start at the graph's input, and loading the model without this op would give a different "
-                + "model; to load chosen dense layers anyway, give an explicit layer mapping";
     }
 
     /** One graph or one call of a function: its nodes, bound arguments and results. */
@@ -259,7 +243,7 @@ final class GraphWalker {
         if (lost == null) {
             lost = new Lost(n.getName(), n.getOp(), after, null);
         }
-        if (variables.isEmpty() || isStateUpdate(n.getOp())) {
+        if (variables.isEmpty() || LostOps.isStateUpdate(n.getOp())) {
             return lost;
         }
         Lost here = lost.variable() != null ? lost : new Lost(n.getName(), n.getOp(), lost.after(), variables.get(0));
@@ -267,14 +251,6 @@ final class GraphWalker {
             lostLayers.putIfAbsent(v, here);
         }
         return here;
-    }
-
-    /** Optimizer updates, assignments and save/restore ops: they touch variables without being layers. */
-    private static boolean isStateUpdate(String op) {
-        return op.startsWith("Apply") || op.startsWith("ResourceApply") || op.startsWith("SparseApply")
-                || op.startsWith("ResourceSparseApply") || op.startsWith("Assign") || op.contains("Scatter")
-                || op.startsWith("Save") || op.startsWith("Restore") || op.equals("IsVariableInitialized")
-                || op.equals("VarIsInitializedOp") || op.equals("DestroyResourceOp");
     }
 
     private Sym matmul(Frame f, NodeDef n) throws ModelFileException {
