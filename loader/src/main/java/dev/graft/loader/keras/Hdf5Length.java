@@ -1,9 +1,13 @@
 package dev.graft.loader.keras;
 
 import dev.graft.loader.ModelFileException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Checks an HDF5 file's length against the end-of-file address its superblock records. The HDF5 library
@@ -13,13 +17,29 @@ import java.nio.file.Path;
  */
 final class Hdf5Length {
 
+    /** Bytes read to find the superblock (at 0, 512 or 1024 after a user block). */
+    private static final int HEAD = 2048;
     private static final byte[] SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
     private Hdf5Length() {
     }
 
+    /** Checks the HDF5 file {@code file}. */
+    static void check(Path file) throws IOException {
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(HEAD);
+        }
+        check(file, null, head, Files.size(file));
+    }
+
+    /** Checks an HDF5 file held in memory ({@code item}: the entry of {@code file} it came from). */
+    static void check(Path file, String item, byte[] bytes) throws ModelFileException {
+        check(file, item, bytes.length > HEAD ? Arrays.copyOf(bytes, HEAD) : bytes, bytes.length);
+    }
+
     /** {@code head}: the file's first bytes (at least 64 when the file has them); {@code size}: its length. */
-    static void check(Path file, String item, byte[] head, long size) throws ModelFileException {
+    private static void check(Path file, String item, byte[] head, long size) throws ModelFileException {
         // The superblock sits at 0, 512, 1024, ... (after a user block); Keras files have it at 0.
         for (int at = 0; at + 64 <= head.length; at = at == 0 ? 512 : at * 2) {
             if (startsWith(head, at)) {

@@ -15,12 +15,14 @@ import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
+import java.io.EOFException;
 import java.io.IOException;
 import java.lang.reflect.Array;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
@@ -34,13 +36,13 @@ public final class KerasReader {
     private KerasReader() {
     }
 
-    /** Reads a Keras HDF5 model file. */
+    /**
+     * Reads a Keras HDF5 model file. Its length is checked against the superblock, links are followed
+     * without recursion, weight datasets are checked before they are read (see the README on what HDF5's
+     * own checksums cover).
+     */
     public static LoadedModel readH5(Path file) throws IOException {
-        byte[] head;
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
-            head = in.readNBytes(2048);
-        }
-        Hdf5Length.check(file, null, head, java.nio.file.Files.size(file));
+        Hdf5Length.check(file);
         try (HdfFile h5 = new HdfFile(file)) {
             Attribute config = h5.getAttribute("model_config");
             if (config == null) {
@@ -68,18 +70,17 @@ public final class KerasReader {
         }
     }
 
-    /** Reads a Keras 3 {@code .keras} archive. */
+    /** Reads a Keras 3 {@code .keras} archive, checking each entry's CRC-32 ({@link ArchiveEntries}). */
     public static LoadedModel readArchive(Path file) throws IOException {
         String configJson;
         byte[] weightsBytes;
         try (ZipFile zip = new ZipFile(file.toFile())) {
             configJson = new String(ArchiveEntries.read(file, zip, "config.json"), StandardCharsets.UTF_8);
             weightsBytes = ArchiveEntries.read(file, zip, "model.weights.h5");
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+        } catch (ZipException | EOFException e) {
             throw new ModelFileException(file, null, "not a .keras zip archive (or a damaged one): " + e, e);
         }
-        Hdf5Length.check(file, "model.weights.h5", java.util.Arrays.copyOf(weightsBytes, Math.min(2048, weightsBytes.length)),
-                weightsBytes.length);
+        Hdf5Length.check(file, "model.weights.h5", weightsBytes);
         List<KerasConfig.Spec> specs = KerasConfig.parse(file, configJson);
         try (HdfFile h5 = HdfFile.fromBytes(weightsBytes)) {
             Hdf5Nodes nodes = new Hdf5Nodes(file, h5);

@@ -78,6 +78,22 @@ class KerasIntegrityTest {
     }
 
     @Test
+    void bytesInsertedOrAppendedToAnHdf5FileAreDetected(@TempDir Path tmp) throws Exception {
+        byte[] good = h5(tmp, KERNEL);
+        Path file = tmp.resolve("longer.h5");
+        // Four bytes into the last dataset (the bias): without the length check the bias would shift silently.
+        byte[] longer = new byte[good.length + 4];
+        System.arraycopy(good, 0, longer, 0, good.length - 8);
+        System.arraycopy(good, good.length - 8, longer, good.length - 4, 8);
+        Files.write(file, longer);
+        ModelFileException e = assertThrows(ModelFileException.class, () -> KerasReader.readH5(file));
+        assertTrue(e.getMessage().contains("longer.h5") && e.getMessage().contains("superblock says it ends at byte "
+                + good.length), e.getMessage());
+        Files.write(file, java.util.Arrays.copyOf(good, good.length + 1));
+        assertThrows(ModelFileException.class, () -> KerasReader.readH5(file));
+    }
+
+    @Test
     void aKerasArchiveEntryIsCheckedAgainstItsCrc(@TempDir Path tmp) throws Exception {
         byte[] weights;
         Path w = tmp.resolve("model.weights.h5");
