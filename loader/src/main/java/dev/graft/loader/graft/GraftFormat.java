@@ -35,6 +35,7 @@ public final class GraftFormat {
 
     /** The metadata key holding the layer description. */
     public static final String METADATA_KEY = "graft.model";
+    private static final System.Logger LOG = System.getLogger(GraftFormat.class.getName());
     /** 2: with the {@code graft.sha256} checksum; 1: without (still read, reported). */
     static final int VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -112,8 +113,11 @@ public final class GraftFormat {
                 throw new ModelFileException(file, GraftChecksum.KEY, "version " + version + " file without its "
                         + "checksum (damaged header)");
             }
-            notes.add("no checksum: written by a Graft version before checksums (format version 1), so damage "
-                    + "to its weights cannot be detected; save it again to add one");
+            String note = "no checksum: written by a Graft version before checksums (format version 1), so damage "
+                    + "to its weights cannot be detected; save it again to add one";
+            notes.add(note);
+            // Every command that loads the file should show this, not only inspect: say it in the log too.
+            LOG.log(System.Logger.Level.WARNING, () -> file + ": " + note);
         }
         List<Layer> layers = new ArrayList<>();
         List<TensorLayer> origins = new ArrayList<>();
