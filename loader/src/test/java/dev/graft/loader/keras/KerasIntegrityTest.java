@@ -78,6 +78,23 @@ class KerasIntegrityTest {
     }
 
     @Test
+    void hdf5ChecksumsAreVerifiedWhereTheFileHasThem(@TempDir Path tmp) throws Exception {
+        // jhdf writes version-2 object headers, which carry a checksum; the config attribute lives in the root's.
+        byte[] good = h5(tmp, KERNEL);
+        byte[] bad = good.clone();
+        bad[indexOf(bad, "\"relu\"".getBytes(StandardCharsets.US_ASCII)) + 1] ^= 0x04; // relu -> velu
+        Path file = tmp.resolve("flipped.h5");
+        Files.write(file, bad);
+        ModelFileException e = assertThrows(ModelFileException.class, () -> KerasReader.readH5(file));
+        Throwable cause = e;
+        while (cause.getCause() != null && !(cause instanceof io.jhdf.exceptions.HdfChecksumMismatchException)) {
+            cause = cause.getCause();
+        }
+        assertTrue(cause instanceof io.jhdf.exceptions.HdfChecksumMismatchException, e.toString());
+        assertTrue(e.getMessage().contains("flipped.h5"), e.getMessage());
+    }
+
+    @Test
     void bytesInsertedOrAppendedToAnHdf5FileAreDetected(@TempDir Path tmp) throws Exception {
         byte[] good = h5(tmp, KERNEL);
         Path file = tmp.resolve("longer.h5");
