@@ -1,5 +1,6 @@
 package dev.graft.loader.graft;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -26,14 +27,18 @@ import java.util.Map;
  * Graft's own model format: one safetensors file whose tensors are {@code <layer>.kernel}
  * ({@code [in, out]}, float32) and {@code <layer>.bias}, and whose {@code __metadata__} entry
  * {@code graft.model} holds a small JSON description of the layers (name, widths, activation,
- * trainable, dropout rate). One file, written atomically; reading it back gives a bit-identical model
- * with the same trainability.
+ * trainable, dropout rate), and {@code graft.sha256} a checksum of the whole file ({@link GraftChecksum}).
+ * One file, written atomically; reading it back gives a bit-identical model with the same trainability,
+ * and a damaged file is an error, never a different model.
  */
 public final class GraftFormat {
 
     /** The metadata key holding the layer description. */
     public static final String METADATA_KEY = "graft.model";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger(GraftFormat.class.getName());
+    /** 2: with the {@code graft.sha256} checksum; 1: without (still read, reported). */
+    static final int VERSION = 2;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private GraftFormat() {
     }
@@ -41,7 +46,7 @@ public final class GraftFormat {
     /** Writes {@code model} to {@code file} (conventionally {@code *.safetensors}), replacing it atomically. */
     public static void write(Model model, Path file) throws IOException {
         ObjectNode root = JSON.createObjectNode();
-        root.put("format", "graft").put("version", 1).put("inputWidth", model.inputWidth());
+        root.put("format", "graft").put("version", VERSION).put("inputWidth", model.inputWidth());
         ArrayNode layers = root.putArray("layers");
         Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
         for (Layer layer : model.layers()) {
@@ -55,7 +60,12 @@ public final class GraftFormat {
                 l.put("type", "dropout").put("width", p.width()).put("rate", p.rate()).put("trainable", p.trainable());
             }
         }
-        AtomicFiles.write(file, Safetensors.encode(tensors, Map.of(METADATA_KEY, JSON.writeValueAsString(root))));
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(METADATA_KEY, JSON.writeValueAsString(root));
+        metadata.put(GraftChecksum.KEY, GraftChecksum.PLACEHOLDER);
+        byte[] encoded = Safetensors.encode(tensors, metadata);
+        GraftChecksum.seal(encoded, Safetensors.headerEnd(encoded));
+        AtomicFiles.write(file, encoded);
     }
 
     /** Whether {@code file} is a safetensors file carrying a Graft layer description. */
@@ -67,13 +77,29 @@ public final class GraftFormat {
         }
     }
 
-    /** Reads a model written by {@link #write}. */
+    /**
+     * Reads a model written by {@link #write}. The file's SHA-256 is checked and the description read
+     * strictly (no unknown or missing field, no unknown activation); files from before the checksum
+     * (version 1) are read with a note saying nothing could be verified.
+     */
     public static LoadedModel read(Path file) throws IOException {
         Safetensors.Contents contents = Safetensors.read(file);
+        List<String> notes = new ArrayList<>();
+        for (String key : contents.metadata().keySet()) {
+            if (!key.equals(METADATA_KEY) && !key.equals(GraftChecksum.KEY)) {
+                throw new ModelFileException(file, "__metadata__." + key, "unknown metadata key in a Graft model "
+                        + "(damaged header, or not written by Graft)");
+            }
+        }
         String description = contents.metadata().get(METADATA_KEY);
         if (description == null) {
             throw new ModelFileException(file, "safetensors file has no '" + METADATA_KEY
                     + "' metadata: not a Graft model (plain safetensors carry no architecture)");
+        }
+        String digest = contents.metadata().get(GraftChecksum.KEY);
+        if (digest != null) {
+            GraftChecksum.verify(file, contents.bytes(), contents.dataStart(), digest);
+            notes.add("SHA-256 of the whole file verified");
         }
         JsonNode root;
         try {
@@ -81,36 +107,50 @@ public final class GraftFormat {
         } catch (IOException e) {
             throw new ModelFileException(file, METADATA_KEY, "layer description is not valid JSON", e);
         }
-        if (!"graft".equals(root.path("format").asText()) || root.path("version").asInt() != 1) {
-            throw new ModelFileException(file, METADATA_KEY, "unknown format/version " + root.path("format") + "/" + root.path("version"));
+        int version = GraftDescription.root(file, root);
+        if (digest == null) {
+            if (version != 1) {
+                throw new ModelFileException(file, GraftChecksum.KEY, "version " + version + " file without its "
+                        + "checksum (damaged header)");
+            }
+            String note = "no checksum: written by a Graft version before checksums (format version 1), so damage "
+                    + "to its weights cannot be detected; save it again to add one";
+            notes.add(note);
+            // Every command that loads the file should show this, not only inspect: say it in the log too.
+            LOG.log(System.Logger.Level.WARNING, () -> file + ": " + note);
         }
         List<Layer> layers = new ArrayList<>();
         List<TensorLayer> origins = new ArrayList<>();
-        for (JsonNode l : root.path("layers")) {
-            String name = l.path("name").asText();
-            boolean trainable = l.path("trainable").asBoolean(true);
+        for (JsonNode l : root.get("layers")) {
+            String name = GraftDescription.layer(file, l);
+            boolean trainable = l.get("trainable").booleanValue();
             try {
-                switch (l.path("type").asText()) {
+                switch (l.get("type").textValue()) {
                     case "dense" -> {
-                        int in = l.path("inputWidth").asInt();
-                        int out = l.path("outputWidth").asInt();
+                        int in = l.get("inputWidth").intValue();
+                        int out = l.get("outputWidth").intValue();
                         float[] w = contents.floats(name + ".kernel", new long[] {in, out});
                         float[] b = contents.floats(name + ".bias", new long[] {out});
-                        Activation act = Activation.parse(l.path("activation").asText("identity"));
+                        Activation act = Activation.parse(l.get("activation").textValue());
                         layers.add(new Dense(name, in, out, act, w, b, trainable));
                         origins.add(new TensorLayer(name, name + ".kernel", name + ".bias", act, false));
                     }
-                    case "dropout" -> layers.add(new Dropout(name, l.path("width").asInt(),
-                            (float) l.path("rate").asDouble(), trainable));
-                    default -> throw new ModelFileException(file, name, "unknown layer type " + l.path("type"));
+                    case "dropout" -> layers.add(new Dropout(name, l.get("width").intValue(),
+                            (float) l.get("rate").doubleValue(), trainable));
+                    default -> throw new ModelFileException(file, name, "unknown layer type " + l.get("type"));
                 }
             } catch (IllegalArgumentException e) {
                 throw new ModelFileException(file, name, e.getMessage(), e);
             }
         }
+        GraftDescription.allTensorsUsed(file, contents.tensors().keySet(), origins);
         try {
             Model model = new Model(layers);
-            return new LoadedModel(model, new LoadReport(file, ModelFormat.GRAFT, origins, List.of(), List.of()));
+            if (model.inputWidth() != root.get("inputWidth").intValue()) {
+                throw new ModelFileException(file, METADATA_KEY, "inputWidth " + root.get("inputWidth")
+                        + " but the first layer takes " + model.inputWidth());
+            }
+            return new LoadedModel(model, new LoadReport(file, ModelFormat.GRAFT, origins, List.of(), notes));
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file, METADATA_KEY, e.getMessage(), e);
         }

@@ -15,14 +15,14 @@ import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
+import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.reflect.Array;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
@@ -33,13 +33,16 @@ import java.util.zip.ZipFile;
  */
 public final class KerasReader {
 
-    private static final long MAX_ZIP_ENTRY = 1L << 31;
-
     private KerasReader() {
     }
 
-    /** Reads a Keras HDF5 model file. */
+    /**
+     * Reads a Keras HDF5 model file. Its length is checked against the superblock, links are followed
+     * without recursion, weight datasets are checked before they are read (see the README on what HDF5's
+     * own checksums cover).
+     */
     public static LoadedModel readH5(Path file) throws IOException {
+        Hdf5Length.check(file);
         try (HdfFile h5 = new HdfFile(file)) {
             Attribute config = h5.getAttribute("model_config");
             if (config == null) {
@@ -47,56 +50,50 @@ public final class KerasReader {
                         + "(a weights-only file needs the model's architecture too)");
             }
             List<KerasConfig.Spec> specs = KerasConfig.parse(file, text(config.getData()));
-            Node weights = h5.getChild("model_weights");
+            Hdf5Nodes nodes = new Hdf5Nodes(file, h5);
+            Node weights = nodes.find(h5, "model_weights");
             if (!(weights instanceof Group group)) {
                 throw new ModelFileException(file, "model_weights", "Keras file has no 'model_weights' group");
             }
             List<SkippedVariable> skipped = new ArrayList<>();
-            Node opt = h5.getChild("optimizer_weights");
+            Node opt = nodes.find(h5, "optimizer_weights");
             if (opt != null) {
                 collect(opt, "optimizer state", skipped);
             }
             List<String> notes = new ArrayList<>();
             notes.add("Keras " + keras(h5) + " HDF5 model");
-            return build(file, ModelFormat.KERAS_H5, specs, name -> legacyWeights(file, group, name), skipped, notes);
+            return build(file, ModelFormat.KERAS_H5, specs, name -> legacyWeights(file, nodes, group, name), skipped, notes);
         } catch (RuntimeException e) {
             throw new ModelFileException(file, null, "unreadable HDF5 file: " + e.getMessage(), e);
+        } catch (StackOverflowError e) {
+            throw new ModelFileException(file, null, "HDF5 structure nested too deeply to read (a cycle?); the file is damaged", e);
         }
     }
 
-    /** Reads a Keras 3 {@code .keras} archive. */
+    /** Reads a Keras 3 {@code .keras} archive, checking each entry's CRC-32 ({@link ArchiveEntries}). */
     public static LoadedModel readArchive(Path file) throws IOException {
         String configJson;
         byte[] weightsBytes;
         try (ZipFile zip = new ZipFile(file.toFile())) {
-            configJson = new String(entry(file, zip, "config.json"), StandardCharsets.UTF_8);
-            weightsBytes = entry(file, zip, "model.weights.h5");
-        } catch (java.util.zip.ZipException e) {
-            throw new ModelFileException(file, null, "not a .keras zip archive: " + e.getMessage(), e);
+            configJson = new String(ArchiveEntries.read(file, zip, "config.json"), StandardCharsets.UTF_8);
+            weightsBytes = ArchiveEntries.read(file, zip, "model.weights.h5");
+        } catch (ZipException | EOFException e) {
+            throw new ModelFileException(file, null, "not a .keras zip archive (or a damaged one): " + e, e);
         }
+        Hdf5Length.check(file, "model.weights.h5", weightsBytes);
         List<KerasConfig.Spec> specs = KerasConfig.parse(file, configJson);
         try (HdfFile h5 = HdfFile.fromBytes(weightsBytes)) {
-            Node layers = h5.getChild("layers");
+            Hdf5Nodes nodes = new Hdf5Nodes(file, h5);
+            Node layers = nodes.find(h5, "layers");
             if (!(layers instanceof Group group)) {
                 throw new ModelFileException(file, "model.weights.h5", "has no 'layers' group");
             }
             List<String> notes = new ArrayList<>(List.of("Keras 3 .keras archive"));
-            return build(file, ModelFormat.KERAS_ARCHIVE, specs, name -> archiveWeights(file, group, name), List.of(), notes);
+            return build(file, ModelFormat.KERAS_ARCHIVE, specs, name -> archiveWeights(file, nodes, group, name), List.of(), notes);
         } catch (RuntimeException e) {
             throw new ModelFileException(file, "model.weights.h5", "unreadable HDF5 weights: " + e.getMessage(), e);
-        }
-    }
-
-    private static byte[] entry(Path file, ZipFile zip, String name) throws IOException {
-        ZipEntry e = zip.getEntry(name);
-        if (e == null) {
-            throw new ModelFileException(file, name, ".keras archive has no " + name);
-        }
-        if (e.getSize() > MAX_ZIP_ENTRY) {
-            throw new ModelFileException(file, name, "entry of " + e.getSize() + " bytes is too large");
-        }
-        try (InputStream in = zip.getInputStream(e)) {
-            return in.readAllBytes();
+        } catch (StackOverflowError e) {
+            throw new ModelFileException(file, "model.weights.h5", "HDF5 structure nested too deeply to read (a cycle?)", e);
         }
     }
 
@@ -154,8 +151,9 @@ public final class KerasReader {
         }
     }
 
-    private static List<Tensor> legacyWeights(Path file, Group modelWeights, String layer) throws IOException {
-        Node node = modelWeights.getChild(layer);
+    private static List<Tensor> legacyWeights(Path file, Hdf5Nodes nodes, Group modelWeights, String layer)
+            throws IOException {
+        Node node = nodes.find(modelWeights, layer);
         if (!(node instanceof Group g)) {
             throw new ModelFileException(file, "model_weights/" + layer, "no weight group for layer '" + layer + "'");
         }
@@ -168,40 +166,31 @@ public final class KerasReader {
         int n = data.getClass().isArray() ? Array.getLength(data) : 1;
         for (int i = 0; i < n; i++) {
             String name = text(data.getClass().isArray() ? Array.get(data, i) : data);
-            Node ds = g.getByPath(name);
+            Node ds = nodes.find(g, name);
             if (!(ds instanceof Dataset d)) {
                 throw new ModelFileException(file, "model_weights/" + layer + "/" + name, "listed in weight_names but missing");
             }
-            out.add(tensor(file, "model_weights/" + layer + "/" + name, d));
+            out.add(tensor(nodes, "model_weights/" + layer + "/" + name, d));
         }
         return out;
     }
 
-    private static List<Tensor> archiveWeights(Path file, Group layers, String layer) throws IOException {
-        Node node = layers.getChild(layer);
-        Node vars = node instanceof Group g ? g.getChild("vars") : null;
+    private static List<Tensor> archiveWeights(Path file, Hdf5Nodes nodes, Group layers, String layer) throws IOException {
+        Node node = nodes.find(layers, layer);
+        Node vars = node instanceof Group g ? nodes.find(g, "vars") : null;
         if (!(vars instanceof Group v)) {
             throw new ModelFileException(file, "model.weights.h5:layers/" + layer + "/vars", "no weights for layer '" + layer + "'");
         }
         List<Tensor> out = new ArrayList<>();
-        for (int i = 0; v.getChild(Integer.toString(i)) instanceof Dataset d; i++) {
-            out.add(tensor(file, "layers/" + layer + "/vars/" + i, d));
+        for (int i = 0; nodes.find(v, Integer.toString(i)) instanceof Dataset d; i++) {
+            out.add(tensor(nodes, "layers/" + layer + "/vars/" + i, d));
         }
         return out;
     }
 
-    private static Tensor tensor(Path file, String path, Dataset d) throws ModelFileException {
+    private static Tensor tensor(Hdf5Nodes nodes, String path, Dataset d) throws ModelFileException {
         int[] shape = d.getDimensions();
-        Object flat = d.getDataFlat();
-        if (!(flat instanceof float[]) && !(flat instanceof double[])) {
-            throw new ModelFileException(file, path, "weights must be float32 or float64, found " + d.getJavaType());
-        }
-        int n = Array.getLength(flat);
-        float[] values = new float[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = flat instanceof float[] f ? f[i] : (float) ((double[]) flat)[i];
-        }
-        return new Tensor(path, shape, values);
+        return new Tensor(path, shape, nodes.floats(path, d, shape));
     }
 
     private static void collect(Node node, String reason, List<SkippedVariable> out) {

@@ -62,10 +62,12 @@ final class GraphParts {
     }
 
     /**
-     * Activations that went through an op the walker cannot follow ({@code node}, of type {@code op}), after
-     * layer {@code after}: if a layer variable is multiplied with this, the chain would be cut short there.
+     * Activations (or the model input) that went through an op the walker cannot follow ({@code node}, of type
+     * {@code op}), after layer {@code after} ({@code "(the input)"} when no layer came before): if a layer
+     * variable is used with this, the chain would be cut short there. {@code variable} is the variable the op
+     * itself uses when it is a layer Graft does not support (a {@code Conv2D}'s filter), else null.
      */
-    record Lost(String node, String op, String after) implements Sym {
+    record Lost(String node, String op, String after, String variable) implements Sym {
     }
 
     /** Anything else: labels, shapes, metrics, optimizer state. */

@@ -33,9 +33,10 @@ import org.tensorflow.proto.NodeDef;
  * transpose flags), {@code Add}/{@code AddV2}/{@code BiasAdd} with a variable gives it a bias, an activation
  * op closes it, and TF's dropout subgraphs become dropout layers ({@link DropoutRules}). Reads are looked
  * through; function calls ({@code StatefulPartitionedCall}, as in TF2 SavedModels), {@code If} and TF1
- * {@code Switch}/{@code Merge} conditionals are followed. The longest chain found is the model; if a layer
- * variable is used after an op the walker could not follow, the walk fails naming that op rather than
- * returning a chain cut short.
+ * {@code Switch}/{@code Merge} conditionals are followed. A chain starts only at a placeholder (the model
+ * input). The longest chain found is the model; the input or activations that go through an op with no rule
+ * are lost, and if a variable is used with lost values (a convolution's filter, a dense layer above it, a bias
+ * after a damaged op) the walk fails naming that op rather than returning a chain cut short ({@link LostOps}).
  */
 final class GraphWalker {
 
@@ -61,6 +62,8 @@ final class GraphWalker {
     private final Map<String, FunctionDef> functions = new HashMap<>();
     /** Layer variables multiplied with activations the walker lost track of, by variable name. */
     private final Map<String, Lost> lostLayers = new LinkedHashMap<>();
+    /** Of those, the variables a {@code MatMul} multiplies with: dense layers beyond the lost op. */
+    private final Set<String> lostMatMuls = new HashSet<>();
     private Chain best;
 
     private GraphWalker(Path file, GraphDef graph) {
@@ -91,13 +94,17 @@ final class GraphWalker {
         List<Part> parts = w.best == null ? List.of() : w.best.parts();
         Set<String> used = new HashSet<>();
         parts.forEach(p -> used.add(p instanceof Step s ? s.weights() : ""));
+        parts.forEach(p -> used.add(p instanceof Step s && s.bias() != null ? s.bias() : ""));
+        Map.Entry<String, Lost> cut = null;
         for (Map.Entry<String, Lost> e : w.lostLayers.entrySet()) {
-            if (!used.contains(e.getKey())) {
-                Lost lost = e.getValue();
-                throw w.fail.at(lost.node(), "cannot follow op " + lost.op() + " after layer '" + lost.after()
-                        + "': the layer with variable '" + e.getKey() + "' comes after it, and loading without it would "
-                        + "give a shorter model; give an explicit layer mapping");
+            // Prefer naming the dense layer the op lies below (fc1 above a convolution) over the op's own variables.
+            if (!used.contains(e.getKey()) && (cut == null
+                    || (!w.lostMatMuls.contains(cut.getKey()) && w.lostMatMuls.contains(e.getKey())))) {
+                cut = e;
             }
+        }
+        if (cut != null) {
+            throw w.fail.at(cut.getValue().node(), LostOps.unsupported(cut.getValue(), cut.getKey()));
         }
         return parts;
     }
@@ -205,22 +212,45 @@ final class GraphWalker {
         return known != null ? known : unknown(f, n);
     }
 
-    /** An op the walker has no rule for: activations going through it are lost, anything else is other. */
+    /**
+     * An op the walker has no rule for: activations (or the model input) going through it are lost, anything
+     * else is other. A variable used together with lost activations is recorded: if the chain does not use
+     * it, that op was part of the model and the walk fails naming it. Optimizer updates and assignments are
+     * state, not layers.
+     */
     private Sym unknown(Frame f, NodeDef n) throws ModelFileException {
-        Sym result = OTHER;
+        Lost lost = null;
+        String after = null;
+        List<String> variables = new ArrayList<>();
         for (int i = 0; i < n.getInputCount(); i++) {
             if (n.getInput(i).startsWith("^")) {
                 continue;
             }
             Sym s = eval(f, n.getInput(i));
-            if (s instanceof Lost l) {
-                return l;
-            }
-            if (s instanceof Chain c && !(result instanceof Lost)) {
-                result = new Lost(n.getName(), n.getOp(), c.lastLayerName());
+            if (s instanceof Lost l && (lost == null || (lost.variable() == null && l.variable() != null))) {
+                lost = l;
+            } else if (s instanceof Chain c && after == null) {
+                after = c.lastLayerName();
+            } else if (s instanceof Input && after == null) {
+                after = Chain.EMPTY.lastLayerName();
+            } else if (s instanceof Var v) {
+                variables.add(v.name());
             }
         }
-        return result;
+        if (lost == null && after == null) {
+            return OTHER;
+        }
+        if (lost == null) {
+            lost = new Lost(n.getName(), n.getOp(), after, null);
+        }
+        if (variables.isEmpty() || LostOps.isStateUpdate(n.getOp())) {
+            return lost;
+        }
+        Lost here = lost.variable() != null ? lost : new Lost(n.getName(), n.getOp(), lost.after(), variables.get(0));
+        for (String v : variables) {
+            lostLayers.putIfAbsent(v, here);
+        }
+        return here;
     }
 
     private Sym matmul(Frame f, NodeDef n) throws ModelFileException {
@@ -232,6 +262,7 @@ final class GraphWalker {
         Sym weights = lostIn == a ? b : a;
         if (lostIn != null && weights instanceof Var v) {
             lostLayers.putIfAbsent(v.name(), lostIn instanceof Lost l ? l : lostByScale((Chain) lostIn));
+            lostMatMuls.add(v.name());
             return null;
         }
         if (isActivations(a) && b instanceof Var w && !ta) {
@@ -249,7 +280,7 @@ final class GraphWalker {
     }
 
     private static Lost lostByScale(Chain c) {
-        return new Lost(c.pending().op(), "(a scaling with no dropout mask after it)", c.lastLayerName());
+        return new Lost(c.pending().op(), "(a scaling with no dropout mask after it)", c.lastLayerName(), null);
     }
 
     private static boolean isActivations(Sym s) {

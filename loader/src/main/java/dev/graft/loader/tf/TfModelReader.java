@@ -54,7 +54,8 @@ public final class TfModelReader {
         } else {
             layers = dense(inferred(bundle, notes, "no .meta graph next to the checkpoint"));
         }
-        return assemble(prefix, ModelFormat.TF_CHECKPOINT, bundle, layers, graphFile, notes);
+        boolean fromGraph = !graphFile.equals(bundle.indexFile()) && (mapping == null || mapping.isEmpty());
+        return assemble(prefix, ModelFormat.TF_CHECKPOINT, bundle, layers, graphFile, notes, fromGraph);
     }
 
     /** Reads a SavedModel directory ({@code saved_model.pb} + {@code variables/variables.*}). */
@@ -72,14 +73,19 @@ public final class TfModelReader {
             Path pb = dir.resolve("saved_model.pb");
             layers = fromGraph(pb, SavedModels.metaGraph(dir), bundle, notes);
         }
-        return assemble(dir, ModelFormat.TF_SAVED_MODEL, bundle, layers, dir.resolve("saved_model.pb"), notes);
+        return assemble(dir, ModelFormat.TF_SAVED_MODEL, bundle, layers, dir.resolve("saved_model.pb"), notes,
+                mapping == null || mapping.isEmpty());
     }
 
     private static List<Planned> fromGraph(Path graphFile, MetaGraphDef def, TensorBundle bundle, List<String> notes)
             throws IOException {
+        GraphIntegrity.check(graphFile, def);
         List<GraphParts.Part> parts = GraphWalker.walk(graphFile, def.getGraphDef());
         if (parts.stream().noneMatch(p -> p instanceof GraphParts.Step)) {
-            return dense(inferred(bundle, notes, "the graph in " + graphFile.getFileName() + " has no MatMul layer chain"));
+            // A graph is there: guessing the layers from names would ignore what it says (and guess activations).
+            throw new ModelFileException(graphFile, "the graph has no chain of dense layers (MatMul of an input "
+                    + "placeholder with a variable, then bias, activation...): Graft cannot tell what this model "
+                    + "computes; give an explicit layer mapping to load chosen layers");
         }
         Map<String, String> keys = SavedModels.checkpointKeys(def);
         List<Planned> layers = new ArrayList<>();
@@ -136,7 +142,7 @@ public final class TfModelReader {
     }
 
     private static LoadedModel assemble(Path source, ModelFormat format, TensorBundle bundle, List<Planned> layers,
-                                        Path graphFile, List<String> notes) throws IOException {
+                                        Path graphFile, List<String> notes, boolean fromGraph) throws IOException {
         List<Layer> built = new ArrayList<>();
         List<TensorLayer> used = new ArrayList<>();
         Set<String> usedTensors = new HashSet<>();
@@ -175,6 +181,9 @@ public final class TfModelReader {
             if (spec.bias() != null) {
                 usedTensors.add(spec.bias());
             }
+        }
+        if (fromGraph) {
+            UnusedVariables.check(graphFile, bundle, usedTensors);
         }
         List<SkippedVariable> skipped = new ArrayList<>();
         for (TensorBundle.Entry e : bundle.entries().values()) {

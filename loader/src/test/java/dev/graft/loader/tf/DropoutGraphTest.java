@@ -142,7 +142,7 @@ class DropoutGraphTest {
         b.x = b.op("bn/FusedBatchNormV3", "FusedBatchNormV3", b.x);
         b.dense("hidden2", 3, 3, "Relu").dense("output", 3, 2, null).write(tmp.resolve("m"));
         ModelFileException e = assertThrows(ModelFileException.class, () -> TfModelReader.readCheckpoint(tmp.resolve("m"), null));
-        assertTrue(e.getMessage().contains("[bn/FusedBatchNormV3]") && e.getMessage().contains("FusedBatchNormV3 after layer 'hidden1'")
+        assertTrue(e.getMessage().contains("[bn/FusedBatchNormV3]") && e.getMessage().contains("(FusedBatchNormV3) after layer 'hidden1'")
                 && e.getMessage().contains("hidden2/weights"), e.getMessage());
     }
 

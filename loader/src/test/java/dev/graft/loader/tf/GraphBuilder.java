@@ -82,10 +82,30 @@ final class GraphBuilder {
         return TfGraphs.node(name, op, inputs);
     }
 
+    /** A variable node {@code name} (read through {@code name/read}) with random values in the checkpoint. */
+    String variable(String name, long... shape) {
+        op(name, "VariableV2");
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        bundle.add(name, shape, TfGraphs.random(random, (int) n));
+        return op(name + "/read", "Identity", name);
+    }
+
+    /** The meta graph as built so far (to edit before {@link #write(Path, MetaGraphDef)}). */
+    MetaGraphDef metaGraph() {
+        return MetaGraphDef.newBuilder().setGraphDef(graph).build();
+    }
+
     /** Writes the checkpoint and {@code prefix.meta}. */
     void write(Path prefix) throws IOException {
+        write(prefix, metaGraph());
+    }
+
+    /** Writes the checkpoint and {@code meta} as {@code prefix.meta}. */
+    void write(Path prefix, MetaGraphDef meta) throws IOException {
         bundle.write(prefix);
-        Files.write(prefix.resolveSibling(prefix.getFileName() + ".meta"),
-                MetaGraphDef.newBuilder().setGraphDef(graph).build().toByteArray());
+        Files.write(prefix.resolveSibling(prefix.getFileName() + ".meta"), meta.toByteArray());
     }
 }
