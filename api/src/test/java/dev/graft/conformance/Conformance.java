@@ -91,6 +91,33 @@ public final class Conformance {
         }
     }
 
+    /**
+     * Asserts {@code ‖actual − expected‖₂ ≤ rel · ‖expected‖₂}: closeness of a whole tensor, for
+     * results of long computations (many training steps) where float rounding that differs between
+     * backends moves single elements further than an element-wise bound allows, while a wrong
+     * gradient or update still moves the tensor as a whole far outside it. Returns the relative difference.
+     */
+    public static double assertCloseInNorm(String what, float[] expected, float[] actual, double rel) {
+        if (expected.length != actual.length) {
+            fail(what + ": length " + actual.length + ", expected " + expected.length);
+        }
+        double diff = 0;
+        double norm = 0;
+        double largest = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = (double) actual[i] - expected[i];
+            diff += d * d;
+            norm += (double) expected[i] * expected[i];
+            largest = Math.max(largest, Math.abs(d));
+        }
+        double relative = Math.sqrt(diff) / Math.max(Math.sqrt(norm), Double.MIN_NORMAL);
+        if (!(relative <= rel)) {
+            fail(what + ": relative L2 difference " + relative + " exceeds " + rel
+                    + " (largest element difference " + largest + ")");
+        }
+        return relative;
+    }
+
     public static void assertClose(String what, double expected, double actual, double abs, double rel) {
         assertClose(what, new float[] {(float) expected}, new float[] {(float) actual}, abs, rel);
     }

@@ -44,9 +44,7 @@ public abstract class SeedScenarioConformance {
     }
 
     public static Outcome run(Backend backend) {
-        Dataset train = TestData.fashionTrain();
-        Dataset test = TestData.fashionTest();
-        Dataset source = train.filterClasses(0, 1, 2, 3, 4).head(2500);
+        Dataset source = TestData.fashionTrain().filterClasses(0, 1, 2, 3, 4).head(2500);
         Model fresh = Model.builder(784, 1)
                 .dense("hidden1", 300, Activation.RELU)
                 .dense("hidden2", 100, Activation.RELU)
@@ -55,7 +53,13 @@ public abstract class SeedScenarioConformance {
                 .build();
         Trainer sourceTrainer = Trainer.builder(backend).optimizer(Optimizer.momentum(0.01f, 0.9f))
                 .epochs(4).batchSize(64).seed(2).build();
-        Model original = sourceTrainer.fit(fresh, source).model();
+        return transferFrom(backend, sourceTrainer.fit(fresh, source).model());
+    }
+
+    /** The transfer half of the scenario, from a given original model. */
+    public static Outcome transferFrom(Backend backend, Model original) {
+        Dataset train = TestData.fashionTrain();
+        Dataset test = TestData.fashionTest();
         Model before = Transfer.from(original).build();
 
         Model transferred = Transfer.from(original)
@@ -120,12 +124,49 @@ public abstract class SeedScenarioConformance {
             try (Backend referenceBackend = new ReferenceBackend()) {
                 ref = run(referenceBackend);
             }
-            for (int i = 0; i < f.size(); i++) {
-                Dense e = (Dense) ref.fineTuned().layer(i);
-                Dense a = (Dense) f.layer(i);
-                Conformance.assertClose(e.name() + " weights vs reference", e.weights(), a.weights(), 2e-3, 2e-2);
-                Conformance.assertClose(e.name() + " bias vs reference", e.bias(), a.bias(), 2e-3, 2e-2);
+            // Long runs of SGD with momentum do not stay element-wise close across backends: a
+            // pre-activation within rounding of zero flips a ReLU on one backend and not on another
+            // (measured on an Intel Sapphire Rapids CPU: the cpu backend's weights were within 5e-7
+            // of the reference's after 39 steps and 3e-3 of their change after the 40th, a 4-row
+            // batch), and training carries that on. So the original models are compared as whole
+            // vectors per layer, the fine-tuning is compared from the same original (the
+            // reference's) so that it does not inherit the first run's drift, and the accuracies
+            // must agree to a few test images. A wrong gradient, update or freeze moves all of
+            // these far more; step-exact agreement is TrainingConformance's job.
+            Outcome fromSameOriginal;
+            try (Backend backend = provider().open(BackendOptions.defaults())) {
+                fromSameOriginal = transferFrom(backend, ref.original());
             }
+            double worst = 0;
+            for (int i = 0; i < f.size(); i++) {
+                closeLayers("original", ref.original(), outcome.original(), i, 5e-2);
+                worst = Math.max(worst, closeLayers("fine-tuned", ref.fineTuned(), fromSameOriginal.fineTuned(), i, 1e-4));
+            }
+            assertEquals(ref.transferredOnTest().accuracy(), fromSameOriginal.transferredOnTest().accuracy(), 1.5 / target(),
+                    "transferred accuracy from the reference's original vs reference");
+            System.out.printf("seed scenario on %s vs reference, fine-tuned from the same original: largest relative L2 difference of a layer %.2e%n",
+                    provider().name(), worst);
+            assertEquals(ref.transferredOnTest().accuracy(), transferred, 0.015, "transferred accuracy vs reference");
+            assertEquals(ref.scratchOnTest().accuracy(), scratch, 0.015, "from-scratch accuracy vs reference");
         }
+    }
+
+    private static int target() {
+        return TestData.fashionTest().filterClasses(5, 6, 7, 8, 9).size();
+    }
+
+    private static double closeLayers(String what, Model expected, Model actual, int layer, double rel) {
+        Dense e = (Dense) expected.layer(layer);
+        Dense a = (Dense) actual.layer(layer);
+        double r = Conformance.assertCloseInNorm(what + " " + e.name() + " parameters vs reference",
+                concat(e.weights(), e.bias()), concat(a.weights(), a.bias()), rel);
+        System.out.printf("  %s %s: relative L2 difference %.2e%n", what, e.name(), r);
+        return r;
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 }
