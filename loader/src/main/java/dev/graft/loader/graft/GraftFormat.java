@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.graft.Activation;
 import dev.graft.Dense;
-import dev.graft.Dropout;
 import dev.graft.Layer;
+import dev.graft.LayerDescription;
+import dev.graft.LayerTypes;
 import dev.graft.Model;
+import dev.graft.Parameter;
+import dev.graft.Shape;
 import dev.graft.loader.AtomicFiles;
 import dev.graft.loader.LoadReport;
 import dev.graft.loader.LoadedModel;
@@ -23,36 +25,55 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Graft's own model format: one safetensors file whose tensors are {@code <layer>.kernel}
- * ({@code [in, out]}, float32) and {@code <layer>.bias}, and whose {@code __metadata__} entry
- * {@code graft.model} holds a small JSON description of the layers (name, widths, activation,
- * trainable, dropout rate). One file, written atomically; reading it back gives a bit-identical model
- * with the same trainability.
+ * Graft's own model format: one safetensors file holding one float32 tensor per layer parameter,
+ * named {@code <layer>.<parameter>} (a dense layer's {@code <layer>.kernel} {@code [in, out]} and
+ * {@code <layer>.bias}), and in its {@code __metadata__} entry {@code graft.model} a JSON description:
+ * the model's input shape and, per layer, its name, {@link LayerDescription} (type and
+ * configuration), trainability and parameter names and shapes. Written and read generically for
+ * every layer type a {@link dev.graft.LayerType} registers, so a new type needs no code here. One
+ * file, written atomically; reading it back gives a bit-identical model with the same
+ * trainability. Files of version 1 (dense and dropout layers only) are still read.
  */
 public final class GraftFormat {
 
     /** The metadata key holding the layer description. */
     public static final String METADATA_KEY = "graft.model";
+    /** The version written. */
+    public static final int VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String COMPONENT = "Graft's model format";
 
     private GraftFormat() {
     }
 
-    /** Writes {@code model} to {@code file} (conventionally {@code *.safetensors}), replacing it atomically. */
+    /**
+     * Writes {@code model} to {@code file} (conventionally {@code *.safetensors}), replacing it atomically.
+     *
+     * @throws IllegalArgumentException naming the layer when its type has no registered
+     *         {@link dev.graft.LayerType} (the file could not be read back)
+     */
     public static void write(Model model, Path file) throws IOException {
         ObjectNode root = JSON.createObjectNode();
-        root.put("format", "graft").put("version", 1).put("inputWidth", model.inputWidth());
+        root.put("format", "graft").put("version", VERSION);
+        root.set("inputShape", DescriptionJson.shape(model.inputShape()));
         ArrayNode layers = root.putArray("layers");
         Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
         for (Layer layer : model.layers()) {
-            ObjectNode l = layers.addObject().put("name", layer.name());
-            if (layer instanceof Dense d) {
-                l.put("type", "dense").put("inputWidth", d.inputWidth()).put("outputWidth", d.outputWidth())
-                        .put("activation", d.activation().toString()).put("trainable", d.trainable());
-                tensors.put(d.name() + ".kernel", new Safetensors.Tensor(new long[] {d.inputWidth(), d.outputWidth()}, d.weights()));
-                tensors.put(d.name() + ".bias", new Safetensors.Tensor(new long[] {d.outputWidth()}, d.bias()));
-            } else if (layer instanceof Dropout p) {
-                l.put("type", "dropout").put("width", p.width()).put("rate", p.rate()).put("trainable", p.trainable());
+            LayerDescription description = layer.description();
+            if (LayerTypes.find(description.type()).isEmpty()) {
+                throw new IllegalArgumentException("layer '" + layer.name() + "' (type " + description.type()
+                        + ") cannot be written by " + COMPONENT + ": no registered dev.graft.LayerType reads '"
+                        + description.type() + "' back (known: " + LayerTypes.all().keySet() + ")");
+            }
+            ObjectNode l = layers.addObject().put("name", layer.name()).put("type", description.type())
+                    .put("trainable", layer.trainable());
+            l.set("config", DescriptionJson.config(description));
+            ArrayNode params = l.putArray("parameters");
+            for (Parameter p : layer.parameters()) {
+                ObjectNode pn = params.addObject().put("name", p.name()).put("role", p.role().name().toLowerCase(java.util.Locale.ROOT));
+                pn.set("shape", DescriptionJson.shape(p.shape()));
+                tensors.put(layer.name() + "." + p.name(),
+                        new Safetensors.Tensor(DescriptionJson.longs(p.shape()), layer.parameterValues(p.name())));
             }
         }
         AtomicFiles.write(file, Safetensors.encode(tensors, Map.of(METADATA_KEY, JSON.writeValueAsString(root))));
@@ -67,7 +88,7 @@ public final class GraftFormat {
         }
     }
 
-    /** Reads a model written by {@link #write}. */
+    /** Reads a model written by {@link #write} (or by the previous version). */
     public static LoadedModel read(Path file) throws IOException {
         Safetensors.Contents contents = Safetensors.read(file);
         String description = contents.metadata().get(METADATA_KEY);
@@ -81,29 +102,29 @@ public final class GraftFormat {
         } catch (IOException e) {
             throw new ModelFileException(file, METADATA_KEY, "layer description is not valid JSON", e);
         }
-        if (!"graft".equals(root.path("format").asText()) || root.path("version").asInt() != 1) {
-            throw new ModelFileException(file, METADATA_KEY, "unknown format/version " + root.path("format") + "/" + root.path("version"));
+        int version = root.path("version").asInt();
+        if (!"graft".equals(root.path("format").asText()) || (version != 1 && version != VERSION)) {
+            throw new ModelFileException(file, METADATA_KEY, "unknown format/version " + root.path("format") + "/"
+                    + root.path("version") + " (this Graft reads graft/1 and graft/" + VERSION + ")");
         }
         List<Layer> layers = new ArrayList<>();
         List<TensorLayer> origins = new ArrayList<>();
+        Shape below;
+        try {
+            below = version == 1 ? Shape.vector(positive(root.path("inputWidth"), "inputWidth"))
+                    : DescriptionJson.shape(root.path("inputShape"));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, METADATA_KEY, "bad input shape: " + e.getMessage(), e);
+        }
         for (JsonNode l : root.path("layers")) {
             String name = l.path("name").asText();
-            boolean trainable = l.path("trainable").asBoolean(true);
             try {
-                switch (l.path("type").asText()) {
-                    case "dense" -> {
-                        int in = l.path("inputWidth").asInt();
-                        int out = l.path("outputWidth").asInt();
-                        float[] w = contents.floats(name + ".kernel", new long[] {in, out});
-                        float[] b = contents.floats(name + ".bias", new long[] {out});
-                        Activation act = Activation.parse(l.path("activation").asText("identity"));
-                        layers.add(new Dense(name, in, out, act, w, b, trainable));
-                        origins.add(new TensorLayer(name, name + ".kernel", name + ".bias", act, false));
-                    }
-                    case "dropout" -> layers.add(new Dropout(name, l.path("width").asInt(),
-                            (float) l.path("rate").asDouble(), trainable));
-                    default -> throw new ModelFileException(file, name, "unknown layer type " + l.path("type"));
+                Layer layer = version == 1 ? GraftFormatV1.layer(contents, l, below) : layer(contents, l, below);
+                layers.add(layer);
+                if (layer instanceof Dense d) {
+                    origins.add(new TensorLayer(name, name + ".kernel", name + ".bias", d.activation(), false));
                 }
+                below = layer.outputShape();
             } catch (IllegalArgumentException e) {
                 throw new ModelFileException(file, name, e.getMessage(), e);
             }
@@ -114,5 +135,34 @@ public final class GraftFormat {
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file, METADATA_KEY, e.getMessage(), e);
         }
+    }
+
+    /** One version-2 layer entry: description, then one tensor per stored parameter, checked against the layer's own descriptors. */
+    private static Layer layer(Safetensors.Contents contents, JsonNode l, Shape input) throws ModelFileException {
+        String name = l.path("name").asText();
+        LayerDescription description = DescriptionJson.description(l.path("type").asText(), l.path("config"));
+        Map<String, float[]> values = new LinkedHashMap<>();
+        Map<String, Shape> stored = new LinkedHashMap<>();
+        for (JsonNode p : l.path("parameters")) {
+            String param = p.path("name").asText();
+            Shape shape = DescriptionJson.shape(p.path("shape"));
+            stored.put(param, shape);
+            values.put(param, contents.floats(name + "." + param, DescriptionJson.longs(shape)));
+        }
+        Layer layer = LayerTypes.create(name, input, description, values, l.path("trainable").asBoolean(true));
+        Map<String, Shape> expected = new LinkedHashMap<>();
+        layer.parameters().forEach(p -> expected.put(p.name(), p.shape()));
+        if (!expected.equals(stored)) {
+            throw new IllegalArgumentException("stored parameters " + stored + " do not match what a " + description.type()
+                    + " layer with this configuration holds: " + expected);
+        }
+        return layer;
+    }
+
+    static int positive(JsonNode node, String what) {
+        if (!node.canConvertToInt() || node.asInt() <= 0) {
+            throw new IllegalArgumentException(what + " " + node + " is not a positive int");
+        }
+        return node.asInt();
     }
 }
