@@ -93,16 +93,23 @@ public final class Dense implements Layer {
         }
     }
 
-    /** Reads {@code dense(units, activation)} descriptions. */
+    /** Reads {@code dense(units, activation)} descriptions; a missing {@code bias} is zeros (a layer stored without one). */
     public static final class Type implements LayerType {
         @Override public String type() { return TYPE; }
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
             int in = Layers.vectorWidth(name, TYPE, inputShape);
-            return new Dense(name, in, d.integer("units"), Activation.parse(d.string("activation")),
-                    Layers.require(name, p, "kernel"), Layers.require(name, p, "bias"), trainable);
+            int units = d.integer("units");
+            float[] bias = p.get("bias");
+            return new Dense(name, in, units, Activation.parse(d.string("activation")),
+                    Layers.require(name, p, "kernel"), bias == null ? new float[Math.max(units, 0)] : bias, trainable);
         }
+    }
+
+    /** The description of a dense layer with these settings, as {@link #description()} gives it. */
+    public static LayerDescription describe(int units, Activation activation) {
+        return LayerDescription.of(TYPE).with("units", units).with("activation", activation.toString());
     }
 
     @Override public String name() { return name; }
@@ -149,7 +156,7 @@ public final class Dense implements Layer {
 
     @Override
     public LayerDescription description() {
-        return LayerDescription.of(TYPE).with("units", outputWidth).with("activation", activation.toString());
+        return describe(outputWidth, activation);
     }
 
     @Override

@@ -50,6 +50,15 @@ public final class LayerDescription {
         return new LayerDescription(type, Collections.unmodifiableMap(copy));
     }
 
+    /** This description with {@code key} set to {@code value}: replaced in place if present, else added at the end. */
+    public LayerDescription replacing(String key, Object value) {
+        Objects.requireNonNull(key, "key");
+        checkValue(key, value);
+        Map<String, Object> copy = new LinkedHashMap<>(config);
+        copy.put(key, value instanceof List<?> l ? List.copyOf(l) : value);
+        return new LayerDescription(type, Collections.unmodifiableMap(copy));
+    }
+
     private static void checkValue(String key, Object value) {
         if (value instanceof List<?> list) {
             for (Object element : list) {

@@ -7,7 +7,6 @@ import dev.graft.exec.ExecutionPlan;
 import dev.graft.exec.Metrics;
 import dev.graft.spi.DropoutMask;
 import dev.graft.exec.Network;
-import dev.graft.exec.Networks;
 import dev.graft.exec.NetworkPlan;
 import dev.graft.exec.StepStats;
 import dev.graft.train.TrainingConfig;

@@ -12,6 +12,8 @@ import dev.graft.Model;
 import dev.graft.Parameter;
 import dev.graft.Shape;
 import dev.graft.loader.AtomicFiles;
+import dev.graft.loader.LayerAssembler;
+import dev.graft.loader.LayerRecipe;
 import dev.graft.loader.LoadReport;
 import dev.graft.loader.LoadedModel;
 import dev.graft.loader.ModelFileException;
@@ -107,56 +109,56 @@ public final class GraftFormat {
             throw new ModelFileException(file, METADATA_KEY, "unknown format/version " + root.path("format") + "/"
                     + root.path("version") + " (this Graft reads graft/1 and graft/" + VERSION + ")");
         }
-        List<Layer> layers = new ArrayList<>();
-        List<TensorLayer> origins = new ArrayList<>();
-        Shape below;
+        Shape input;
         try {
-            below = version == 1 ? Shape.vector(positive(root.path("inputWidth"), "inputWidth"))
+            input = version == 1 ? Shape.vector(positive(root.path("inputWidth"), "inputWidth"))
                     : DescriptionJson.shape(root.path("inputShape"));
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file, METADATA_KEY, "bad input shape: " + e.getMessage(), e);
         }
+        List<LayerRecipe> recipes = new ArrayList<>();
+        Map<String, Shape> storedShapes = new LinkedHashMap<>();
         for (JsonNode l : root.path("layers")) {
             String name = l.path("name").asText();
             try {
-                Layer layer = version == 1 ? GraftFormatV1.layer(contents, l, below) : layer(contents, l, below);
-                layers.add(layer);
-                if (layer instanceof Dense d) {
-                    origins.add(new TensorLayer(name, name + ".kernel", name + ".bias", d.activation(), false));
-                }
-                below = layer.outputShape();
+                LayerRecipe recipe = version == 1 ? GraftFormatV1.recipe(l) : recipe(l, storedShapes);
+                recipes.add(recipes.isEmpty() && recipe.inputShape() == null ? recipe.withInputShape(input) : recipe);
             } catch (IllegalArgumentException e) {
                 throw new ModelFileException(file, name, e.getMessage(), e);
             }
         }
-        try {
-            Model model = new Model(layers);
-            return new LoadedModel(model, new LoadReport(file, ModelFormat.GRAFT, origins, List.of(), List.of()));
-        } catch (IllegalArgumentException e) {
-            throw new ModelFileException(file, METADATA_KEY, e.getMessage(), e);
+        if (version == 1) {
+            GraftFormatV1.shapes(root, storedShapes);
         }
+        if (!recipes.isEmpty() && !recipes.get(0).inputShape().equals(input)) {
+            throw new ModelFileException(file, METADATA_KEY, "the model's input shape " + input + " is not what its first layer '"
+                    + recipes.get(0).name() + "' takes, " + recipes.get(0).inputShape());
+        }
+        Model model = LayerAssembler.model(file, recipes, (recipe, parameter, src) -> {
+            Shape shape = storedShapes.get(src.tensor());
+            float[] values = contents.floats(src.tensor(), DescriptionJson.longs(shape));
+            return new LayerAssembler.Tensor(src.tensor(), shape.dims(), values);
+        }, "the layer descriptions disagree");
+        List<TensorLayer> origins = new ArrayList<>();
+        for (Layer layer : model.layers()) {
+            if (layer instanceof Dense d) {
+                origins.add(new TensorLayer(d.name(), d.name() + ".kernel", d.name() + ".bias", d.activation(), false));
+            }
+        }
+        return new LoadedModel(model, new LoadReport(file, ModelFormat.GRAFT, origins, List.of(), List.of()));
     }
 
-    /** One version-2 layer entry: description, then one tensor per stored parameter, checked against the layer's own descriptors. */
-    private static Layer layer(Safetensors.Contents contents, JsonNode l, Shape input) throws ModelFileException {
+    /** One version-2 layer entry as a recipe: description, trainability, and one stored tensor per listed parameter. */
+    private static LayerRecipe recipe(JsonNode l, Map<String, Shape> storedShapes) {
         String name = l.path("name").asText();
         LayerDescription description = DescriptionJson.description(l.path("type").asText(), l.path("config"));
-        Map<String, float[]> values = new LinkedHashMap<>();
-        Map<String, Shape> stored = new LinkedHashMap<>();
+        Map<String, LayerRecipe.Source> params = new LinkedHashMap<>();
         for (JsonNode p : l.path("parameters")) {
-            String param = p.path("name").asText();
-            Shape shape = DescriptionJson.shape(p.path("shape"));
-            stored.put(param, shape);
-            values.put(param, contents.floats(name + "." + param, DescriptionJson.longs(shape)));
+            String tensor = name + "." + p.path("name").asText();
+            storedShapes.put(tensor, DescriptionJson.shape(p.path("shape")));
+            params.put(p.path("name").asText(), new LayerRecipe.Source(tensor, false));
         }
-        Layer layer = LayerTypes.create(name, input, description, values, l.path("trainable").asBoolean(true));
-        Map<String, Shape> expected = new LinkedHashMap<>();
-        layer.parameters().forEach(p -> expected.put(p.name(), p.shape()));
-        if (!expected.equals(stored)) {
-            throw new IllegalArgumentException("stored parameters " + stored + " do not match what a " + description.type()
-                    + " layer with this configuration holds: " + expected);
-        }
-        return layer;
+        return new LayerRecipe(name, description, l.path("trainable").asBoolean(true), params, null);
     }
 
     static int positive(JsonNode node, String what) {
