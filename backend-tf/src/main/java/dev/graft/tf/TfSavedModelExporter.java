@@ -1,7 +1,7 @@
 package dev.graft.tf;
 
 import dev.graft.Model;
-import dev.graft.spi.ModelExporter;
+import dev.graft.ModelExporter;
 import java.nio.file.Path;
 
 /** Registers {@link TfExport#savedModel} as the {@code saved-model} exporter, found by {@code graft-loader}'s {@code ModelExporters}. */

@@ -1,7 +1,7 @@
 package dev.graft.loader;
 
 import dev.graft.Model;
-import dev.graft.spi.ModelExporter;
+import dev.graft.ModelExporter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;

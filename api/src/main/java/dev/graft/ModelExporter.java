@@ -1,12 +1,11 @@
-package dev.graft.spi;
+package dev.graft;
 
-import dev.graft.Model;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /**
  * Writes a model in a format that needs a runtime a backend module brings (e.g. a TensorFlow
- * SavedModel, built by TF itself). Registered in {@code META-INF/services/dev.graft.spi.ModelExporter}
+ * SavedModel, built by TF itself). Registered in {@code META-INF/services/dev.graft.ModelExporter}
  * and found by {@code graft-loader}'s {@code ModelExporters}, so that callers export without a
  * compile dependency on the backend.
  */
