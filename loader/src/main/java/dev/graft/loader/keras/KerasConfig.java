@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.Activation;
+import dev.graft.ActivationLayer;
 import dev.graft.Dense;
+import dev.graft.LayerDescription;
 import dev.graft.Shape;
 import dev.graft.loader.LayerRecipe;
 import dev.graft.loader.ModelFileException;
@@ -129,16 +131,17 @@ final class KerasConfig {
             return; // a linear Activation layer changes nothing
         }
         int last = out.size() - 1;
-        if (last < 0 || !isDense(out.get(last))) {
-            throw new ModelFileException(file, name, "activation layer does not follow a Dense layer");
+        if (last < 0) {
+            throw new ModelFileException(file, name, "activation layer before any Dense layer");
         }
-        LayerRecipe dense = out.get(last);
-        Activation before = Activation.parse(dense.description().string("activation"));
-        if (before.kind() != Activation.Kind.IDENTITY) {
-            throw new ModelFileException(file, name, "activation layer follows Dense '" + dense.name()
-                    + "' which already has activation " + before);
+        LayerRecipe below = out.get(last);
+        if (isDense(below) && Activation.parse(below.description().string("activation")).kind() == Activation.Kind.IDENTITY) {
+            out.set(last, below.withDescription(below.description().replacing("activation", act.toString())));
+        } else {
+            // After a dropout, or a Dense that already has an activation: a layer of its own, as in the file.
+            out.add(new LayerRecipe(name, LayerDescription.of(ActivationLayer.TYPE).with("activation", act.toString()),
+                    below.trainable(), java.util.Map.of(), null));
         }
-        out.set(last, dense.withDescription(dense.description().replacing("activation", act.toString())));
     }
 
     private static Activation leaky(Path file, String name, float slope) throws ModelFileException {
