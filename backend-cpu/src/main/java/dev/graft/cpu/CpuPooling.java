@@ -1,0 +1,236 @@
+package dev.graft.cpu;
+
+import dev.graft.conv.ConvGeometry;
+import dev.graft.conv.ZeroPadding;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+/**
+ * Max, average and global-average pooling and zero padding over channels-last off-heap images,
+ * with TensorFlow's semantics (see {@link dev.graft.conv.ReferencePoolingKernels}). Each image is
+ * staged on the heap; the innermost loops run over a pixel's contiguous channels.
+ */
+final class CpuPooling {
+
+    private CpuPooling() {
+    }
+
+    static void maxPool(ConvGeometry g, int batch, FloatBuffer input, FloatBuffer output, CpuConvStaging s) {
+        int c = g.channels();
+        int outImage = g.outPixels() * c;
+        float[] img = s.image(g.inputSize());
+        float[] out = s.block(outImage);
+        for (int n = 0; n < batch; n++) {
+            input.get(n * g.inputSize(), img, 0, g.inputSize());
+            for (int y = 0; y < g.outHeight(); y++) {
+                for (int x = 0; x < g.outWidth(); x++) {
+                    int o = (y * g.outWidth() + x) * c;
+                    Arrays.fill(out, o, o + c, Float.NEGATIVE_INFINITY);
+                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
+                        int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
+                        if (iy < 0 || iy >= g.inHeight()) {
+                            continue;
+                        }
+                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
+                            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
+                            if (ix >= 0 && ix < g.inWidth()) {
+                                int p = (iy * g.inWidth() + ix) * c;
+                                for (int i = 0; i < c; i++) {
+                                    out[o + i] = Math.max(out[o + i], img[p + i]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            output.put(n * outImage, out, 0, outImage);
+        }
+    }
+
+    /** Writes the input gradient: each output gradient goes to its window's first maximum (scan order). */
+    static void maxPoolBackward(ConvGeometry g, int batch, FloatBuffer input, FloatBuffer gradOut,
+                                FloatBuffer gradInput, CpuConvStaging s) {
+        int c = g.channels();
+        int outImage = g.outPixels() * c;
+        float[] img = s.image(g.inputSize());
+        float[] dy = s.block(outImage);
+        float[] best = s.tile(0, c);
+        int[] at = s.indices(c);
+        for (int n = 0; n < batch; n++) {
+            input.get(n * g.inputSize(), img, 0, g.inputSize());
+            gradOut.get(n * outImage, dy, 0, outImage);
+            float[] dx = s.zeroedOther(g.inputSize());
+            for (int y = 0; y < g.outHeight(); y++) {
+                for (int x = 0; x < g.outWidth(); x++) {
+                    Arrays.fill(at, 0, c, -1);
+                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
+                        int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
+                        if (iy < 0 || iy >= g.inHeight()) {
+                            continue;
+                        }
+                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
+                            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
+                            if (ix >= 0 && ix < g.inWidth()) {
+                                int p = (iy * g.inWidth() + ix) * c;
+                                for (int i = 0; i < c; i++) {
+                                    if (at[i] < 0 || img[p + i] > best[i]) {
+                                        best[i] = img[p + i];
+                                        at[i] = p + i;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    int o = (y * g.outWidth() + x) * c;
+                    for (int i = 0; i < c; i++) {
+                        dx[at[i]] += dy[o + i];
+                    }
+                }
+            }
+            gradInput.put(n * g.inputSize(), dx, 0, g.inputSize());
+        }
+    }
+
+    static void avgPool(ConvGeometry g, int batch, FloatBuffer input, FloatBuffer output, CpuConvStaging s) {
+        int c = g.channels();
+        int outImage = g.outPixels() * c;
+        float[] img = s.image(g.inputSize());
+        float[] out = s.block(outImage);
+        for (int n = 0; n < batch; n++) {
+            input.get(n * g.inputSize(), img, 0, g.inputSize());
+            Arrays.fill(out, 0, outImage, 0f);
+            for (int y = 0; y < g.outHeight(); y++) {
+                for (int x = 0; x < g.outWidth(); x++) {
+                    int o = (y * g.outWidth() + x) * c;
+                    int count = 0;
+                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
+                        int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
+                        if (iy < 0 || iy >= g.inHeight()) {
+                            continue;
+                        }
+                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
+                            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
+                            if (ix >= 0 && ix < g.inWidth()) {
+                                int p = (iy * g.inWidth() + ix) * c;
+                                for (int i = 0; i < c; i++) {
+                                    out[o + i] += img[p + i];
+                                }
+                                count++;
+                            }
+                        }
+                    }
+                    float inv = 1f / count;
+                    for (int i = 0; i < c; i++) {
+                        out[o + i] *= inv;
+                    }
+                }
+            }
+            output.put(n * outImage, out, 0, outImage);
+        }
+    }
+
+    /** Writes the input gradient: each output gradient shared by its window's in-image cells. */
+    static void avgPoolBackward(ConvGeometry g, int batch, FloatBuffer gradOut, FloatBuffer gradInput,
+                                CpuConvStaging s) {
+        int c = g.channels();
+        int outImage = g.outPixels() * c;
+        float[] dy = s.block(outImage);
+        float[] share = s.tile(0, c);
+        for (int n = 0; n < batch; n++) {
+            gradOut.get(n * outImage, dy, 0, outImage);
+            float[] dx = s.zeroedOther(g.inputSize());
+            for (int y = 0; y < g.outHeight(); y++) {
+                for (int x = 0; x < g.outWidth(); x++) {
+                    int o = (y * g.outWidth() + x) * c;
+                    float inv = 1f / inImageCells(g, y, x);
+                    for (int i = 0; i < c; i++) {
+                        share[i] = dy[o + i] * inv;
+                    }
+                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
+                        int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
+                        if (iy < 0 || iy >= g.inHeight()) {
+                            continue;
+                        }
+                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
+                            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
+                            if (ix >= 0 && ix < g.inWidth()) {
+                                int p = (iy * g.inWidth() + ix) * c;
+                                for (int i = 0; i < c; i++) {
+                                    dx[p + i] += share[i];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            gradInput.put(n * g.inputSize(), dx, 0, g.inputSize());
+        }
+    }
+
+    private static int inImageCells(ConvGeometry g, int y, int x) {
+        int rows = 0;
+        for (int ky = 0; ky < g.kernelHeight(); ky++) {
+            int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
+            rows += iy >= 0 && iy < g.inHeight() ? 1 : 0;
+        }
+        int cols = 0;
+        for (int kx = 0; kx < g.kernelWidth(); kx++) {
+            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
+            cols += ix >= 0 && ix < g.inWidth() ? 1 : 0;
+        }
+        return rows * cols;
+    }
+
+    /** Per image and channel, the mean over all pixels: {@code [batch, channels]}. */
+    static void globalAvgPool(int batch, int pixels, int channels, FloatBuffer input, FloatBuffer output,
+                              CpuScratch scratch) {
+        for (int n = 0; n < batch; n++) {
+            CpuKernels.columnSums(input.slice(n * pixels * channels, pixels * channels), pixels, channels,
+                    1f / pixels, output.slice(n * channels, channels), 0f, scratch);
+        }
+    }
+
+    /** Writes the input gradient: each image's {@code [channels]} gradient divided evenly over its pixels. */
+    static void globalAvgPoolBackward(int batch, int pixels, int channels, FloatBuffer gradOut, FloatBuffer gradInput,
+                                      CpuConvStaging s) {
+        float[] share = s.weights(channels);
+        float[] img = s.image(pixels * channels);
+        for (int n = 0; n < batch; n++) {
+            gradOut.get(n * channels, share, 0, channels);
+            for (int i = 0; i < channels; i++) {
+                share[i] = (float) ((double) share[i] / pixels);
+            }
+            CpuConvStaging.repeat(share, channels, pixels, img);
+            gradInput.put(n * pixels * channels, img, 0, pixels * channels);
+        }
+    }
+
+    static void zeroPad(ZeroPadding pad, int batch, int height, int width, int channels, FloatBuffer input,
+                        FloatBuffer output, CpuConvStaging s) {
+        int ow = pad.outWidth(width);
+        int outImage = pad.outHeight(height) * ow * channels;
+        int row = width * channels;
+        float[] out = s.zeroedOther(outImage);
+        for (int n = 0; n < batch; n++) {
+            for (int y = 0; y < height; y++) {
+                input.get((n * height + y) * row, out, ((y + pad.top()) * ow + pad.left()) * channels, row);
+            }
+            output.put(n * outImage, out, 0, outImage);
+        }
+    }
+
+    /** Writes the input gradient: the middle of each padded gradient image. */
+    static void zeroPadBackward(ZeroPadding pad, int batch, int height, int width, int channels, FloatBuffer gradOut,
+                                FloatBuffer gradInput, CpuConvStaging s) {
+        int ow = pad.outWidth(width);
+        int outImage = pad.outHeight(height) * ow * channels;
+        int row = width * channels;
+        float[] dy = s.block(outImage);
+        for (int n = 0; n < batch; n++) {
+            gradOut.get(n * outImage, dy, 0, outImage);
+            for (int y = 0; y < height; y++) {
+                gradInput.put((n * height + y) * row, dy, ((y + pad.top()) * ow + pad.left()) * channels, row);
+            }
+        }
+    }
+}
