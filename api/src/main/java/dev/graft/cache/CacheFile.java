@@ -1,5 +1,6 @@
 package dev.graft.cache;
 
+import dev.graft.io.TempFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -143,7 +144,7 @@ final class CacheFile {
             this.storage = storage;
             this.rows = rows;
             this.cols = cols;
-            this.temp = Files.createTempFile(target.getParent(), key + ".", ".tmp");
+            this.temp = TempFiles.createFile(target);
             this.channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
             channel.position(HEADER);
         }

@@ -2,6 +2,7 @@ package dev.graft.cache;
 
 import dev.graft.Model;
 import dev.graft.data.Dataset;
+import dev.graft.io.TempFiles;
 import dev.graft.spi.Backend;
 import dev.graft.train.TrainingListener;
 import java.io.IOException;
@@ -55,6 +56,7 @@ public final class DiskCache implements BottleneckCache {
         try {
             Files.createDirectories(b.dir);
             this.dir = b.dir.toRealPath();
+            TempFiles.sweep(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create bottleneck cache directory " + b.dir + ": " + e.getMessage(), e);
         }
@@ -141,7 +143,7 @@ public final class DiskCache implements BottleneckCache {
     /** Deletes every entry and leftover temporary file; returns the number of entries deleted. */
     public int clear() {
         int removed = 0;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.{bnk,tmp}")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.{bnk,tmp,graft-tmp}")) {
             for (Path f : files) {
                 if (Files.deleteIfExists(f) && f.toString().endsWith(CacheFile.SUFFIX)) {
                     removed++;

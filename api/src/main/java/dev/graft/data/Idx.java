@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads IDX files (the MNIST / Fashion-MNIST format), gzip-compressed or not: unsigned-byte
@@ -35,16 +36,24 @@ public final class Idx {
         Tensor img = readTensor(images);
         Tensor lab = readTensor(labels);
         if (img.dims.length < 2) {
-            throw new IOException(images + ": expected an image tensor (>= 2 dimensions), found " + img.dims.length);
+            throw new IOException(images + ": expected an image tensor (>= 2 dimensions, magic 0x00000803), found "
+                    + img.dims.length + " (magic 0x0000080" + img.dims.length + ")"
+                    + (img.dims.length == 1 ? ": is this the labels file?" : ""));
         }
         if (lab.dims.length != 1) {
-            throw new IOException(labels + ": expected a label vector (1 dimension), found " + lab.dims.length);
+            throw new IOException(labels + ": expected a label vector (1 dimension, magic 0x00000801), found "
+                    + lab.dims.length + " (magic 0x0000080" + lab.dims.length + ")"
+                    + (lab.dims.length >= 2 ? ": is this the images file?" : ""));
         }
         if (img.dims[0] != lab.dims[0]) {
             throw new IOException(images + " has " + img.dims[0] + " images but " + labels + " has " + lab.dims[0] + " labels");
         }
         int n = img.dims[0];
         int width = img.data.length / Math.max(1, n);
+        if (n == 0 || width == 0) {
+            throw new IOException(images + ": the header describes " + shape(img.dims) + " values: no "
+                    + (n == 0 ? "images" : "pixels per image"));
+        }
         int[] y = new int[n];
         for (int i = 0; i < n; i++) {
             y[i] = lab.data[i] & 0xFF;
@@ -80,6 +89,14 @@ public final class Idx {
         throw new IOException("no " + base + "[.gz] in " + dir);
     }
 
+    private static String shape(int[] dims) {
+        StringBuilder b = new StringBuilder();
+        for (int d : dims) {
+            b.append(b.length() == 0 ? "" : "x").append(d);
+        }
+        return b.toString();
+    }
+
     /** A decoded tensor and the SHA-256 of the file bytes it was read from. */
     private record Tensor(int[] dims, byte[] data, byte[] fileDigest) {
     }
@@ -90,12 +107,14 @@ public final class Idx {
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();
+            int magic = 0;
+            int[] dims = new int[0];
             try (DataInputStream in = new DataInputStream(gzip ? new GZIPInputStream(raw, 1 << 16) : raw)) {
-                int magic = in.readInt();
+                magic = in.readInt();
                 if ((magic >>> 16) != 0 || ((magic >>> 8) & 0xFF) != UNSIGNED_BYTE || (magic & 0xFF) == 0 || (magic & 0xFF) > 4) {
                     throw new IOException(file + ": not an unsigned-byte IDX file (magic 0x" + Integer.toHexString(magic) + ")");
                 }
-                int[] dims = new int[magic & 0xFF];
+                dims = new int[magic & 0xFF];
                 long total = 1;
                 for (int i = 0; i < dims.length; i++) {
                     dims[i] = in.readInt();
@@ -109,9 +128,18 @@ public final class Idx {
                 }
                 byte[] data = new byte[(int) total];
                 in.readFully(data);
+                if (in.read() != -1) {
+                    throw new IOException(String.format("%s: more bytes follow the %s tensor that the header (magic 0x%08x) "
+                            + "describes: the header is wrong or this is not an IDX file (images have magic 0x00000803, "
+                            + "labels 0x00000801)", file, shape(dims), magic));
+                }
                 return new Tensor(dims, data, fileDigest.digest());
             } catch (EOFException e) {
-                throw new IOException(file + ": truncated (file ends before the header's element count)", e);
+                throw new IOException(String.format("%s: truncated: the file ends before the %s values its header (magic "
+                        + "0x%08x) describes; the file is cut short, or the header is wrong (images have magic 0x00000803, "
+                        + "labels 0x00000801)", file, dims.length == 0 ? "header's" : shape(dims), magic), e);
+            } catch (ZipException e) {
+                throw new IOException(file + ": corrupt gzip data (" + e.getMessage() + "); download or unpack the file again", e);
             }
         }
     }

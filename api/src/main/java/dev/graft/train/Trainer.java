@@ -73,7 +73,8 @@ public final class Trainer {
      * Trains {@code model} on {@code train}, evaluating on {@code validation} (may be null) after each epoch.
      *
      * @throws IllegalArgumentException naming the layer and widths if the data does not fit the model
-     * @throws IllegalStateException if the loss becomes NaN or infinite (names epoch and batch)
+     * @throws IllegalStateException if the loss becomes NaN or infinite, or explodes (more than 10^4 times the first
+     *         batch's; names epoch and batch)
      */
     public TrainingResult fit(Model model, Dataset train, Dataset validation) {
         checkData(model, train, "training");
@@ -111,6 +112,7 @@ public final class Trainer {
             float[] x = new float[batch * trainX.width()];
             float[] y = new float[batch * train.targetWidth()];
             int batches = (train.size() + batch - 1) / batch;
+            DivergenceCheck divergence = new DivergenceCheck(optimizer.learningRate());
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 long start = System.nanoTime();
                 events.onEpochStart(epoch, batches);
@@ -123,11 +125,7 @@ public final class Trainer {
                     trainX.gather(order, from, from + rows, x);
                     train.gatherTargets(order, from, from + rows, y);
                     StepStats stats = net.trainStep(x, y, rows);
-                    if (!Double.isFinite(stats.lossSum())) {
-                        throw new IllegalStateException("loss became " + stats.lossSum() + " at epoch " + epoch
-                                + ", batch " + (b + 1) + " of " + batches + ": lower the learning rate ("
-                                + optimizer.learningRate() + ") or check the data");
-                    }
+                    divergence.check(stats.lossSum(), rows, epoch, b + 1, batches);
                     lossSum += stats.lossSum();
                     correct += stats.correct();
                     events.onBatch(epoch, b + 1, batches, rows, stats.lossSum() / rows);

@@ -81,6 +81,21 @@ class DiskCacheTest {
     }
 
     @Test
+    void entriesGetTheUmasksPermissionsAndDeadWritersLeftoversAreSweptOnOpen() throws IOException {
+        long dead = 4_000_000;
+        while (ProcessHandle.of(dead).isPresent()) {
+            dead++;
+        }
+        Path stale = Files.write(dir.resolve(".k.bnk." + dead + "-1" + dev.graft.io.TempFiles.SUFFIX), new byte[64]);
+        CacheFixtures.Events events = new CacheFixtures.Events();
+        train(new CountingBackend(new ReferenceBackend()), DiskCache.open(dir), events);
+        assertFalse(Files.exists(stale), "a killed writer's temporary file is removed when the cache is opened");
+        Path entry = DiskCache.open(dir).file(events.last().key());
+        assertEquals(Files.getPosixFilePermissions(Files.createFile(dir.resolve("umask-reference"))),
+                Files.getPosixFilePermissions(entry), "entries follow the umask, not owner-only");
+    }
+
+    @Test
     void changingOneFrozenWeightOneInputValueOrTheBoundaryMisses() {
         DiskCache cache = DiskCache.open(dir);
         ReferenceBackend ref = new ReferenceBackend();

@@ -2,6 +2,7 @@ package dev.graft.tf;
 
 import dev.graft.Layer;
 import dev.graft.Model;
+import dev.graft.io.TempFiles;
 import dev.graft.spi.BackendOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +36,8 @@ public final class TfExport {
     /** Signature input and output keys, also the graph's tensor names ({@code input:0}, {@code output:0}). */
     public static final String INPUT = "input";
     public static final String OUTPUT = "output";
+    /** The start of the {@code .meta}'s link to its {@code .index}; the same text as graft-loader's CheckpointSet.STAMP. */
+    public static final String INDEX_STAMP = "graft-index-sha256:";
 
     private TfExport() {
     }
@@ -49,7 +52,8 @@ public final class TfExport {
         if (Files.exists(dir)) {
             throw new IllegalArgumentException("SavedModel directory already exists: " + dir);
         }
-        Path tmp = sibling(dir, ".tmp-savedmodel");
+        Path tmp = TempFiles.nameFor(dir);
+        TempFiles.sweep(tmp.getParent());
         try (Built built = build(model)) {
             Signature signature = Signature.builder(Signature.DEFAULT_KEY)
                     .input(INPUT, built.input).output(OUTPUT, built.output).build();
@@ -68,7 +72,10 @@ public final class TfExport {
      * Writes a V2 checkpoint at {@code prefix} ({@code prefix.index} and
      * {@code prefix.data-00000-of-00001}; TF writes each under a temporary name and renames it) and
      * the inference graph as {@code prefix.meta}, so that readers (Graft's loader, TF's
-     * {@code import_meta_graph}) recover the activations, not just the tensors.
+     * {@code import_meta_graph}) recover the activations, not just the tensors. The {@code .meta}, written
+     * last, records the SHA-256 of the {@code .index} in {@code meta_info_def.meta_graph_version}
+     * ({@value #INDEX_STAMP}{@code <hex>}, as Graft's loader writes and checks it), so a set mixed by an
+     * interrupted write is refused on load instead of read as a model.
      */
     public static void checkpoint(Model model, Path prefix) {
         try (Built built = build(model)) {
@@ -78,9 +85,14 @@ public final class TfExport {
             }
             built.session.save(prefix.toString());
             Path meta = Path.of(prefix + ".meta");
-            Path tmp = sibling(meta, ".tmp");
+            TempFiles.sweep(meta.toAbsolutePath().getParent());
+            Path tmp = TempFiles.createFile(meta);
             try {
-                Files.write(tmp, MetaGraphDef.newBuilder().setGraphDef(built.graph.toGraphDef()).build().toByteArray());
+                MetaGraphDef def = MetaGraphDef.newBuilder().setGraphDef(built.graph.toGraphDef())
+                        .setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder()
+                                .setMetaGraphVersion(INDEX_STAMP + sha256(Path.of(prefix + ".index"))))
+                        .build();
+                Files.write(tmp, def.toByteArray());
                 move(tmp, meta);
             } finally {
                 deleteQuietly(tmp);
@@ -130,9 +142,13 @@ public final class TfExport {
         }
     }
 
-    private static Path sibling(Path target, String suffix) {
-        Path abs = target.toAbsolutePath();
-        return abs.resolveSibling(abs.getFileName() + suffix + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+    private static String sha256(Path file) throws IOException {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(file)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void move(Path from, Path to) throws IOException {

@@ -127,6 +127,24 @@ class TfLoaderInteropTest {
     }
 
     @Test
+    void tfExportsMetaIsTiedToItsIndexSoAMixedSetIsRefused(@TempDir Path tmp) throws Exception {
+        assertEquals(dev.graft.loader.tf.CheckpointSet.STAMP, TfExport.INDEX_STAMP, "one stamp, written and checked");
+        Path a = tmp.resolve("a/model.ckpt");
+        Path b = tmp.resolve("b/model.ckpt");
+        TfExport.checkpoint(MODEL, a);
+        Model other = Model.builder(7, 99).dense("hidden1", 6, Activation.RELU).dense("hidden2", 5, Activation.TANH)
+                .dense("output", 3, Activation.SOFTMAX).build();
+        TfExport.checkpoint(other, b);
+        Models.load(a); // a set as written loads
+        for (String suffix : new String[] {".index", ".data-00000-of-00001"}) {
+            Files.copy(Path.of(b + suffix), Path.of(a + suffix), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        dev.graft.loader.ModelFileException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.graft.loader.ModelFileException.class, () -> Models.load(a));
+        assertTrue(e.getMessage().contains("different writes"), e.getMessage());
+    }
+
+    @Test
     void tfExportAndTheLoadersWriterWriteTheSameTensors(@TempDir Path tmp) throws Exception {
         Path viaTf = tmp.resolve("tf/model.ckpt");
         Path viaLoader = tmp.resolve("loader/model.ckpt");

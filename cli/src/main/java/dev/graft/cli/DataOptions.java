@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.IntSummaryStatistics;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Option;
@@ -46,6 +47,12 @@ final class DataOptions {
     @Option(names = "--limit", paramLabel = "N", description = "Use only the first N samples of --data (after --classes).")
     Integer limit;
 
+    /**
+     * Whether {@code --classes} only selects samples and keeps their class numbers (set by {@code evaluate} for a
+     * model that predicts the original classes) instead of renumbering them 0.. as training does.
+     */
+    boolean keepClassNumbers;
+
     /** An IDX directory's split name, or null for a plain file. */
     private Dataset read(Path path, String idxSplit, Path idxLabels, boolean primary) throws IOException {
         if (!Files.exists(path)) {
@@ -67,16 +74,23 @@ final class DataOptions {
     private Dataset select(Dataset raw, Path path, boolean primary) {
         Dataset d;
         if (classes != null && classes.length > 0) {
+            for (int c : classes) {
+                if (c < 0 || c >= raw.classes()) {
+                    throw new CliException(path + ": --classes lists class " + c + ", which the data cannot have",
+                            "the data's labels are " + labelRange(raw));
+                }
+            }
             try {
-                d = raw.filterClasses(classes);
+                d = keepClassNumbers ? selectKeepingNumbers(raw) : raw.filterClasses(classes);
             } catch (IllegalArgumentException e) {
-                throw new CliException(path + ": --classes " + e.getMessage(), "the data's labels are 0.." + (raw.classes() - 1));
+                throw new CliException(path + ": --classes " + e.getMessage(), "the data's labels are " + labelRange(raw));
             }
         } else {
             d = raw.classes() == IDX_MAX_CLASSES ? renumber(raw) : raw;
         }
         if (d.size() == 0) {
-            throw new CliException(path + ": no samples of classes " + java.util.Arrays.toString(classes), "check --classes");
+            throw new CliException(path + ": no samples of classes " + java.util.Arrays.toString(classes),
+                    "check --classes; the data's labels are " + labelRange(raw));
         }
         if (primary && limit != null) {
             if (limit < 1) {
@@ -85,6 +99,28 @@ final class DataOptions {
             d = d.head(limit);
         }
         return d;
+    }
+
+    /** The samples of the listed classes, with their labels unchanged. */
+    private Dataset selectKeepingNumbers(Dataset raw) {
+        int[] keep = new int[raw.classes()];
+        java.util.Arrays.fill(keep, -1);
+        for (int c : classes) {
+            if (c < 0 || c >= raw.classes()) {
+                throw new IllegalArgumentException("class " + c + " is out of range 0.." + (raw.classes() - 1));
+            }
+            if (keep[c] >= 0) {
+                throw new IllegalArgumentException("class " + c + " is listed twice");
+            }
+            keep[c] = c;
+        }
+        return raw.relabel(keep);
+    }
+
+    /** The labels the data actually has, e.g. "0..9" (IDX data is read with room for 256 classes). */
+    static String labelRange(Dataset raw) {
+        IntSummaryStatistics s = IntStream.of(raw.labels()).summaryStatistics();
+        return s.getCount() == 0 ? "none (no samples)" : s.getMin() + ".." + s.getMax();
     }
 
     /** Trims an IDX dataset's class count to the largest label present + 1. */

@@ -69,6 +69,10 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
         if (t instanceof BackendUnavailableException) {
             return message + " (run 'graft backends' to see what is present here)";
         }
+        if (t instanceof ArithmeticException && message.contains("overflow")) {
+            return "a size is too large for one Java array (" + message + "): the data times its width, or a layer's "
+                    + "inputs times its units, passes 2^31 values; use less data (--limit, --per-class) or fewer units";
+        }
         if (t instanceof IOException || t instanceof IllegalArgumentException || t instanceof IllegalStateException) {
             return message.isEmpty() ? t.getClass().getSimpleName() : message;
         }

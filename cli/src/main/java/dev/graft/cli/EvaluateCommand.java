@@ -17,7 +17,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code graft evaluate MODEL --data ...}: accuracy, loss and the confusion matrix. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Score a model on labelled data: accuracy, mean softmax cross-entropy, confusion matrix.")
+        description = {"Score a model on labelled data: accuracy, mean softmax cross-entropy, confusion matrix.",
+            "--classes: the list a model was trained with renumbers the data the same way; fewer classes than the model "
+                    + "has outputs select samples and keep the model's class numbers."})
 final class EvaluateCommand extends BaseCommand {
 
     @Parameters(paramLabel = "MODEL", description = "The model (any format 'graft inspect' reads).")
@@ -37,6 +39,8 @@ final class EvaluateCommand extends BaseCommand {
     @Override
     int run() throws Exception {
         Model m = ModelFiles.load(model).model();
+        boolean renumbered = classesRenumbered(m.outputWidth());
+        data.keepClassNumbers = !renumbered;
         Dataset samples = data.load(idxPrefix());
         Checks.dataFitsModel(m, samples, "--data");
         Evaluation e;
@@ -45,7 +49,7 @@ final class EvaluateCommand extends BaseCommand {
             description = b.name() + " (" + b.description() + ")";
             e = Trainer.builder(b).build().evaluate(m, samples);
         }
-        List<String> names = classNames(m.outputWidth());
+        List<String> names = classNames(m.outputWidth(), renumbered);
         if (json()) {
             Map<String, Object> j = Json.object();
             j.put("command", "evaluate");
@@ -76,11 +80,37 @@ final class EvaluateCommand extends BaseCommand {
         return wantTest ? "t10k" : "train";
     }
 
-    /** The original class numbers when --classes renumbered them, else 0.. */
-    private List<String> classNames(int width) {
+    /**
+     * What {@code --classes} means here. A model trained with {@code --classes} has one output per listed class,
+     * in the order listed: the same list renumbers the data the same way (output 0 is the first class listed).
+     * Fewer classes than outputs select samples of a model that predicts the original classes: their numbers are
+     * kept, so accuracy, matrix and header all speak of the same classes.
+     */
+    private boolean classesRenumbered(int outputs) {
+        if (data.classes == null || data.classes.length == 0) {
+            return false;
+        }
+        if (data.classes.length == outputs) {
+            return true;
+        }
+        int max = java.util.Arrays.stream(data.classes).max().getAsInt();
+        if (max >= outputs) {
+            throw new CliException("--classes " + join(data.classes) + ": the model has " + outputs + " outputs (classes 0.."
+                    + (outputs - 1) + ")", "give the --classes the model was trained with (" + outputs + " classes, one per "
+                    + "output), or classes below " + outputs + " to score a subset in the model's own numbering");
+        }
+        return false;
+    }
+
+    private static String join(int[] values) {
+        return java.util.Arrays.stream(values).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+    }
+
+    /** The original class numbers when --classes renumbered them, else the model's own 0.. */
+    private List<String> classNames(int width, boolean renumbered) {
         List<String> names = new ArrayList<>();
         for (int c = 0; c < width; c++) {
-            names.add(data.classes != null && c < data.classes.length ? Integer.toString(data.classes[c]) : Integer.toString(c));
+            names.add(Integer.toString(renumbered ? data.classes[c] : c));
         }
         return names;
     }

@@ -3,6 +3,7 @@ package dev.graft.cli;
 import dev.graft.Model;
 import dev.graft.cache.Featurizer;
 import dev.graft.data.Dataset;
+import dev.graft.io.TempFiles;
 import dev.graft.spi.Backend;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -47,11 +48,12 @@ final class FeaturizeCommand extends BaseCommand {
 
     @Override
     int run() throws Exception {
+        OutputPaths.checkFile("--out", out);
         Model m = ModelFiles.load(model).model();
         int top = topIndex(m);
         Model prefix = m.slice(0, top + 1);
         Dataset samples = data.load(split.equalsIgnoreCase("test") ? "t10k" : "train");
-        Checks.dataFitsModel(prefix, samples, "--data");
+        Checks.dataFitsInput(prefix, samples, "--data");
         float[] features;
         String description;
         long start = System.nanoTime();
@@ -90,11 +92,12 @@ final class FeaturizeCommand extends BaseCommand {
         return frozen > 0 ? frozen - 1 : Math.max(0, m.size() - 2);
     }
 
-    /** {@code label,f0,f1,...}, one row per sample; written to a temp file and renamed into place. */
+    /** {@code label,f0,f1,...}, one row per sample; written to a temporary file ({@link TempFiles}) and renamed into place. */
     static void writeCsv(Path file, Dataset data, float[] features, int width) throws IOException {
         Path absolute = file.toAbsolutePath();
         Files.createDirectories(absolute.getParent());
-        Path tmp = Files.createTempFile(absolute.getParent(), absolute.getFileName().toString(), ".tmp");
+        TempFiles.sweep(absolute.getParent());
+        Path tmp = TempFiles.createFile(absolute);
         try {
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                 StringBuilder line = new StringBuilder("label");
@@ -112,6 +115,10 @@ final class FeaturizeCommand extends BaseCommand {
                 }
             }
             Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // "No space left on device" names no file
+            throw e instanceof java.nio.file.FileSystemException ? e
+                    : new IOException("cannot write " + file + ": " + e.getMessage(), e);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -14,7 +14,8 @@ final class ModelOutputOptions {
             + "(FILE.safetensors, or DIR/model.safetensors).")
     Path out;
 
-    @Option(names = "--export-tf", paramLabel = "DIR", description = "Also write a TensorFlow V2 checkpoint DIR/model.ckpt.")
+    @Option(names = "--export-tf", paramLabel = "DIR", description = "Also write a TensorFlow V2 checkpoint DIR/model.ckpt "
+            + "(DIR is the export's own folder, replaced as a whole).")
     Path exportTf;
 
     @Option(names = "--export-saved-model", paramLabel = "DIR",
@@ -42,6 +43,19 @@ final class ModelOutputOptions {
             if (plot != null) {
                 out.println("learning curves: " + plot);
             }
+        }
+    }
+
+    /** Refuses output paths that cannot work, before any training (an empty --out, m.h5, a file as a folder). */
+    void check() {
+        if (out != null) {
+            OutputPaths.checkModel("--out", out);
+        }
+        if (exportTf != null) {
+            OutputPaths.checkTfExport("--export-tf", exportTf, out);
+        }
+        if (exportSavedModel != null) {
+            OutputPaths.checkSavedModel("--export-saved-model", exportSavedModel);
         }
     }
 

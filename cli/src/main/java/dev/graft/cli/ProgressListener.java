@@ -84,7 +84,7 @@ final class ProgressListener implements TrainingListener, AutoCloseable {
 
     /** At most about ten lines per run: the first epoch, every step-th, and the last. */
     private boolean shouldPrint(int epoch) {
-        int step = Math.max(1, (epochs + 9) / 10);
+        int step = (int) Math.max(1, (epochs + 9L) / 10); // long: --epochs may be near 2^31
         return epoch == 1 || epoch % step == 0 || epoch == epochs;
     }
 

@@ -39,9 +39,12 @@ final class TrainCommand extends BaseCommand {
 
     @Override
     int run() throws Exception {
+        outputs.check();
+        training.check();
         List<Dense.Spec> specs = LayerSpecs.stack("--layers", layers);
         Dataset train = data.load("train");
         Dataset testData = test != null ? data.loadOther(test, "t10k") : data.idxTestSplit().orElse(null);
+        Checks.newLayersFit("--layers", train.width(), specs);
         Model.Builder builder = Model.builder(train.width(), training.seed);
         specs.forEach(builder::add);
         Model model = builder.build();

@@ -60,6 +60,36 @@ final class TrainingOptions {
             description = "auto (a bar on a terminal, a line per epoch otherwise), bar, lines or none (default: ${DEFAULT-VALUE}).")
     Progress progress;
 
+    /** Refuses settings that cannot train, before any data is read. */
+    void check() {
+        positive("--epochs", epochs);
+        positive("--batch", batch);
+        if (perClass != null) {
+            positive("--per-class", perClass);
+        }
+        if (patience < 0) {
+            throw new CliException("--patience must be >= 0 (0 trains every epoch), got " + patience, null);
+        }
+        if (!(learningRate > 0) || !Float.isFinite(learningRate)) {
+            throw new CliException("--lr must be a positive finite number (the learning rate), got " + learningRate, "e.g. --lr 0.01");
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new CliException("--momentum must be in [0, 1), got " + momentum, null);
+        }
+        if (!(l2 >= 0) || !Float.isFinite(l2)) {
+            throw new CliException("--l2 must be >= 0 and finite, got " + l2, null);
+        }
+        if (plot != null) {
+            OutputPaths.checkFile("--plot", plot);
+        }
+    }
+
+    private static void positive(String option, int value) {
+        if (value < 1) {
+            throw new CliException(option + " must be >= 1, got " + value, null);
+        }
+    }
+
     Optimizer optimizer() {
         return switch (optimizer) {
             case SGD -> Optimizer.sgd(learningRate);

@@ -1,6 +1,7 @@
 package dev.graft.cli;
 
 import dev.graft.Activation;
+import dev.graft.Dense;
 import dev.graft.Model;
 import dev.graft.Transfer;
 import dev.graft.data.Dataset;
@@ -65,6 +66,8 @@ final class TransferCommand extends BaseCommand {
 
     @Override
     int run() throws Exception {
+        outputs.check();
+        training.check();
         Model original = ModelFiles.load(source).model();
         Model transferred = surgery(original);
         Dataset train = data.load("train");
@@ -117,11 +120,14 @@ final class TransferCommand extends BaseCommand {
         }
         int top = original.indexOf(keepName);
         List<String> names = new ArrayList<>(original.names().subList(0, top + 1));
+        List<Dense.Spec> added = new ArrayList<>();
         for (int i = 0; i < headHidden.size(); i++) {
             String name = unique(names, "head_hidden" + (i + 1));
-            t.add(LayerSpecs.dense("--head-hidden", name, headHidden.get(i), Activation.RELU));
+            added.add(LayerSpecs.dense("--head-hidden", name, headHidden.get(i), Activation.RELU));
         }
-        t.add(LayerSpecs.dense("--head", unique(names, "output"), head, Activation.IDENTITY));
+        added.add(LayerSpecs.dense("--head", unique(names, "output"), head, Activation.IDENTITY));
+        Checks.newLayersFit(headHidden.isEmpty() ? "--head" : "--head/--head-hidden", original.layer(top).outputWidth(), added);
+        added.forEach(t::add);
         return t.build();
     }
 

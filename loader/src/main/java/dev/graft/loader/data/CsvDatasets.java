@@ -4,6 +4,12 @@ import dev.graft.data.Dataset;
 import dev.graft.loader.ModelFileException;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -43,7 +50,39 @@ public final class CsvDatasets {
         }
     }
 
+    /** The byte-order mark some editors put at the start of a UTF-8 file; not part of the first column's name. */
+    private static final String BOM = "\uFEFF";
+
     private CsvDatasets() {
+    }
+
+    /** Finds the first line that is not UTF-8 (the buffered reader reports it without a position). */
+    private static ModelFileException notUtf8(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        int line = 1;
+        for (int start = 0; start < bytes.length; line++) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            int bad = firstInvalid(bytes, start, end);
+            if (bad >= 0) {
+                return new ModelFileException(file, "line " + line, String.format(Locale.ROOT, "is not UTF-8 text (byte "
+                        + "0x%02x at byte %d of the line); save the file as UTF-8, e.g. iconv -f latin1 -t utf-8 %s > fixed.csv",
+                        bytes[bad] & 0xFF, bad - start + 1, file.getFileName()));
+            }
+            start = end + 1;
+        }
+        return new ModelFileException(file, "is not UTF-8 text; save it as UTF-8");
+    }
+
+    /** The offset of the first byte in {@code [start, end)} that is not valid UTF-8, or -1. */
+    private static int firstInvalid(byte[] bytes, int start, int end) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes, start, end - start);
+        CoderResult r = decoder.decode(in, CharBuffer.allocate(end - start + 1), true);
+        return r.isError() ? in.position() : -1;
     }
 
     public static Dataset read(Path file, Options options) throws IOException {
@@ -57,6 +96,9 @@ public final class CsvDatasets {
             String line;
             while ((line = in.readLine()) != null) {
                 lineNumber++;
+                if (lineNumber == 1 && line.startsWith(BOM)) {
+                    line = line.substring(BOM.length());
+                }
                 if (line.isBlank()) {
                     continue;
                 }
@@ -84,6 +126,8 @@ public final class CsvDatasets {
                 }
                 rows.add(features);
             }
+        } catch (CharacterCodingException e) {
+            throw notUtf8(file);
         }
         if (rows.isEmpty()) {
             throw new ModelFileException(file, "has no data rows");

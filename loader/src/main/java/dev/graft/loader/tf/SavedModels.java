@@ -47,12 +47,19 @@ final class SavedModels {
         return model.getMetaGraphs(0);
     }
 
+    /**
+     * The graph in a checkpoint's {@code .meta} file, after checking that it belongs to the {@code .index} beside it
+     * ({@link CheckpointSet}).
+     */
     static MetaGraphDef metaFile(Path meta) throws IOException {
+        MetaGraphDef def;
         try {
-            return MetaGraphDef.parseFrom(Files.readAllBytes(meta));
+            def = MetaGraphDef.parseFrom(Files.readAllBytes(meta));
         } catch (InvalidProtocolBufferException e) {
             throw new ModelFileException(meta, null, "not a MetaGraphDef protocol buffer: " + e.getMessage(), e);
         }
+        CheckpointSet.verify(meta, def);
+        return def;
     }
 
     /**

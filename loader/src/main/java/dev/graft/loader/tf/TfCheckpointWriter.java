@@ -44,7 +44,13 @@ public final class TfCheckpointWriter {
     private TfCheckpointWriter() {
     }
 
-    /** Writes {@code prefix.index}, {@code prefix.data-00000-of-00001} and {@code prefix.meta}, each atomically. */
+    /**
+     * Writes {@code prefix.data-00000-of-00001}, {@code prefix.index} and {@code prefix.meta}, in that order, each
+     * atomically. The {@code .meta} records the SHA-256 of the {@code .index} ({@link CheckpointSet}), so a set mixed
+     * by a write interrupted between its files is refused on load rather than read as a model. To replace a whole
+     * checkpoint so that readers see the old set or the new one, write it into a folder of its own with
+     * {@link dev.graft.loader.AtomicFiles#replaceDirectory}, as {@code graft --export-tf} does.
+     */
     public static void write(Model model, Path prefix, Naming naming) throws IOException {
         BundleWriter bundle = new BundleWriter();
         GraphDef.Builder graph = GraphDef.newBuilder();
@@ -82,7 +88,8 @@ public final class TfCheckpointWriter {
             }
         }
         bundle.write(prefix);
-        MetaGraphDef meta = MetaGraphDef.newBuilder().setGraphDef(graph).build();
+        MetaGraphDef meta = MetaGraphDef.newBuilder().setGraphDef(graph).setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder()
+                .setMetaGraphVersion(CheckpointSet.stamp(TensorBundle.indexPath(prefix)))).build();
         AtomicFiles.write(prefix.resolveSibling(prefix.getFileName() + ".meta"), meta.toByteArray());
     }
 

@@ -53,4 +53,31 @@ class CsvDatasetsTest {
                 () -> CsvDatasets.read(f, CsvDatasets.Options.classification("target")));
         assertTrue(name.getMessage().contains("target"), name.getMessage());
     }
+
+    @Test
+    void aByteOrderMarkIsNotPartOfTheFirstColumnsName(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("bom.csv");
+        Files.write(f, ("\uFEFFlabel,a,b\n0,1,2\n1,3,4\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Dataset d = CsvDatasets.read(f, CsvDatasets.Options.classification("label"));
+        assertArrayEquals(new int[] {0, 1}, d.labels());
+        assertArrayEquals(new float[] {1, 2, 3, 4}, d.features());
+    }
+
+    @Test
+    void textThatIsNotUtf8NamesFileLineAndFix(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("latin1.csv");
+        StringBuilder rows = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 3000; i++) { // far past the reader's buffer, so the line is found, not guessed
+            rows.append(i).append(",1,0\n");
+        }
+        byte[] head = rows.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] bad = "7,caf\u00e9,1\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] all = java.util.Arrays.copyOf(head, head.length + bad.length);
+        System.arraycopy(bad, 0, all, head.length, bad.length);
+        Files.write(f, all);
+        ModelFileException e = assertThrows(ModelFileException.class,
+                () -> CsvDatasets.read(f, CsvDatasets.Options.classification("label")));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("line 3002")
+                && e.getMessage().contains("byte 0xe9") && e.getMessage().contains("save the file as UTF-8"), e.getMessage());
+    }
 }
