@@ -1,20 +1,30 @@
 package dev.graft;
 
+import dev.graft.exec.LayerOp;
+import dev.graft.exec.OpContext;
+import dev.graft.exec.Pass;
+import dev.graft.spi.Backend;
+import dev.graft.spi.DeviceBuffer;
 import java.nio.FloatBuffer;
-import java.security.MessageDigest;
-import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * A fully connected layer: {@code y = activation(x · W + b)} with {@code W} stored row-major as
- * {@code [inputWidth, outputWidth]} (TensorFlow's and Keras' orientation) and {@code b} of length
- * {@code outputWidth}.
+ * A fully connected layer: {@code y = activation(x · W + b)} with {@code W} (parameter
+ * {@code kernel}) stored row-major as {@code [inputWidth, outputWidth]} (TensorFlow's and Keras'
+ * orientation) and {@code b} (parameter {@code bias}) of length {@code outputWidth}. The activation
+ * is fused into the layer (one kernel after the GEMM); use an {@link ActivationLayer} for a
+ * separate one.
  *
  * <p>The arrays are copied in and out, so a {@code Dense} can be shared freely; use
  * {@link #weightsView()} to read large weights without a copy.
  */
 public final class Dense implements Layer {
+
+    /** The description type. */
+    public static final String TYPE = "dense";
 
     private final String name;
     private final int inputWidth;
@@ -51,8 +61,8 @@ public final class Dense implements Layer {
         }
         this.weights = weights.clone();
         this.bias = bias.clone();
-        requireFinite(this.weights, "weights");
-        requireFinite(this.bias, "bias");
+        Layers.requireFinite(name, "weights", this.weights);
+        Layers.requireFinite(name, "bias", this.bias);
         this.trainable = trainable;
     }
 
@@ -76,13 +86,35 @@ public final class Dense implements Layer {
         }
 
         @Override
-        public Dense create(int inputWidth, SplittableRandom random) {
+        public Dense create(Shape inputShape, SplittableRandom random) {
+            int inputWidth = Layers.vectorWidth(name, "dense", inputShape);
             return new Dense(name, inputWidth, outputWidth, activation,
                     initializer.weights(inputWidth, outputWidth, random), new float[outputWidth], true);
         }
     }
 
+    /** Reads {@code dense(units, activation)} descriptions; a missing {@code bias} is zeros (a layer stored without one). */
+    public static final class Type implements LayerType {
+        @Override public String type() { return TYPE; }
+
+        @Override
+        public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
+            int in = Layers.vectorWidth(name, TYPE, inputShape);
+            int units = d.integer("units");
+            float[] bias = p.get("bias");
+            return new Dense(name, in, units, Activation.parse(d.string("activation")),
+                    Layers.require(name, p, "kernel"), bias == null ? new float[Math.max(units, 0)] : bias, trainable);
+        }
+    }
+
+    /** The description of a dense layer with these settings, as {@link #description()} gives it. */
+    public static LayerDescription describe(int units, Activation activation) {
+        return LayerDescription.of(TYPE).with("units", units).with("activation", activation.toString());
+    }
+
     @Override public String name() { return name; }
+    @Override public Shape inputShape() { return Shape.vector(inputWidth); }
+    @Override public Shape outputShape() { return Shape.vector(outputWidth); }
     @Override public int inputWidth() { return inputWidth; }
     @Override public int outputWidth() { return outputWidth; }
     @Override public boolean trainable() { return trainable; }
@@ -101,7 +133,38 @@ public final class Dense implements Layer {
     public FloatBuffer biasView() { return FloatBuffer.wrap(bias).asReadOnlyBuffer(); }
 
     @Override
-    public long parameterCount() { return (long) weights.length + bias.length; }
+    public List<Parameter> parameters() {
+        return List.of(new Parameter("kernel", Shape.of(inputWidth, outputWidth), Parameter.Role.WEIGHT),
+                new Parameter("bias", Shape.vector(outputWidth), Parameter.Role.BIAS));
+    }
+
+    @Override
+    public FloatBuffer parameterView(String parameter) {
+        return switch (parameter) {
+            case "kernel" -> weightsView();
+            case "bias" -> biasView();
+            default -> throw new IllegalArgumentException(parameter(parameter).name()); // names the layer
+        };
+    }
+
+    @Override
+    public Dense withParameters(Map<String, float[]> values) {
+        Layers.checkNames(this, values);
+        return new Dense(name, inputWidth, outputWidth, activation, values.getOrDefault("kernel", weights),
+                values.getOrDefault("bias", bias), trainable);
+    }
+
+    @Override
+    public LayerDescription description() {
+        return describe(outputWidth, activation);
+    }
+
+    @Override
+    public boolean endsInSoftmax() {
+        return activation.kind() == Activation.Kind.SOFTMAX;
+    }
+
+    @Override public long parameterCount() { return (long) weights.length + bias.length; }
 
     @Override
     public Dense withTrainable(boolean trainable) {
@@ -113,28 +176,59 @@ public final class Dense implements Layer {
         return new Dense(name, inputWidth, outputWidth, activation, weights, bias, trainable);
     }
 
-    /** The same layer under another name. */
+    @Override
     public Dense withName(String newName) {
         return new Dense(newName, inputWidth, outputWidth, activation, weights, bias, trainable);
     }
 
     /** Whether both layers hold bit-identical parameters (NaN-safe, {@code -0f != 0f}). */
     public boolean sameParameters(Dense other) {
-        return Arrays.equals(weights, other.weights) && Arrays.equals(bias, other.bias);
+        return java.util.Arrays.equals(weights, other.weights) && java.util.Arrays.equals(bias, other.bias);
     }
 
     @Override
-    public void digestInto(MessageDigest digest) {
-        digest.update(("dense|" + name + "|" + inputWidth + "|" + outputWidth + "|" + activation + "|")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        dev.graft.data.Floats.digest(digest, weights);
-        dev.graft.data.Floats.digest(digest, bias);
+    public LayerOp op(OpContext context) {
+        return new Op(context);
     }
 
-    private void requireFinite(float[] values, String what) {
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])) {
-                throw new IllegalArgumentException("layer '" + name + "': " + what + "[" + i + "] is " + values[i]);
+    /** GEMM, then bias and activation fused in one kernel; backward from the activation's output. */
+    private final class Op implements LayerOp {
+        private final Backend backend;
+        private final DeviceBuffer kernel;
+        private final DeviceBuffer biasBuffer;
+        private final DeviceBuffer kernelGrad;
+        private final DeviceBuffer biasGrad;
+        private Activation applied = Activation.IDENTITY;
+
+        Op(OpContext context) {
+            this.backend = context.backend();
+            this.kernel = context.parameter("kernel");
+            this.biasBuffer = context.parameter("bias");
+            this.kernelGrad = context.gradient("kernel");
+            this.biasGrad = context.gradient("bias");
+        }
+
+        @Override
+        public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
+            Activation act = pass.logits() ? Activation.IDENTITY : activation;
+            backend.gemm(false, false, rows, outputWidth, inputWidth, 1f, input, kernel, 0f, output);
+            backend.biasActivation(output, biasBuffer, rows, outputWidth, act);
+            applied = act;
+        }
+
+        @Override
+        public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
+            if (applied.kind() != Activation.Kind.IDENTITY) {
+                backend.activationBackward(output, g, rows, outputWidth, applied);
+            }
+            if (kernelGrad != null) {
+                backend.gemm(true, false, inputWidth, outputWidth, rows, 1f, input, g, 0f, kernelGrad);
+            }
+            if (biasGrad != null) {
+                backend.columnSums(g, rows, outputWidth, 1f, biasGrad, 0f);
+            }
+            if (inputGrad != null) {
+                backend.gemm(false, true, rows, inputWidth, outputWidth, 1f, g, kernel, 0f, inputGrad);
             }
         }
     }

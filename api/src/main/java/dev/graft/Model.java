@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
 import java.util.regex.Pattern;
 
 /**
- * An ordered stack of named layers, each one's output width equal to the next one's input width.
+ * An ordered stack of named layers, each one's output shape equal to the next one's input shape.
  *
  * <p>A model is immutable: surgery ({@link Transfer}) and training return new models and leave
  * this one usable as it was. Saving and loading live in {@code graft-loader}.
@@ -25,7 +25,7 @@ public final class Model {
     /**
      * A model of the given layers, in order from input to output.
      *
-     * @throws IllegalArgumentException naming both layers and widths when one layer does not feed the next,
+     * @throws IllegalArgumentException naming both layers and shapes when one layer does not feed the next,
      *         or naming a duplicate layer name
      */
     public Model(List<? extends Layer> layers) {
@@ -40,9 +40,8 @@ public final class Model {
             }
             if (i > 0) {
                 Layer below = layers.get(i - 1);
-                if (below.outputWidth() != layer.inputWidth()) {
-                    throw new IllegalArgumentException("layer '" + layer.name() + "' takes " + layer.inputWidth()
-                            + " inputs but layer '" + below.name() + "' below it gives " + below.outputWidth());
+                if (!below.outputShape().equals(layer.inputShape())) {
+                    throw new IllegalArgumentException(chainError(layer, below));
                 }
             }
         }
@@ -51,7 +50,15 @@ public final class Model {
 
     /** Starts a model with the given number of input features; layers are initialised from {@code seed}. */
     public static Builder builder(int inputWidth, long seed) {
-        return new Builder(inputWidth, seed);
+        if (inputWidth <= 0) {
+            throw new IllegalArgumentException("input width must be positive, got " + inputWidth);
+        }
+        return new Builder(Shape.vector(inputWidth), seed);
+    }
+
+    /** Starts a model whose samples have the given shape (e.g. {@code [28, 28, 1]}); layers are initialised from {@code seed}. */
+    public static Builder builder(Shape inputShape, long seed) {
+        return new Builder(Objects.requireNonNull(inputShape, "inputShape"), seed);
     }
 
     public List<Layer> layers() { return layers; }
@@ -63,6 +70,10 @@ public final class Model {
     public int inputWidth() { return layers.get(0).inputWidth(); }
 
     public int outputWidth() { return layers.get(layers.size() - 1).outputWidth(); }
+
+    public Shape inputShape() { return layers.get(0).inputShape(); }
+
+    public Shape outputShape() { return layers.get(layers.size() - 1).outputShape(); }
 
     /** The layer with this name. */
     public Layer layer(String name) {
@@ -98,9 +109,9 @@ public final class Model {
         return n;
     }
 
-    /** Whether any parameter-holding layer is trainable. */
+    /** Whether any layer has a parameter that training updates. */
     public boolean hasTrainableParameters() {
-        return layers.stream().anyMatch(l -> l.trainable() && l.parameterCount() > 0);
+        return layers.stream().anyMatch(Layer::hasTrainableParameters);
     }
 
     public long parameterCount() {
@@ -116,7 +127,7 @@ public final class Model {
         return new Model(layers.subList(from, to));
     }
 
-    /** This model with layer {@code index} replaced by {@code layer} (widths must still chain). */
+    /** This model with layer {@code index} replaced by {@code layer} (shapes must still chain). */
     public Model with(int index, Layer layer) {
         List<Layer> copy = new ArrayList<>(layers);
         copy.set(index, layer);
@@ -132,14 +143,24 @@ public final class Model {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("Model(").append(inputWidth());
+        StringBuilder sb = new StringBuilder("Model(").append(shapeText(inputShape()));
         for (Layer layer : layers) {
-            sb.append(" -> ").append(layer.name()).append(' ').append(layer.outputWidth());
+            sb.append(" -> ").append(layer.name()).append(' ').append(shapeText(layer.outputShape()));
             if (!layer.trainable()) {
                 sb.append(" (frozen)");
             }
         }
         return sb.append(')').toString();
+    }
+
+    /** "layer 'b' takes 2 inputs, shape [2], but layer 'a' below it gives 3, shape [3]". */
+    static String chainError(Layer layer, Layer below) {
+        return "layer '" + layer.name() + "' takes " + layer.inputWidth() + " inputs, shape " + layer.inputShape()
+                + ", but layer '" + below.name() + "' below it gives " + below.outputWidth() + ", shape " + below.outputShape();
+    }
+
+    private static String shapeText(Shape shape) {
+        return shape.rank() == 1 ? Integer.toString(shape.size()) : shape.toString();
     }
 
     static String checkName(String name) {
@@ -152,15 +173,12 @@ public final class Model {
 
     /** Builds a fresh model layer by layer. */
     public static final class Builder {
-        private final int inputWidth;
+        private final Shape inputShape;
         private final SplittableRandom random;
         private final List<Layer> layers = new ArrayList<>();
 
-        private Builder(int inputWidth, long seed) {
-            if (inputWidth <= 0) {
-                throw new IllegalArgumentException("input width must be positive, got " + inputWidth);
-            }
-            this.inputWidth = inputWidth;
+        private Builder(Shape inputShape, long seed) {
+            this.inputShape = inputShape;
             this.random = new SplittableRandom(seed);
         }
 
@@ -173,9 +191,20 @@ public final class Model {
             return add(Dropout.spec(name, rate));
         }
 
+        /** Adds a separate activation layer. */
+        public Builder activation(String name, Activation activation) {
+            return add(ActivationLayer.spec(name, activation));
+        }
+
         public Builder add(LayerSpec spec) {
-            int in = layers.isEmpty() ? inputWidth : layers.get(layers.size() - 1).outputWidth();
+            Shape in = layers.isEmpty() ? inputShape : layers.get(layers.size() - 1).outputShape();
             layers.add(spec.create(in, random.split()));
+            return this;
+        }
+
+        /** Adds a ready-made layer; its input shape must match the layer below (checked by {@link #build()}). */
+        public Builder add(Layer layer) {
+            layers.add(Objects.requireNonNull(layer, "layer"));
             return this;
         }
 

@@ -111,7 +111,7 @@ public final class Transfer {
         return this;
     }
 
-    /** Adds a ready-made layer on top; its input width must match the layer below. */
+    /** Adds a ready-made layer on top; its input shape must match the layer below. */
     public Transfer add(Layer layer) {
         additions.add(layer);
         return this;
@@ -150,14 +150,13 @@ public final class Transfer {
                         + layers.get(top).name() + "' is not a dense layer");
             }
             layers.set(top, new Dense.Spec(old.name(), newOutputWidth, old.activation(),
-                    Initializer.defaultFor(old.activation())).create(old.inputWidth(), random.split()));
+                    Initializer.defaultFor(old.activation())).create(old.inputShape(), random.split()));
         }
         for (Object addition : additions) {
-            int below = layers.get(layers.size() - 1).outputWidth();
+            Shape below = layers.get(layers.size() - 1).outputShape();
             Layer layer = addition instanceof LayerSpec spec ? spec.create(below, random.split()) : (Layer) addition;
-            if (layer.inputWidth() != below) {
-                throw new IllegalArgumentException("new layer '" + layer.name() + "' takes " + layer.inputWidth()
-                        + " inputs but layer '" + layers.get(layers.size() - 1).name() + "' below it gives " + below);
+            if (!layer.inputShape().equals(below)) {
+                throw new IllegalArgumentException("new " + Model.chainError(layer, layers.get(layers.size() - 1)));
             }
             layers.add(layer);
         }

@@ -2,6 +2,8 @@ package dev.graft.cache;
 
 import dev.graft.Layer;
 import dev.graft.Model;
+import dev.graft.Parameter;
+import dev.graft.data.Floats;
 import dev.graft.data.Dataset;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -12,9 +14,10 @@ import java.util.HexFormat;
  * Content-addressed cache keys: a SHA-256 digest of everything that changes the cached values, so
  * that a changed input, weight or boundary can never read a stale entry.
  *
- * <p><b>In the key:</b> a format tag; the prefix's input width; for every frozen layer in order,
- * its kind, name, widths, activation (with its parameter) and the exact bytes of its weights and
- * biases (a dropout layer contributes its name and width: it is the identity at inference); the
+ * <p><b>In the key:</b> a format tag; the prefix's input shape; for every frozen layer in order,
+ * its input shape, its {@link dev.graft.LayerDescription} (type and configuration, e.g. units and
+ * activation) and every parameter's name, shape and exact bytes, state such as moving statistics
+ * included; the
  * data fingerprint ({@link Dataset#fingerprint()}: SHA-256 of its shape, every feature value's bytes
  * and its labels or targets, or, for data read from IDX files, of the files' bytes and the fixed
  * scaling, carried through subsets and class filters; for a streamed source, the fingerprint the
@@ -31,7 +34,7 @@ import java.util.HexFormat;
  */
 public final class CacheKeys {
 
-    private static final String TAG = "graft-bottleneck-v1|";
+    private static final String TAG = "graft-bottleneck-v2|";
 
     private CacheKeys() {
     }
@@ -53,20 +56,35 @@ public final class CacheKeys {
      */
     public static String[] prefixKeys(Model prefix, String dataFingerprint, String preprocessing, String storage) {
         MessageDigest md = sha256();
-        md.update((TAG + prefix.inputWidth() + "|").getBytes(StandardCharsets.UTF_8));
+        md.update((TAG + prefix.inputShape() + "|").getBytes(StandardCharsets.UTF_8));
         String[] keys = new String[prefix.size()];
         byte[] tail = ("|data=" + dataFingerprint.length() + ":" + dataFingerprint
                 + "|preprocessing=" + preprocessing.length() + ":" + preprocessing
                 + "|storage=" + storage).getBytes(StandardCharsets.UTF_8);
         for (int k = 0; k < prefix.size(); k++) {
             Layer layer = prefix.layer(k);
-            layer.digestInto(md);
+            digestLayer(layer, md);
             md.update((byte) '#');
             MessageDigest branch = copy(md);
             branch.update(tail);
             keys[k] = HexFormat.of().formatHex(branch.digest());
         }
         return keys;
+    }
+
+    /**
+     * Feeds a layer's meaning into {@code md}: input shape, description (type and configuration) and
+     * every parameter's name, shape and exact bytes. Not its name or trainability, which do not change
+     * its output. Generic over layer types: no type needs digest code of its own.
+     */
+    static void digestLayer(Layer layer, MessageDigest md) {
+        md.update((layer.inputShape() + "|").getBytes(StandardCharsets.UTF_8));
+        layer.description().digestInto(md);
+        for (Parameter p : layer.parameters()) {
+            md.update(("|" + p.name() + p.shape() + "=").getBytes(StandardCharsets.UTF_8));
+            Floats.digest(md, layer.parameterView(p.name()));
+        }
+        md.update((byte) '|');
     }
 
     /** Whether {@code s} looks like a key (64 lowercase hex digits), e.g. before using it as a file name. */

@@ -204,7 +204,7 @@ public final class DiskCache implements BottleneckCache {
         }
     }
 
-    private final class Store implements FeatureStore {
+    private final class Store implements EntryStore {
         @Override
         public String describe(String key) {
             return file(key).toString();

@@ -3,8 +3,9 @@ package dev.graft.cache;
 import dev.graft.Model;
 import dev.graft.data.Dataset;
 import dev.graft.spi.Backend;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
+import dev.graft.exec.Network;
+import dev.graft.exec.NetworkPlan;
+import dev.graft.exec.Networks;
 import java.util.function.IntConsumer;
 
 /** Runs a model in inference mode over a whole dataset in batches. */
@@ -32,7 +33,7 @@ public final class Featurizer {
         float[] result = new float[Math.multiplyExact(n, out)];
         int rowsPerBatch = Math.max(1, Math.min(batch, n));
         float[] x = new float[rowsPerBatch * data.width()];
-        try (Network net = backend.network(NetworkPlan.inference(model, rowsPerBatch))) {
+        try (Network net = Networks.open(backend, NetworkPlan.inference(model, rowsPerBatch))) {
             for (int from = 0; from < n; from += rowsPerBatch) {
                 int rows = Math.min(rowsPerBatch, n - from);
                 for (int r = 0; r < rows; r++) {

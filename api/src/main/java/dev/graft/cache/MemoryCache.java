@@ -71,7 +71,7 @@ public final class MemoryCache implements BottleneckCache {
         return engine.stats();
     }
 
-    private final class Store implements FeatureStore {
+    private final class Store implements EntryStore {
         @Override
         public String describe(String key) {
             return "memory";

@@ -1,11 +1,11 @@
 package dev.graft.cache;
 
-import dev.graft.Dense;
 import dev.graft.Model;
 import dev.graft.data.Dataset;
 import dev.graft.spi.Backend;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
+import dev.graft.exec.Network;
+import dev.graft.exec.NetworkPlan;
+import dev.graft.exec.Networks;
 import dev.graft.train.TrainingListener;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ final class PrefixFeaturizer {
     /** Rows per chunk: large enough for efficient GEMMs, small enough to never hold a dataset. */
     static final int CHUNK = 512;
 
-    private final FeatureStore store;
+    private final EntryStore store;
     private final Storage storage;
     private final boolean everyBoundary;
     private final AtomicLong hits = new AtomicLong();
@@ -35,7 +35,7 @@ final class PrefixFeaturizer {
     private final AtomicLong misses = new AtomicLong();
     private final DoubleAdder featurizeSeconds = new DoubleAdder();
 
-    PrefixFeaturizer(FeatureStore store, Storage storage, boolean everyBoundary) {
+    PrefixFeaturizer(EntryStore store, Storage storage, boolean everyBoundary) {
         this.store = store;
         this.storage = storage;
         this.everyBoundary = everyBoundary;
@@ -105,20 +105,20 @@ final class PrefixFeaturizer {
         int rows = from.size();
         List<Integer> ends = new ArrayList<>();
         for (int k = base + 1; k < n; k++) {
-            if (everyBoundary && prefix.layer(k - 1) instanceof Dense) {
+            if (everyBoundary && prefix.layer(k - 1).parameterCount() > 0) {
                 ends.add(k);
             }
         }
         ends.add(n);
         int chunk = Math.max(1, Math.min(CHUNK, rows));
         List<Network> stages = new ArrayList<>();
-        List<FeatureStore.EntryWriter> writers = new ArrayList<>();
+        List<EntryStore.EntryWriter> writers = new ArrayList<>();
         List<float[]> outputs = new ArrayList<>();
         Set<String> written = new HashSet<>();
         try {
             int lo = base;
             for (int end : ends) {
-                stages.add(backend.network(NetworkPlan.inference(prefix.slice(lo, end), chunk)));
+                stages.add(Networks.open(backend, NetworkPlan.inference(prefix.slice(lo, end), chunk)));
                 writers.add(store.create(keys[end - 1], rows, prefix.layer(end - 1).outputWidth()));
                 outputs.add(new float[chunk * prefix.layer(end - 1).outputWidth()]);
                 lo = end;
@@ -141,7 +141,7 @@ final class PrefixFeaturizer {
             }
             return result;
         } catch (RuntimeException | Error e) {
-            writers.forEach(FeatureStore.EntryWriter::abort);
+            writers.forEach(EntryStore.EntryWriter::abort);
             throw e;
         } finally {
             stages.forEach(Network::close);

@@ -139,7 +139,7 @@ public final class Dataset {
 
     /**
      * Gathers the samples {@code order[from..to)} into {@code x} (features, row-major) and {@code y}
-     * (labels as floats, or targets): the batch layout a {@link dev.graft.spi.Network} takes.
+     * (labels as floats, or targets): the batch layout a {@link dev.graft.exec.Network} takes.
      */
     public void gather(int[] order, int from, int to, float[] x, float[] y) {
         for (int r = 0; r < to - from; r++) {

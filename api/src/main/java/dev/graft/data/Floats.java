@@ -22,4 +22,20 @@ public final class Floats {
             i += n;
         }
     }
+
+    /** Feeds the floats between {@code values}' position and limit into {@code digest}, little-endian; the position is not moved. */
+    public static void digest(MessageDigest digest, java.nio.FloatBuffer values) {
+        java.nio.FloatBuffer src = values.duplicate();
+        ByteBuffer bytes = ByteBuffer.allocate(Math.max(1, Math.min(src.remaining(), 1 << 14)) * Float.BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        while (src.hasRemaining()) {
+            int n = Math.min(src.remaining(), bytes.capacity() / Float.BYTES);
+            bytes.clear();
+            java.nio.FloatBuffer slice = src.slice();
+            slice.limit(n);
+            bytes.asFloatBuffer().put(slice);
+            src.position(src.position() + n);
+            digest.update(bytes.array(), 0, n * Float.BYTES);
+        }
+    }
 }

@@ -1,65 +1,55 @@
 package dev.graft.exec;
 
-import dev.graft.Activation;
-import dev.graft.Dense;
-import dev.graft.Dropout;
 import dev.graft.Layer;
 import dev.graft.Model;
+import dev.graft.Parameter;
 import dev.graft.spi.Backend;
 import dev.graft.spi.DeviceBuffer;
-import dev.graft.spi.DropoutMask;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
-import dev.graft.spi.StepStats;
-import dev.graft.train.Loss;
 import dev.graft.train.Optimizer;
 import dev.graft.train.TrainingConfig;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The portable {@link Network}: forward and backward passes composed from a backend's kernels.
- * Every buffer is allocated once, for the plan's largest batch, and freed by {@link #close()}.
+ * The portable {@link Network}: a generic loop over the layers' {@link LayerOp}s and a generic loop
+ * over (parameter, gradient, optimizer slots), composed from a backend's kernels. It knows no layer
+ * type: each layer describes its parameters and computes its own passes. Every buffer is allocated
+ * once, for the plan's largest batch, and freed by {@link #close()}; a training step allocates
+ * nothing.
  */
 public final class KernelNetwork implements Network {
 
     private final Backend backend;
     private final NetworkPlan plan;
+    private final ExecutionPlan rules;
     private final TrainingConfig training;
-    private final List<Stage> stages = new ArrayList<>();
+    private final Stage[] stages;
+    private final Update[] updates;
     private final List<DeviceBuffer> owned = new ArrayList<>();
+    private final Pass pass = new Pass();
     private final DeviceBuffer input;
     private final DeviceBuffer targets;
     private final DeviceBuffer topGrad;
     /** Host copy of a training batch's logits for the accuracy count; reused so a step allocates nothing. */
     private final float[] logits;
-    /** Index of the lowest layer with trainable parameters; nothing below it is differentiated. */
-    private final int firstTrainable;
-    /** Whether the top layer's softmax is folded into the cross-entropy while training. */
-    private final boolean fusedSoftmax;
     private long step;
 
     public KernelNetwork(Backend backend, NetworkPlan plan) {
         this.backend = backend;
         this.plan = plan;
+        this.rules = new ExecutionPlan(plan);
         this.training = plan.training();
         Model model = plan.model();
         int batch = plan.maxBatch();
-        int first = model.size();
-        for (int i = 0; i < model.size(); i++) {
-            if (model.layer(i) instanceof Dense d && d.trainable()) {
-                first = i;
-                break;
-            }
-        }
-        this.firstTrainable = training == null ? model.size() : first;
-        Layer top = model.layer(model.size() - 1);
-        this.fusedSoftmax = training != null && training.loss() == Loss.SOFTMAX_CROSS_ENTROPY
-                && top instanceof Dense d && d.activation().kind() == Activation.Kind.SOFTMAX;
+        this.stages = new Stage[model.size()];
+        List<Update> updateList = new ArrayList<>();
         try {
             this.input = own(backend.allocate((long) batch * model.inputWidth()));
             for (int i = 0; i < model.size(); i++) {
-                stages.add(new Stage(model.layer(i), i >= firstTrainable, i > firstTrainable, batch));
+                stages[i] = new Stage(i, model.layer(i), batch, updateList);
             }
             this.targets = training == null ? null : own(backend.allocate(
                     training.loss().usesClassLabels() ? batch : (long) batch * model.outputWidth()));
@@ -69,11 +59,17 @@ public final class KernelNetwork implements Network {
             close();
             throw e;
         }
+        this.updates = updateList.toArray(new Update[0]);
     }
 
     @Override
     public NetworkPlan plan() {
         return plan;
+    }
+
+    /** The execution rules this network follows. */
+    public ExecutionPlan rules() {
+        return rules;
     }
 
     @Override
@@ -114,23 +110,9 @@ public final class KernelNetwork implements Network {
 
     private DeviceBuffer forward(int rows, boolean train) {
         DeviceBuffer x = input;
-        for (int i = 0; i < stages.size(); i++) {
-            Stage s = stages.get(i);
-            if (s.dense != null) {
-                Activation act = (train && fusedSoftmax && i == stages.size() - 1) ? Activation.IDENTITY : s.dense.activation();
-                backend.gemm(false, false, rows, s.dense.outputWidth(), s.dense.inputWidth(), 1f, x, s.weights, 0f, s.output);
-                backend.biasActivation(s.output, s.bias, rows, s.dense.outputWidth(), act);
-                s.activationUsed = act;
-            } else if (train && s.dropoutActive()) {
-                long n = (long) rows * s.layer.outputWidth();
-                backend.copy(x, 0, s.output, 0, n);
-                backend.dropout(s.output, s.mask, n, s.dropout.rate(), DropoutMask.seed(training.seed(), step, s.layer.name()));
-                s.maskApplied = true;
-            } else {
-                long n = (long) rows * s.layer.outputWidth();
-                backend.copy(x, 0, s.output, 0, n);
-                s.maskApplied = false;
-            }
+        for (Stage s : stages) {
+            pass.set(train && s.trainingMode, train && s.logits, train ? rules.seed(s.index, step) : 0L);
+            s.op.forward(x, s.output, rows, pass);
             s.input = x;
             x = s.output;
         }
@@ -139,54 +121,26 @@ public final class KernelNetwork implements Network {
 
     private void backward(int rows) {
         DeviceBuffer g = topGrad;
-        for (int i = stages.size() - 1; i >= firstTrainable; i--) {
-            Stage s = stages.get(i);
-            boolean needInputGrad = i > firstTrainable;
-            if (s.dense != null) {
-                int in = s.dense.inputWidth();
-                int out = s.dense.outputWidth();
-                if (s.activationUsed.kind() != Activation.Kind.IDENTITY) {
-                    backend.activationBackward(s.output, g, rows, out, s.activationUsed);
-                }
-                if (s.dense.trainable()) {
-                    backend.gemm(true, false, in, out, rows, 1f, s.input, g, 0f, s.weightGrad);
-                    backend.columnSums(g, rows, out, 1f, s.biasGrad, 0f);
-                }
-                if (needInputGrad) {
-                    backend.gemm(false, true, rows, in, out, 1f, g, s.weights, 0f, s.inputGrad);
-                }
-            } else if (needInputGrad) {
-                long n = (long) rows * s.layer.outputWidth();
-                backend.copy(g, 0, s.inputGrad, 0, n);
-                if (s.maskApplied) {
-                    backend.multiply(s.inputGrad, s.mask, n);
-                }
-            }
+        for (int i = stages.length - 1; i >= rules.firstTrainable(); i--) {
+            Stage s = stages[i];
+            s.op.backward(s.input, s.output, g, s.inputGrad, rows);
             g = s.inputGrad;
         }
     }
 
     private void update() {
         Optimizer opt = training.optimizer();
-        for (Stage s : stages) {
-            if (s.dense == null || !s.dense.trainable()) {
-                continue;
+        if (opt instanceof Optimizer.Sgd sgd) {
+            for (Update u : updates) {
+                backend.sgdUpdate(u.param, u.grad, u.slot1, u.length, u.learningRate, sgd.momentum(), sgd.nesterov(), u.l2);
             }
-            float lr = opt.learningRate() * training.multiplier(s.dense.name());
-            if (lr == 0f) {
-                continue;
+        } else if (opt instanceof Optimizer.Adam adam) {
+            for (Update u : updates) {
+                backend.adamUpdate(u.param, u.grad, u.slot1, u.slot2, u.length, u.learningRate,
+                        adam.beta1(), adam.beta2(), adam.epsilon(), step, u.l2);
             }
-            long nw = s.weights.length();
-            long nb = s.bias.length();
-            if (opt instanceof Optimizer.Sgd sgd) {
-                backend.sgdUpdate(s.weights, s.weightGrad, s.weightSlot1, nw, lr, sgd.momentum(), sgd.nesterov(), training.l2());
-                backend.sgdUpdate(s.bias, s.biasGrad, s.biasSlot1, nb, lr, sgd.momentum(), sgd.nesterov(), 0f);
-            } else if (opt instanceof Optimizer.Adam adam) {
-                backend.adamUpdate(s.weights, s.weightGrad, s.weightSlot1, s.weightSlot2, nw, lr,
-                        adam.beta1(), adam.beta2(), adam.epsilon(), step, training.l2());
-                backend.adamUpdate(s.bias, s.biasGrad, s.biasSlot1, s.biasSlot2, nb, lr,
-                        adam.beta1(), adam.beta2(), adam.epsilon(), step, 0f);
-            }
+        } else {
+            throw new IllegalStateException("unsupported optimizer " + opt);
         }
     }
 
@@ -194,12 +148,14 @@ public final class KernelNetwork implements Network {
     public Model snapshot() {
         List<Layer> layers = new ArrayList<>();
         for (Stage s : stages) {
-            if (s.dense != null && s.dense.trainable() && training != null) {
-                float[] w = new float[(int) s.weights.length()];
-                float[] b = new float[(int) s.bias.length()];
-                backend.download(s.weights, 0, w, 0, w.length);
-                backend.download(s.bias, 0, b, 0, b.length);
-                layers.add(s.dense.withParameters(w, b));
+            if (training != null && s.layer.trainable() && !s.parameters.isEmpty()) {
+                Map<String, float[]> values = new LinkedHashMap<>();
+                s.parameters.forEach((name, buffer) -> {
+                    float[] v = new float[(int) buffer.length()];
+                    backend.download(buffer, 0, v, 0, v.length);
+                    values.put(name, v);
+                });
+                layers.add(s.layer.withParameters(values));
             } else {
                 layers.add(s.layer);
             }
@@ -226,55 +182,88 @@ public final class KernelNetwork implements Network {
         return buffer;
     }
 
-    /** One layer's device state. */
-    private final class Stage {
-        final Layer layer;
-        final Dense dense;
-        final Dropout dropout;
-        final DeviceBuffer output;
-        DeviceBuffer weights, bias, weightGrad, biasGrad, weightSlot1, weightSlot2, biasSlot1, biasSlot2;
-        DeviceBuffer inputGrad, mask;
-        DeviceBuffer input;
-        Activation activationUsed = Activation.IDENTITY;
-        boolean maskApplied;
+    /** One optimizer update: a parameter, its gradient and its slots. */
+    private record Update(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer slot1, DeviceBuffer slot2, long length,
+                          float learningRate, float l2) {
+    }
 
-        Stage(Layer layer, boolean differentiated, boolean passesGradientDown, int batch) {
+    /** One layer's device state and op. */
+    private final class Stage implements OpContext {
+        final int index;
+        final Layer layer;
+        final boolean trainingMode;
+        final boolean logits;
+        final DeviceBuffer output;
+        final DeviceBuffer inputGrad;
+        final Map<String, DeviceBuffer> parameters = new LinkedHashMap<>();
+        final Map<String, DeviceBuffer> gradients = new HashMap<>();
+        final LayerOp op;
+        DeviceBuffer input;
+
+        Stage(int index, Layer layer, int batch, List<Update> updates) {
+            this.index = index;
             this.layer = layer;
-            this.dense = layer instanceof Dense d ? d : null;
-            this.dropout = layer instanceof Dropout d ? d : null;
+            this.trainingMode = rules.trainingMode(index);
+            this.logits = rules.outputsLogits(index);
             this.output = own(backend.allocate((long) batch * layer.outputWidth()));
-            if (passesGradientDown) {
-                inputGrad = own(backend.allocate((long) batch * layer.inputWidth()));
-            }
-            if (dense != null) {
-                weights = own(backend.allocate((long) dense.inputWidth() * dense.outputWidth()));
-                bias = own(backend.allocate(dense.outputWidth()));
-                float[] w = dense.weights();
-                backend.upload(w, 0, weights, 0, w.length);
-                float[] b = dense.bias();
-                backend.upload(b, 0, bias, 0, b.length);
-                if (differentiated && dense.trainable()) {
-                    weightGrad = own(backend.allocate(weights.length()));
-                    biasGrad = own(backend.allocate(bias.length()));
-                    Optimizer opt = training.optimizer();
-                    boolean slot1 = opt instanceof Optimizer.Adam || (opt instanceof Optimizer.Sgd s && s.momentum() > 0);
-                    if (slot1) {
-                        weightSlot1 = own(backend.allocate(weights.length()));
-                        biasSlot1 = own(backend.allocate(bias.length()));
-                    }
-                    if (opt instanceof Optimizer.Adam) {
-                        weightSlot2 = own(backend.allocate(weights.length()));
-                        biasSlot2 = own(backend.allocate(bias.length()));
+            this.inputGrad = training != null && rules.passesGradientDown(index)
+                    ? own(backend.allocate((long) batch * layer.inputWidth())) : null;
+            for (Parameter p : layer.parameters()) {
+                DeviceBuffer value = own(backend.allocate(p.size()));
+                backend.upload(layer.parameterView(p.name()), value, 0);
+                parameters.put(p.name(), value);
+                if (rules.hasGradients(index) && p.role().trainable()) {
+                    DeviceBuffer grad = own(backend.allocate(p.size()));
+                    gradients.put(p.name(), grad);
+                    if (rules.updates(index)) {
+                        updates.add(slots(p, value, grad));
                     }
                 }
             }
-            if (dropout != null && dropoutActive()) {
-                mask = own(backend.allocate((long) batch * dropout.width()));
+            try {
+                this.op = layer.op(this);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("layer '" + layer.name() + "' (" + layer.description().type()
+                        + ") cannot run on backend '" + backend.name() + "': " + e.getMessage(), e);
             }
         }
 
-        boolean dropoutActive() {
-            return dropout != null && dropout.trainable() && dropout.rate() > 0f && training != null;
+        private Update slots(Parameter p, DeviceBuffer value, DeviceBuffer grad) {
+            Optimizer opt = training.optimizer();
+            boolean slot1 = opt instanceof Optimizer.Adam || (opt instanceof Optimizer.Sgd s && s.momentum() > 0);
+            DeviceBuffer m = slot1 ? own(backend.allocate(p.size())) : null;
+            DeviceBuffer v = opt instanceof Optimizer.Adam ? own(backend.allocate(p.size())) : null;
+            float l2 = p.role() == Parameter.Role.WEIGHT ? training.l2() : 0f;
+            return new Update(value, grad, m, v, p.size(), rules.learningRate(index), l2);
+        }
+
+        @Override public Backend backend() { return backend; }
+        @Override public int maxBatch() { return plan.maxBatch(); }
+        @Override public boolean trains() { return training != null; }
+
+        @Override
+        public DeviceBuffer parameter(String name) {
+            DeviceBuffer b = parameters.get(name);
+            if (b == null) {
+                throw new IllegalArgumentException("layer '" + layer.name() + "' has no parameter '" + name + "'");
+            }
+            return b;
+        }
+
+        @Override
+        public DeviceBuffer gradient(String name) {
+            parameter(name);
+            return gradients.get(name);
+        }
+
+        @Override
+        public DeviceBuffer allocate(long length) {
+            return own(backend.allocate(length));
+        }
+
+        @Override
+        public <T> T kernels(Class<T> family) {
+            return KernelFamilies.of(backend, family, this::allocate);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.graft.reference;
 
 import dev.graft.Activation;
 import dev.graft.spi.Backend;
+import dev.graft.spi.ChannelKernels;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.DropoutMask;
 import java.nio.FloatBuffer;
@@ -9,9 +10,10 @@ import java.nio.FloatBuffer;
 /**
  * The pure-Java backend: plain loops over heap arrays, accumulating in double. It is the oracle
  * every other backend is tested against, and the fallback where no native backend loads, so it
- * favours being obviously right over being fast.
+ * favours being obviously right over being fast. It implements every optional kernel family
+ * ({@link ChannelKernels}) directly, as the oracle for other backends' and the default compositions.
  */
-public final class ReferenceBackend implements Backend {
+public final class ReferenceBackend implements Backend, ChannelKernels {
 
     @Override
     public String name() {
@@ -296,6 +298,33 @@ public final class ReferenceBackend implements Backend {
             M[i] = (float) mi;
             V[i] = (float) vi;
             P[i] = (float) (P[i] - lrT * mi / (Math.sqrt(vi) + epsilon));
+        }
+    }
+
+    @Override
+    public void scaleShift(DeviceBuffer x, DeviceBuffer scale, DeviceBuffer shift, int rows, int cols) {
+        float[] X = data(x);
+        float[] S = data(scale);
+        float[] B = shift == null ? null : data(shift);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                int i = r * cols + c;
+                X[i] = (float) ((double) X[i] * S[c] + (B == null ? 0 : B[c]));
+            }
+        }
+    }
+
+    @Override
+    public void columnDots(DeviceBuffer a, DeviceBuffer b, int rows, int cols, DeviceBuffer out) {
+        float[] A = data(a);
+        float[] B = data(b);
+        float[] O = data(out);
+        for (int c = 0; c < cols; c++) {
+            double sum = 0;
+            for (int r = 0; r < rows; r++) {
+                sum += (double) A[r * cols + c] * B[r * cols + c];
+            }
+            O[c] = (float) sum;
         }
     }
 

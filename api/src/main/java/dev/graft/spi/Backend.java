@@ -1,12 +1,14 @@
 package dev.graft.spi;
 
 import dev.graft.Activation;
-import dev.graft.exec.KernelNetwork;
 import java.nio.FloatBuffer;
+import java.util.Optional;
 
 /**
  * The contract a compute backend implements: memory, copies and a dozen kernels. Layers, the
- * training loop and the cache are written once in {@code graft-api} on top of it.
+ * training loop and the cache are written once in {@code graft-api} on top of it. Further kernel
+ * families (e.g. {@link ChannelKernels}) are optional capabilities: a backend offers its own through
+ * {@link #capability}, and {@code graft-api} composes a default from these core kernels otherwise.
  *
  * <p>All matrices are dense, row-major and tightly packed; sizes are given per call, so a buffer
  * allocated for the largest batch serves smaller ones by using its first rows. Class labels
@@ -15,8 +17,12 @@ import java.nio.FloatBuffer;
  */
 public interface Backend extends AutoCloseable {
 
-    /** Version of this contract; a provider built for another version is skipped at discovery. */
-    int SPI_VERSION = 1;
+    /**
+     * Version of this contract; a provider built for another version is skipped at discovery.
+     * 2: networks are placed by {@code dev.graft.exec.Networks} (no {@code network} method here),
+     * optional kernel families through {@link #capability}.
+     */
+    int SPI_VERSION = 2;
 
     /** Short name, as used by the {@code graft.backend} override: {@code reference}, {@code cpu}, {@code cuda}, {@code tf}. */
     String name();
@@ -107,11 +113,12 @@ public interface Backend extends AutoCloseable {
                     float learningRate, float beta1, float beta2, float epsilon, long step, float l2);
 
     /**
-     * Places a model on this backend for inference and training. The default composes the kernels
-     * above ({@link KernelNetwork}); a backend that can compile whole passes (TensorFlow) overrides it.
+     * This backend's implementation of an optional interface, if it has one: a kernel family such as
+     * {@link ChannelKernels}, or the executor's {@code NetworkCompiler} for backends that compile
+     * whole passes. The default answers with this object when it implements {@code type}.
      */
-    default Network network(NetworkPlan plan) {
-        return new KernelNetwork(this, plan);
+    default <T> Optional<T> capability(Class<T> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
     }
 
     /** Frees every buffer still open and any native state. */

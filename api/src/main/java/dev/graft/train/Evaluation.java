@@ -1,10 +1,8 @@
 package dev.graft.train;
 
-import dev.graft.Activation;
-import dev.graft.Dense;
-import dev.graft.Layer;
 import dev.graft.Model;
 import dev.graft.data.Dataset;
+import dev.graft.exec.ExecutionPlan;
 import dev.graft.exec.Metrics;
 
 /**
@@ -18,8 +16,7 @@ public record Evaluation(int samples, double loss, double accuracy, int[][] conf
         int n = data.size();
         int width = model.outputWidth();
         if (loss.usesClassLabels()) {
-            Layer top = model.layer(model.size() - 1);
-            boolean probabilities = top instanceof Dense d && d.activation().kind() == Activation.Kind.SOFTMAX;
+            boolean probabilities = ExecutionPlan.outputsProbabilities(model);
             int[][] confusion = new int[width][width];
             double total = 0;
             int correct = 0;

@@ -6,9 +6,10 @@ import dev.graft.cache.FeatureSource;
 import dev.graft.cache.Featurizer;
 import dev.graft.data.Dataset;
 import dev.graft.spi.Backend;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
-import dev.graft.spi.StepStats;
+import dev.graft.exec.Network;
+import dev.graft.exec.NetworkPlan;
+import dev.graft.exec.Networks;
+import dev.graft.exec.StepStats;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -107,7 +108,7 @@ public final class Trainer {
         double bestScore = Double.NEGATIVE_INFINITY;
         int sinceBest = 0;
         boolean stoppedEarly = false;
-        try (Network net = backend.network(new NetworkPlan(top, config, batch))) {
+        try (Network net = Networks.open(backend, new NetworkPlan(top, config, batch))) {
             float[] x = new float[batch * trainX.width()];
             float[] y = new float[batch * train.targetWidth()];
             int batches = (train.size() + batch - 1) / batch;

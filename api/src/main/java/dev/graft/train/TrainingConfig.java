@@ -3,7 +3,7 @@ package dev.graft.train;
 import java.util.Map;
 
 /**
- * What a {@link dev.graft.spi.Network} needs to know to take training steps.
+ * What a {@link dev.graft.exec.Network} needs to know to take training steps.
  *
  * @param loss                   the loss minimised
  * @param optimizer              the update rule

@@ -1,8 +1,10 @@
 package dev.graft.cache;
 
 import dev.graft.spi.Backend;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
+import dev.graft.exec.Network;
+import dev.graft.exec.NetworkCompiler;
+import dev.graft.exec.NetworkPlan;
+import dev.graft.exec.Networks;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -31,11 +33,12 @@ final class CountingBackend {
         this.delayMillis = delayMillis;
         this.backend = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
                 (proxy, method, args) -> {
-                    Object result = call(target, method, args);
-                    if (method.getName().equals("network") && result instanceof Network net) {
-                        return wrap(net, (NetworkPlan) args[0]);
+                    if (method.getName().equals("capability") && args[0] == NetworkCompiler.class) {
+                        // Every network placed on this backend goes through the counting wrapper.
+                        NetworkCompiler counting = plan -> wrap(Networks.open(target, plan), plan);
+                        return java.util.Optional.of(counting);
                     }
-                    return result;
+                    return call(target, method, args);
                 });
     }
 

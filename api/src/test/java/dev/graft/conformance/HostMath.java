@@ -12,6 +12,36 @@ final class HostMath {
     private HostMath() {
     }
 
+    /** Inference outputs of {@code model} (dense, toy and activation layers; dropout is the identity), per row, in double. */
+    static double[][] outputs(Model model, float[] x, int rows) {
+        double[][] out = new double[rows][];
+        for (int r = 0; r < rows; r++) {
+            double[] a = new double[model.inputWidth()];
+            for (int j = 0; j < a.length; j++) {
+                a[j] = x[r * a.length + j];
+            }
+            for (Layer layer : model.layers()) {
+                a = apply(layer, a, false);
+            }
+            out[r] = a;
+        }
+        return out;
+    }
+
+    private static double[] apply(Layer layer, double[] a, boolean fusedTop) {
+        if (layer instanceof Dense d) {
+            return dense(d, a, fusedTop ? Activation.IDENTITY : d.activation());
+        } else if (layer instanceof ScaleLayer s) {
+            float[] scale = s.parameterValues("scale");
+            for (int j = 0; j < a.length; j++) {
+                a[j] *= scale[j];
+            }
+        } else if (layer instanceof dev.graft.ActivationLayer act && !fusedTop) {
+            return activate(a, act.activation());
+        }
+        return a;
+    }
+
     /** Mean loss of {@code model} (inference mode) on {@code rows} samples. */
     static double meanLoss(Model model, float[] x, float[] targets, int rows, Loss loss) {
         double total = 0;
@@ -22,12 +52,8 @@ final class HostMath {
             }
             for (int li = 0; li < model.size(); li++) {
                 Layer layer = model.layer(li);
-                if (!(layer instanceof Dense d)) {
-                    continue;
-                }
-                boolean fusedTop = li == model.size() - 1 && loss == Loss.SOFTMAX_CROSS_ENTROPY
-                        && d.activation().kind() == Activation.Kind.SOFTMAX;
-                a = dense(d, a, fusedTop ? Activation.IDENTITY : d.activation());
+                boolean fusedTop = li == model.size() - 1 && loss == Loss.SOFTMAX_CROSS_ENTROPY && layer.endsInSoftmax();
+                a = apply(layer, a, fusedTop);
             }
             if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
                 double max = Double.NEGATIVE_INFINITY;
@@ -63,6 +89,11 @@ final class HostMath {
             }
             z[j] = s;
         }
+        return activate(z, act);
+    }
+
+    private static double[] activate(double[] z, Activation act) {
+        int out = z.length;
         if (act.kind() == Activation.Kind.SOFTMAX) {
             double max = Double.NEGATIVE_INFINITY;
             for (double v : z) {

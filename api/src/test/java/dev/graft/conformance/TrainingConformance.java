@@ -11,8 +11,9 @@ import dev.graft.Layer;
 import dev.graft.Model;
 import dev.graft.Transfer;
 import dev.graft.data.Dataset;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
+import dev.graft.exec.Network;
+import dev.graft.exec.NetworkPlan;
+import dev.graft.exec.Networks;
 import dev.graft.train.Loss;
 import dev.graft.train.Optimizer;
 import dev.graft.train.Trainer;
@@ -26,7 +27,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Whole-network behaviour through {@link dev.graft.spi.Backend#network}: gradients of every layer
+ * Whole-network behaviour through {@link Networks#open}: gradients of every layer
  * and loss against finite differences, inference and short training runs against the reference
  * backend, and the freeze contract.
  */
@@ -61,7 +62,7 @@ public abstract class TrainingConformance extends KernelConformance {
         }
         Model after;
         TrainingConfig config = new TrainingConfig(loss, Optimizer.sgd(1f), 0f, Map.of(), 1);
-        try (Network net = backend.network(new NetworkPlan(model, config, rows))) {
+        try (Network net = Networks.open(backend, new NetworkPlan(model, config, rows))) {
             net.trainStep(x, targets, rows);
             after = net.snapshot();
         }
@@ -148,8 +149,8 @@ public abstract class TrainingConformance extends KernelConformance {
         float[] x = data.features();
         float[] expected = new float[data.size() * 4];
         float[] actual = new float[data.size() * 4];
-        try (Network ref = reference.network(NetworkPlan.inference(model, 100));
-             Network net = backend.network(NetworkPlan.inference(model, 100))) {
+        try (Network ref = Networks.open(reference, NetworkPlan.inference(model, 100));
+             Network net = Networks.open(backend, NetworkPlan.inference(model, 100))) {
             for (int from = 0; from < data.size(); from += 100) {
                 int rows = Math.min(100, data.size() - from);
                 ref.predict(x, from * 20, rows, expected, from * 4);

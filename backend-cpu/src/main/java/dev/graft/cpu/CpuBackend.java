@@ -7,6 +7,7 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 
 import dev.graft.Activation;
 import dev.graft.spi.Backend;
+import dev.graft.spi.ChannelKernels;
 import dev.graft.spi.DeviceBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ import java.util.Set;
  * <p>OpenBLAS's thread count is process-wide: each GEMM sets it to this backend's count if another
  * backend instance changed it.
  */
-public final class CpuBackend implements Backend {
+public final class CpuBackend implements Backend, ChannelKernels {
 
     private static final System.Logger LOG = System.getLogger(CpuBackend.class.getName());
 
@@ -180,6 +181,18 @@ public final class CpuBackend implements Backend {
         }
         CpuKernels.dropout(data(x, 0, length, "dropout input"), data(mask, 0, length, "dropout mask"),
                 (int) length, rate, seed, scratch);
+    }
+
+    @Override
+    public void scaleShift(DeviceBuffer x, DeviceBuffer scale, DeviceBuffer shift, int rows, int cols) {
+        CpuChannelKernels.scaleShift(data(x, 0, area(rows, cols), "scaleShift input"), data(scale, 0, cols, "scale"),
+                shift == null ? null : data(shift, 0, cols, "shift"), rows, cols, scratch);
+    }
+
+    @Override
+    public void columnDots(DeviceBuffer a, DeviceBuffer b, int rows, int cols, DeviceBuffer out) {
+        CpuChannelKernels.columnDots(data(a, 0, area(rows, cols), "columnDots a"), data(b, 0, area(rows, cols), "columnDots b"),
+                rows, cols, data(out, 0, cols, "columnDots output"), scratch);
     }
 
     @Override

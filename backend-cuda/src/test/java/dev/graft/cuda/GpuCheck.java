@@ -7,8 +7,9 @@ import dev.graft.Dense;
 import dev.graft.Model;
 import dev.graft.spi.BackendOptions;
 import dev.graft.spi.DeviceBuffer;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
+import dev.graft.exec.Network;
+import dev.graft.exec.Networks;
+import dev.graft.exec.NetworkPlan;
 import dev.graft.train.Loss;
 import dev.graft.train.Optimizer;
 import dev.graft.train.TrainingConfig;
@@ -117,7 +118,7 @@ public final class GpuCheck {
         for (int i = 0; i < batch; i++) {
             labels[i] = i % 5;
         }
-        try (CudaBackend backend = open(false); Network net = backend.network(NetworkPlan.inference(model, batch))) {
+        try (CudaBackend backend = open(false); Network net = Networks.open(backend, NetworkPlan.inference(model, batch))) {
             float[] out = new float[batch * 5];
             for (int i = 0; i < 5; i++) {
                 net.predict(x, 0, batch, out, 0);
@@ -134,7 +135,7 @@ public final class GpuCheck {
         }
         Model frozen = model.with(0, ((Dense) model.layer(0)).withTrainable(false)).with(1, ((Dense) model.layer(1)).withTrainable(false));
         TrainingConfig sgd = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.sgd(0.01f), 0f, Map.of(), 1L);
-        try (CudaBackend backend = open(false); Network net = backend.network(new NetworkPlan(frozen, sgd, batch))) {
+        try (CudaBackend backend = open(false); Network net = Networks.open(backend, new NetworkPlan(frozen, sgd, batch))) {
             for (int i = 0; i < 5; i++) {
                 net.trainStep(x, labels, batch);
             }

@@ -4,8 +4,10 @@ import dev.graft.Activation;
 import dev.graft.spi.Backend;
 import dev.graft.spi.BackendOptions;
 import dev.graft.spi.DeviceBuffer;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
+import dev.graft.exec.KernelNetwork;
+import dev.graft.exec.Network;
+import dev.graft.exec.NetworkCompiler;
+import dev.graft.exec.NetworkPlan;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -15,10 +17,12 @@ import org.tensorflow.proto.ConfigProto;
 /**
  * The TensorFlow backend. Buffers are flat TF tensors; each kernel runs a small cached TF graph
  * ({@link TfKernels}), which is correct but pays one {@code Session.run} per kernel. Training and
- * inference go through {@link #network}, which compiles the whole pass into one graph
+ * inference go through {@link #compile} (found by {@code dev.graft.exec.Networks} as a capability), which compiles the whole pass into one graph
  * ({@link TfNetwork}) and runs one {@code Session.run} per batch.
  */
-public final class TfBackend implements Backend {
+public final class TfBackend implements Backend, NetworkCompiler {
+
+    private static final System.Logger LOG = System.getLogger(TfBackend.class.getName());
 
     private final BackendOptions options;
     private final String version;
@@ -171,10 +175,20 @@ public final class TfBackend implements Backend {
                 learningRate, beta1, beta2, epsilon, step, l2);
     }
 
-    /** Compiles the plan's forward pass and train step into TF graphs (one {@code Session.run} per batch). */
+    /**
+     * Compiles the plan's forward pass and train step into TF graphs (one {@code Session.run} per
+     * batch). A model holding a layer type the TF graphs do not know runs on the portable
+     * {@link KernelNetwork} over this backend's kernels instead: slower, never skipped.
+     */
     @Override
-    public Network network(NetworkPlan plan) {
+    public Network compile(NetworkPlan plan) {
         checkOpen();
+        var unknown = TfLayers.firstUnknown(plan.model());
+        if (unknown.isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "layer ''{0}'' ({1}) has no TF graph op: running the model on TF kernels op by op",
+                    unknown.get().name(), unknown.get().description().type());
+            return new KernelNetwork(this, plan);
+        }
         return new TfNetwork(plan, sessionConfig);
     }
 

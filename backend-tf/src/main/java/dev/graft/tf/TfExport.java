@@ -104,6 +104,7 @@ public final class TfExport {
 
     /** The model's inference graph with its parameters loaded, in a fresh session. */
     private static Built build(Model model) {
+        TfLayers.requireCompilable(model, "TF export (SavedModel/checkpoint)");
         for (Layer layer : model.layers()) {
             if (!Scope.isValidOpName(layer.name())) {
                 throw new IllegalArgumentException("layer name '" + layer.name() + "' is not a valid TensorFlow name "
@@ -114,7 +115,7 @@ public final class TfExport {
         Graph graph = new Graph();
         try {
             Ops tf = Ops.create(graph);
-            TfModelGraph params = new TfModelGraph(tf, model, i -> model.layer(i).name());
+            TfModelGraph params = new TfModelGraph(tf, model, i -> model.layer(i).name(), "TF export (SavedModel/checkpoint)");
             Placeholder<TFloat32> input = tf.withName(INPUT).placeholder(TFloat32.class,
                     Placeholder.shape(Shape.of(-1, model.inputWidth())));
             Operand<TFloat32> output = tf.withName(OUTPUT).identity(params.forward(tf.withSubScope("forward"), input));

@@ -1,19 +1,19 @@
 package dev.graft.tf;
 
-import dev.graft.Activation;
-import dev.graft.Dense;
 import dev.graft.Dropout;
 import dev.graft.Layer;
 import dev.graft.Model;
+import dev.graft.exec.ExecutionPlan;
 import dev.graft.exec.Metrics;
 import dev.graft.spi.DropoutMask;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
-import dev.graft.spi.StepStats;
-import dev.graft.train.Loss;
+import dev.graft.exec.Network;
+import dev.graft.exec.NetworkPlan;
+import dev.graft.exec.StepStats;
 import dev.graft.train.TrainingConfig;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -33,15 +33,18 @@ import org.tensorflow.types.TInt32;
  * SPI's update rule as assign ops. Each {@link #predict} or {@link #trainStep} is one
  * {@code Session.run}; parameters stay in TF variables until {@link #snapshot()}.
  *
- * <p>Conventions match {@link dev.graft.exec.KernelNetwork}: softmax on top is fused into the
- * cross-entropy while training, the loss is averaged over the batch, dropout masks come from
- * {@link DropoutMask} with the same seeds (generated on the host and fed), and layers with a
- * learning-rate multiplier of 0 are not updated.
+ * <p>Conventions match {@link dev.graft.exec.KernelNetwork} because both follow one
+ * {@link ExecutionPlan}: softmax on top is fused into the cross-entropy while training, the loss is
+ * averaged over the batch, dropout masks come from {@link DropoutMask} with the same seeds
+ * (generated on the host and fed), and layers with a learning-rate multiplier of 0 are not updated.
+ * Only layer types {@link TfLayers} knows are compiled; {@link TfBackend} places other models on a
+ * {@code KernelNetwork} over its kernels.
  */
 final class TfNetwork implements Network {
 
     private final NetworkPlan plan;
     private final TrainingConfig training;
+    private final ExecutionPlan rules;
     private final Graph graph = new Graph();
     private final Session session;
     private final TfModelGraph params;
@@ -53,14 +56,15 @@ final class TfNetwork implements Network {
     TfNetwork(NetworkPlan plan, ConfigProto config) {
         this.plan = plan;
         this.training = plan.training();
+        this.rules = new ExecutionPlan(plan);
         Model model = plan.model();
         Session s = null;
         try {
             Ops tf = Ops.create(graph);
-            params = new TfModelGraph(tf, model, i -> "layer" + i);
+            params = new TfModelGraph(tf, model, i -> "layer" + i, "the TF backend's graph compiler");
             input = tf.withName("input").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, model.inputWidth())));
             inference = tf.withName("output").identity(params.forward(tf.withSubScope("infer"), input));
-            train = training == null ? null : new TfTrainGraph(tf.withSubScope("train"), graph, model, training, params, input);
+            train = training == null ? null : new TfTrainGraph(tf.withSubScope("train"), graph, rules, params, input);
             s = new Session(graph, config);
             params.load(s);
             if (train != null) {
@@ -147,7 +151,7 @@ final class TfNetwork implements Network {
     /** The mask KernelNetwork would draw for this layer at this step: {@code 0} or {@code 1/(1−rate)}. */
     private TFloat32 dropoutMask(TfTrainGraph.Mask mask, int rows) {
         Dropout d = mask.layer();
-        long seed = DropoutMask.seed(training.seed(), step, d.name());
+        long seed = rules.seed(mask.layerIndex(), step);
         float kept = 1f / (1f - d.rate());
         float[] values = new float[rows * d.width()];
         for (int i = 0; i < values.length; i++) {
@@ -159,31 +163,31 @@ final class TfNetwork implements Network {
     @Override
     public Model snapshot() {
         Model model = plan.model();
-        List<Layer> layers = new ArrayList<>(model.layers());
         if (training == null) {
             return model;
         }
         Session.Runner runner = session.runner();
         List<Integer> fetched = new ArrayList<>();
         for (int i = 0; i < model.size(); i++) {
-            TfModelGraph.DenseVars v = params.vars(i);
-            if (v != null && v.layer().trainable()) {
-                runner.fetch(v.weights()).fetch(v.biases());
+            if (model.layer(i).trainable() && !params.vars(i).isEmpty()) {
+                params.vars(i).values().forEach(v -> runner.fetch(v.variable()));
                 fetched.add(i);
             }
         }
         if (fetched.isEmpty()) {
             return model;
         }
+        List<Layer> layers = new ArrayList<>(model.layers());
         try (Result r = runner.run()) {
-            for (int k = 0; k < fetched.size(); k++) {
-                int i = fetched.get(k);
-                Dense d = (Dense) model.layer(i);
-                float[] w = new float[d.inputWidth() * d.outputWidth()];
-                float[] b = new float[d.outputWidth()];
-                ((TFloat32) r.get(2 * k)).asRawTensor().data().asFloats().read(w, 0, w.length);
-                ((TFloat32) r.get(2 * k + 1)).asRawTensor().data().asFloats().read(b, 0, b.length);
-                layers.set(i, d.withParameters(w, b));
+            int k = 0;
+            for (int i : fetched) {
+                Map<String, float[]> values = new LinkedHashMap<>();
+                for (TfModelGraph.Var v : params.vars(i).values()) {
+                    float[] value = new float[v.parameter().size()];
+                    ((TFloat32) r.get(k++)).asRawTensor().data().asFloats().read(value, 0, value.length);
+                    values.put(v.parameter().name(), value);
+                }
+                layers.set(i, model.layer(i).withParameters(values));
             }
         }
         return new Model(layers);
@@ -215,10 +219,5 @@ final class TfNetwork implements Network {
     private static <T extends Tensor> T own(List<Tensor> owned, T tensor) {
         owned.add(tensor);
         return tensor;
-    }
-
-    static boolean fusedSoftmax(TrainingConfig training, Layer top) {
-        return training.loss() == Loss.SOFTMAX_CROSS_ENTROPY && top instanceof Dense d
-                && d.activation().kind() == Activation.Kind.SOFTMAX;
     }
 }

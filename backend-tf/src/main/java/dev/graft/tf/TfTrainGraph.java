@@ -1,9 +1,10 @@
 package dev.graft.tf;
 
-import dev.graft.Dense;
 import dev.graft.Dropout;
 import dev.graft.Layer;
 import dev.graft.Model;
+import dev.graft.Parameter;
+import dev.graft.exec.ExecutionPlan;
 import dev.graft.train.Optimizer;
 import dev.graft.train.TrainingConfig;
 import java.util.ArrayList;
@@ -48,23 +49,20 @@ final class TfTrainGraph {
     private final Operand<TFloat32> perRowLoss;
     private final Operand<TFloat32> prediction;
 
-    TfTrainGraph(Ops tf, Graph graph, Model model, TrainingConfig training, TfModelGraph params,
-                 Placeholder<TFloat32> input) {
-        this.training = training;
+    TfTrainGraph(Ops tf, Graph graph, ExecutionPlan rules, TfModelGraph params, Placeholder<TFloat32> input) {
+        this.training = rules.plan().training();
         this.graph = graph;
-        boolean fused = TfNetwork.fusedSoftmax(training, model.layer(model.size() - 1));
+        Model model = rules.plan().model();
         Operand<TFloat32> x = input;
         for (int i = 0; i < model.size(); i++) {
             Layer layer = model.layer(i);
-            TfModelGraph.DenseVars v = params.vars(i);
-            if (v != null) {
-                Operand<TFloat32> z = TfModelGraph.affine(tf, x, v);
-                x = (fused && i == model.size() - 1) ? z : TfActivations.forward(tf, z, v.layer().activation());
-            } else if (layer instanceof Dropout d && d.trainable() && d.rate() > 0f) {
+            if (layer instanceof Dropout d && rules.trainingMode(i) && d.rate() > 0f) {
                 Placeholder<TFloat32> mask = tf.withName("mask" + i).placeholder(TFloat32.class,
                         Placeholder.shape(Shape.of(-1, d.width())));
                 masks.add(new Mask(i, d, mask));
                 x = tf.math.mul(x, mask);
+            } else {
+                x = params.layer(tf, i, x, rules.outputsLogits(i));
             }
         }
         prediction = x;
@@ -83,26 +81,25 @@ final class TfTrainGraph {
             perRowLoss = tf.math.mean(tf.math.square(diff), tf.constant(1));
             topGrad = tf.math.mul(diff, gradScale);
         }
-        buildUpdates(tf, model, params, x, topGrad);
+        buildUpdates(tf, rules, params, x, topGrad);
     }
 
-    private void buildUpdates(Ops tf, Model model, TfModelGraph params, Operand<TFloat32> top, Operand<TFloat32> topGrad) {
+    private void buildUpdates(Ops tf, ExecutionPlan rules, TfModelGraph params, Operand<TFloat32> top, Operand<TFloat32> topGrad) {
         Optimizer opt = training.optimizer();
+        Model model = rules.plan().model();
         List<Variable<TFloat32>> xs = new ArrayList<>();
         List<float[]> rates = new ArrayList<>(); // {layer learning rate, l2}
         for (int i = 0; i < model.size(); i++) {
-            TfModelGraph.DenseVars v = params.vars(i);
-            if (v == null || !v.layer().trainable()) {
+            if (!rules.updates(i)) {
                 continue;
             }
-            float lr = opt.learningRate() * training.multiplier(v.layer().name());
-            if (lr == 0f) {
-                continue;
+            for (TfModelGraph.Var v : params.vars(i).values()) {
+                if (v.parameter().role().trainable()) {
+                    xs.add(v.variable());
+                    rates.add(new float[] {rules.learningRate(i),
+                            v.parameter().role() == Parameter.Role.WEIGHT ? training.l2() : 0f});
+                }
             }
-            xs.add(v.weights());
-            rates.add(new float[] {lr, training.l2()});
-            xs.add(v.biases());
-            rates.add(new float[] {lr, 0f});
         }
         if (xs.isEmpty()) {
             return;

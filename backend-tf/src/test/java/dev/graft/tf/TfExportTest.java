@@ -13,8 +13,9 @@ import dev.graft.Dense;
 import dev.graft.Model;
 import dev.graft.conformance.Conformance;
 import dev.graft.reference.ReferenceBackend;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
+import dev.graft.exec.Network;
+import dev.graft.exec.Networks;
+import dev.graft.exec.NetworkPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,7 +52,7 @@ class TfExportTest {
 
     private static float[] referenceOutputs(float[] x, int rows) {
         float[] out = new float[rows * MODEL.outputWidth()];
-        try (ReferenceBackend ref = new ReferenceBackend(); Network net = ref.network(NetworkPlan.inference(MODEL, rows))) {
+        try (ReferenceBackend ref = new ReferenceBackend(); Network net = Networks.open(ref, NetworkPlan.inference(MODEL, rows))) {
             net.predict(x, 0, rows, out, 0);
         }
         return out;

@@ -15,8 +15,9 @@ import dev.graft.loader.tf.TensorBundle;
 import dev.graft.loader.tf.TfCheckpointWriter;
 import dev.graft.loader.tf.TfCheckpointWriter.Naming;
 import dev.graft.reference.ReferenceBackend;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
+import dev.graft.exec.Network;
+import dev.graft.exec.Networks;
+import dev.graft.exec.NetworkPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,7 +120,7 @@ class TfLoaderInteropTest {
             }
         }
         float[] expected = new float[rows * 3];
-        try (ReferenceBackend ref = new ReferenceBackend(); Network net = ref.network(NetworkPlan.inference(model, rows))) {
+        try (ReferenceBackend ref = new ReferenceBackend(); Network net = Networks.open(ref, NetworkPlan.inference(model, rows))) {
             net.predict(x, 0, rows, expected, 0);
         }
         assertClose("TF running the writer's graph vs Graft", expected, served, 1e-6, 1e-5);

@@ -16,9 +16,10 @@ import dev.graft.conformance.Conformance;
 import dev.graft.reference.ReferenceBackend;
 import dev.graft.spi.Backend;
 import dev.graft.spi.BackendOptions;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
-import dev.graft.spi.StepStats;
+import dev.graft.exec.Network;
+import dev.graft.exec.Networks;
+import dev.graft.exec.NetworkPlan;
+import dev.graft.exec.StepStats;
 import dev.graft.train.Loss;
 import dev.graft.train.Optimizer;
 import dev.graft.train.TrainingConfig;
@@ -74,8 +75,8 @@ class TfNetworkTest {
                 Map.of("hidden2", 0f, "hidden3", 0.5f), 42);
         SplittableRandom r = new SplittableRandom(3);
         int rows = 16;
-        try (Network a = tf.network(new NetworkPlan(model, config, rows));
-             Network b = reference.network(new NetworkPlan(model, config, rows))) {
+        try (Network a = Networks.open(tf, new NetworkPlan(model, config, rows));
+             Network b = Networks.open(reference, new NetworkPlan(model, config, rows))) {
             for (int s = 0; s < 6; s++) {
                 float[] x = random(r, rows * 12, 2);
                 float[] y = new float[rows];
@@ -118,13 +119,13 @@ class TfNetworkTest {
     void rejectsBadLabelsAndInferenceOnlyTraining() {
         Model model = transferModel();
         TrainingConfig config = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.sgd(0.1f), 0f, Map.of(), 1);
-        try (Network net = tf.network(new NetworkPlan(model, config, 4))) {
+        try (Network net = Networks.open(tf, new NetworkPlan(model, config, 4))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> net.trainStep(new float[2 * 12], new float[] {1, 7}, 2));
             assertTrue(e.getMessage().contains("row 1") && e.getMessage().contains("7"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> net.trainStep(new float[5 * 12], new float[5], 5));
         }
-        try (Network net = tf.network(NetworkPlan.inference(model, 4))) {
+        try (Network net = Networks.open(tf, NetworkPlan.inference(model, 4))) {
             assertThrows(IllegalStateException.class, () -> net.trainStep(new float[12], new float[1], 1));
         }
     }

@@ -20,8 +20,9 @@ import dev.graft.loader.TensorLayer;
 import dev.graft.reference.ReferenceBackend;
 import dev.graft.spi.Backend;
 import dev.graft.spi.BackendOptions;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
+import dev.graft.exec.Network;
+import dev.graft.exec.Networks;
+import dev.graft.exec.NetworkPlan;
 import dev.graft.train.Loss;
 import dev.graft.train.Optimizer;
 import dev.graft.train.TrainingConfig;
@@ -238,7 +239,7 @@ class TfSeedNetworkTest {
 
     private static float[] forward(Model m) {
         float[] out = new float[BATCH * m.outputWidth()];
-        try (Backend reference = new ReferenceBackend(); Network net = reference.network(NetworkPlan.inference(m, BATCH))) {
+        try (Backend reference = new ReferenceBackend(); Network net = Networks.open(reference, NetworkPlan.inference(m, BATCH))) {
             net.predict(probe, 0, BATCH, out, 0);
         }
         return out;
@@ -268,7 +269,7 @@ class TfSeedNetworkTest {
 
     private static Model fineTune(Backend backend, Model model, TrainingConfig config, float[] centers, int batch) {
         SplittableRandom data = new SplittableRandom(77);
-        try (Network net = backend.network(new NetworkPlan(model, config, batch))) {
+        try (Network net = Networks.open(backend, new NetworkPlan(model, config, batch))) {
             for (int step = 0; step < 10; step++) {
                 float[] labels = new float[batch];
                 float[] x = samples(data, centers, batch, labels);

@@ -4,8 +4,9 @@ import dev.graft.Model;
 import dev.graft.loader.ModelFormat;
 import dev.graft.loader.Models;
 import dev.graft.spi.Backend;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
+import dev.graft.exec.Network;
+import dev.graft.exec.Networks;
+import dev.graft.exec.NetworkPlan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ public class ModelLoadBench {
     @Benchmark
     public Model loadAndPlace() throws IOException {
         Model m = Models.load(prefix).model();
-        try (Network net = engine.network(NetworkPlan.inference(m, 256))) {
+        try (Network net = Networks.open(engine, NetworkPlan.inference(m, 256))) {
             return net.plan().model();
         }
     }

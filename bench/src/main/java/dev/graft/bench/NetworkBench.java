@@ -5,9 +5,10 @@ import dev.graft.Layer;
 import dev.graft.Model;
 import dev.graft.spi.Backend;
 import dev.graft.spi.DeviceBuffer;
-import dev.graft.spi.Network;
-import dev.graft.spi.NetworkPlan;
-import dev.graft.spi.StepStats;
+import dev.graft.exec.Network;
+import dev.graft.exec.Networks;
+import dev.graft.exec.NetworkPlan;
+import dev.graft.exec.StepStats;
 import dev.graft.train.Loss;
 import dev.graft.train.Optimizer;
 import dev.graft.train.TrainingConfig;
@@ -76,8 +77,8 @@ public class NetworkBench {
                 .dense("hidden3", TOP[1], Activation.RELU)
                 .dense("output", TOP[2], Activation.SOFTMAX).build();
         TrainingConfig sgd = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.sgd(0.01f), 0f, Map.of(), 1L);
-        trunk = engine.network(NetworkPlan.inference(trunkModel, batch));
-        top = engine.network(new NetworkPlan(topModel, sgd, batch));
+        trunk = Networks.open(engine, NetworkPlan.inference(trunkModel, batch));
+        top = Networks.open(engine, new NetworkPlan(topModel, sgd, batch));
         SplittableRandom rnd = new SplittableRandom(5);
         images = new float[batch * TRUNK[0]];
         for (int i = 0; i < images.length; i++) {

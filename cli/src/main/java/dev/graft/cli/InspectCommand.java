@@ -45,6 +45,8 @@ final class InspectCommand extends BaseCommand {
             l.put("kind", r.kind());
             l.put("inputs", r.inputWidth());
             l.put("outputs", r.outputWidth());
+            l.put("inputShape", r.inputShape());
+            l.put("outputShape", r.outputShape());
             l.put("activation", r.activation());
             l.put("parameters", r.parameters());
             l.put("trainable", r.trainable());

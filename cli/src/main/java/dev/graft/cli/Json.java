@@ -3,8 +3,6 @@ package dev.graft.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.graft.Dense;
-import dev.graft.Dropout;
 import dev.graft.Layer;
 import dev.graft.Model;
 import dev.graft.train.EpochStats;
@@ -45,13 +43,15 @@ final class Json {
         for (Layer layer : model.layers()) {
             Map<String, Object> l = object();
             l.put("name", layer.name());
-            if (layer instanceof Dense d) {
-                l.put("kind", "dense");
-                l.put("activation", d.activation().toString());
-            } else if (layer instanceof Dropout p) {
-                l.put("kind", "dropout");
-                l.put("rate", p.rate());
-            }
+            // Driven by the layer's description: its type, then its configuration (units are "outputs" below).
+            l.put("kind", layer.description().type());
+            layer.description().config().forEach((key, value) -> {
+                if (!key.equals("units")) {
+                    l.put(key, value);
+                }
+            });
+            l.put("inputShape", layer.inputShape().toList());
+            l.put("outputShape", layer.outputShape().toList());
             l.put("inputs", layer.inputWidth());
             l.put("outputs", layer.outputWidth());
             l.put("parameters", layer.parameterCount());

@@ -3,6 +3,7 @@ package dev.graft.cli;
 import dev.graft.Model;
 import dev.graft.loader.AtomicFiles;
 import dev.graft.loader.LoadedModel;
+import dev.graft.loader.ModelExporters;
 import dev.graft.loader.ModelFormat;
 import dev.graft.loader.Models;
 import java.io.IOException;
@@ -111,7 +112,10 @@ final class ModelFiles {
             throw new CliException("--export-saved-model " + dir + " already exists", "give a new directory");
         }
         try {
-            dev.graft.tf.TfExport.savedModel(model, dir);
+            // Found by ServiceLoader (graft-backend-tf registers it), so the CLI needs no compile dependency on TF.
+            ModelExporters.export(model, dir, ModelExporters.SAVED_MODEL);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("could not write SavedModel to " + dir + ": " + e.getMessage(), e);
         } catch (LinkageError e) {
             throw new CliException("cannot write a SavedModel: TensorFlow's native library did not load (" + e + ")",
                     "use --export-tf for a V2 checkpoint, which needs no TensorFlow runtime");

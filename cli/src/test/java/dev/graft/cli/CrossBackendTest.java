@@ -12,7 +12,7 @@ import dev.graft.data.Dataset;
 import dev.graft.loader.Models;
 import dev.graft.spi.Backend;
 import dev.graft.spi.BackendOptions;
-import dev.graft.tf.TfExport;
+import dev.graft.loader.ModelExporters;
 import dev.graft.train.Optimizer;
 import dev.graft.train.Trainer;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ class CrossBackendTest {
                 .dense("output", 5, Activation.IDENTITY)
                 .build();
         Path prefix = dir.resolve("my_model");
-        TfExport.checkpoint(seed, prefix);
+        ModelExporters.export(seed, prefix, "tf-runtime-checkpoint"); // TF's own Saver, found by ServiceLoader
         Model loaded = Models.load(prefix).model();
         Model transferred = Transfer.from(loaded).keepThrough("hidden3").freezeThrough("hidden2")
                 .add(Dense.spec("output", 5, Activation.IDENTITY)).seed(3).build();

@@ -1,23 +1,31 @@
 package dev.graft.loader.graft;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.graft.Layer;
+import dev.graft.Model;
+import dev.graft.Parameter;
 import dev.graft.loader.ModelFileException;
-import dev.graft.loader.TensorLayer;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.List;
+import java.util.Iterator;
+import java.util.Locale;
 import java.util.Set;
 
 /**
  * Strict reading of the layer description in a Graft file's {@code graft.model} metadata: every object
- * has exactly the fields Graft writes, each of the right JSON type, so a damaged key or value is an error
- * rather than a default (a lost {@code activation} must not become identity).
+ * has exactly the fields Graft writes, each of the right JSON type, and a recreated layer describes
+ * itself exactly as stored, so a damaged key or value is an error rather than a default (a lost
+ * {@code activation} must not become identity).
  */
 final class GraftDescription {
 
-    private static final Set<String> ROOT = Set.of("format", "version", "inputWidth", "layers");
-    private static final Set<String> DENSE = Set.of("name", "type", "inputWidth", "outputWidth", "activation", "trainable");
-    private static final Set<String> DROPOUT = Set.of("name", "type", "width", "rate", "trainable");
+    private static final Set<String> ROOT_V1 = Set.of("format", "version", "inputWidth", "layers");
+    private static final Set<String> ROOT = Set.of("format", "version", "inputShape", "layers");
+    private static final Set<String> DENSE_V1 = Set.of("name", "type", "inputWidth", "outputWidth", "activation", "trainable");
+    private static final Set<String> DROPOUT_V1 = Set.of("name", "type", "width", "rate", "trainable");
+    private static final Set<String> LAYER = Set.of("name", "type", "trainable", "config", "parameters");
+    private static final Set<String> PARAMETER = Set.of("name", "role", "shape");
 
     private GraftDescription() {
     }
@@ -27,51 +35,91 @@ final class GraftDescription {
         if (root == null || !root.isObject()) {
             throw new ModelFileException(file, GraftFormat.METADATA_KEY, "layer description is not a JSON object");
         }
-        fields(file, GraftFormat.METADATA_KEY, root, ROOT);
-        int version = root.get("version").isInt() ? root.get("version").intValue() : -1;
-        if (!"graft".equals(root.get("format").textValue()) || (version != 1 && version != GraftFormat.VERSION)) {
+        JsonNode v = root.get("version");
+        int version = v != null && v.isInt() ? v.intValue() : -1;
+        if (!"graft".equals(root.path("format").textValue()) || (version != 1 && version != GraftFormat.VERSION)) {
             throw new ModelFileException(file, GraftFormat.METADATA_KEY, "unknown format/version " + root.get("format")
-                    + "/" + root.get("version"));
+                    + "/" + v + " (this Graft reads graft/1 and graft/" + GraftFormat.VERSION + ")");
         }
-        if (!root.get("inputWidth").isInt() || !root.get("layers").isArray() || root.get("layers").isEmpty()) {
-            throw new ModelFileException(file, GraftFormat.METADATA_KEY, "inputWidth must be an integer and layers a "
-                    + "non-empty list");
+        fields(file, GraftFormat.METADATA_KEY, root, version == 1 ? ROOT_V1 : ROOT);
+        boolean inputOk = version == 1 ? root.get("inputWidth").isInt() : root.get("inputShape").isArray();
+        if (!inputOk || !root.get("layers").isArray() || root.get("layers").isEmpty()) {
+            throw new ModelFileException(file, GraftFormat.METADATA_KEY, (version == 1 ? "inputWidth must be an integer"
+                    : "inputShape must be a list") + " and layers a non-empty list");
         }
         return version;
     }
 
-    /** Checks one layer object; returns its name. */
-    static String layer(Path file, JsonNode l) throws ModelFileException {
+    /** Checks one layer object of the given format version; returns its name. */
+    static String layer(Path file, JsonNode l, int version) throws ModelFileException {
         if (!l.isObject() || !l.path("name").isTextual() || !l.path("type").isTextual()) {
             throw new ModelFileException(file, GraftFormat.METADATA_KEY, "layer entry without a name and type: " + l);
         }
         String name = l.get("name").textValue();
-        String type = l.get("type").textValue();
-        switch (type) {
+        if (version != 1) {
+            fields(file, name, l, LAYER);
+            require(file, name, l.get("trainable").isBoolean() && l.get("config").isObject()
+                    && l.get("parameters").isArray(), l);
+            for (JsonNode p : l.get("parameters")) {
+                if (!p.isObject()) {
+                    throw new ModelFileException(file, name, "a parameter entry is not an object: " + p);
+                }
+                fields(file, name, p, PARAMETER);
+                require(file, name, p.get("name").isTextual() && p.get("role").isTextual() && p.get("shape").isArray(), p);
+            }
+            return name;
+        }
+        switch (l.get("type").textValue()) {
             case "dense" -> {
-                fields(file, name, l, DENSE);
+                fields(file, name, l, DENSE_V1);
                 require(file, name, l.get("inputWidth").isInt() && l.get("outputWidth").isInt()
                         && l.get("activation").isTextual() && l.get("trainable").isBoolean(), l);
             }
             case "dropout" -> {
-                fields(file, name, l, DROPOUT);
+                fields(file, name, l, DROPOUT_V1);
                 require(file, name, l.get("width").isInt() && l.get("rate").isNumber() && l.get("trainable").isBoolean(), l);
             }
-            default -> throw new ModelFileException(file, name, "unknown layer type '" + type + "'");
+            default -> throw new ModelFileException(file, name, "unknown layer type '" + l.get("type").textValue()
+                    + "' in a version-1 Graft file");
         }
         return name;
     }
 
-    /** Every tensor in the file belongs to a layer: an extra one means the description lost a layer. */
-    static void allTensorsUsed(Path file, Set<String> tensors, List<TensorLayer> layers) throws ModelFileException {
-        Set<String> used = new HashSet<>();
-        for (TensorLayer t : layers) {
-            used.add(t.weights());
-            used.add(t.bias());
-        }
+    /** Every tensor in the file belongs to a parameter of the description: an extra one means the description lost a layer. */
+    static void allTensorsUsed(Path file, Set<String> tensors, Set<String> described) throws ModelFileException {
         for (String t : tensors) {
-            if (!used.contains(t)) {
+            if (!described.contains(t)) {
                 throw new ModelFileException(file, t, "tensor belongs to no layer of the description (damaged header)");
+            }
+        }
+    }
+
+    /**
+     * Each layer, recreated by its registered type, describes itself and its parameters (names, roles)
+     * exactly as the file stores them: a configuration entry the type does not know, or a value it
+     * read differently, is damage, not something to ignore.
+     */
+    static void describedAsStored(Path file, Model model, JsonNode layers) throws IOException {
+        Iterator<JsonNode> stored = layers.iterator();
+        for (Layer layer : model.layers()) {
+            JsonNode l = stored.next();
+            String expected = GraftFormat.canonical(l.get("config"));
+            String actual = GraftFormat.canonicalConfig(layer.description());
+            if (!expected.equals(actual)) {
+                throw new ModelFileException(file, layer.name(), "layer type '" + layer.description().type()
+                        + "' reads the configuration " + expected + " as " + actual + " (unknown or damaged entry)");
+            }
+            Set<String> storedParams = new HashSet<>();
+            for (JsonNode p : l.get("parameters")) {
+                storedParams.add(p.get("name").textValue() + ":" + p.get("role").textValue());
+            }
+            Set<String> actualParams = new HashSet<>();
+            for (Parameter p : layer.parameters()) {
+                actualParams.add(p.name() + ":" + p.role().name().toLowerCase(Locale.ROOT));
+            }
+            if (!storedParams.equals(actualParams)) {
+                throw new ModelFileException(file, layer.name(), "the file lists parameters " + storedParams
+                        + " but a '" + layer.description().type() + "' layer has " + actualParams);
             }
         }
     }

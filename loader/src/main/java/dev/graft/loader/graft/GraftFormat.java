@@ -5,12 +5,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.graft.Activation;
 import dev.graft.Dense;
-import dev.graft.Dropout;
 import dev.graft.Layer;
+import dev.graft.LayerDescription;
+import dev.graft.LayerTypes;
 import dev.graft.Model;
+import dev.graft.Parameter;
+import dev.graft.Shape;
 import dev.graft.loader.AtomicFiles;
+import dev.graft.loader.LayerAssembler;
+import dev.graft.loader.LayerRecipe;
 import dev.graft.loader.LoadReport;
 import dev.graft.loader.LoadedModel;
 import dev.graft.loader.ModelFileException;
@@ -21,43 +25,62 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Graft's own model format: one safetensors file whose tensors are {@code <layer>.kernel}
- * ({@code [in, out]}, float32) and {@code <layer>.bias}, and whose {@code __metadata__} entry
- * {@code graft.model} holds a small JSON description of the layers (name, widths, activation,
- * trainable, dropout rate), and {@code graft.sha256} a checksum of the whole file ({@link GraftChecksum}).
- * One file, written atomically; reading it back gives a bit-identical model with the same trainability,
- * and a damaged file is an error, never a different model.
+ * Graft's own model format: one safetensors file holding one float32 tensor per layer parameter,
+ * named {@code <layer>.<parameter>} (a dense layer's {@code <layer>.kernel} {@code [in, out]} and
+ * {@code <layer>.bias}); in its {@code __metadata__}, {@code graft.model} holds a JSON description
+ * (the model's input shape and, per layer, its name, {@link LayerDescription} — type and
+ * configuration —, trainability and parameter names, roles and shapes) and {@code graft.sha256} a
+ * checksum of the whole file ({@link GraftChecksum}). Written and read generically for every layer
+ * type a {@link dev.graft.LayerType} registers, so a new type needs no code here. One file, written
+ * atomically; reading it back gives a bit-identical model with the same trainability, and a damaged
+ * file is an error, never a different model. Files of version 1 (dense and dropout layers, no
+ * checksum) are still read, with a note that nothing could be verified.
  */
 public final class GraftFormat {
 
     /** The metadata key holding the layer description. */
     public static final String METADATA_KEY = "graft.model";
+    /** The version written: 2, layer descriptions with the {@code graft.sha256} checksum; 1 is still read. */
+    public static final int VERSION = 2;
     private static final System.Logger LOG = System.getLogger(GraftFormat.class.getName());
-    /** 2: with the {@code graft.sha256} checksum; 1: without (still read, reported). */
-    static final int VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final String COMPONENT = "Graft's model format";
 
     private GraftFormat() {
     }
 
-    /** Writes {@code model} to {@code file} (conventionally {@code *.safetensors}), replacing it atomically. */
+    /**
+     * Writes {@code model} to {@code file} (conventionally {@code *.safetensors}), replacing it atomically.
+     *
+     * @throws IllegalArgumentException naming the layer when its type has no registered
+     *         {@link dev.graft.LayerType} (the file could not be read back)
+     */
     public static void write(Model model, Path file) throws IOException {
         ObjectNode root = JSON.createObjectNode();
-        root.put("format", "graft").put("version", VERSION).put("inputWidth", model.inputWidth());
+        root.put("format", "graft").put("version", VERSION);
+        root.set("inputShape", DescriptionJson.shape(model.inputShape()));
         ArrayNode layers = root.putArray("layers");
         Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
         for (Layer layer : model.layers()) {
-            ObjectNode l = layers.addObject().put("name", layer.name());
-            if (layer instanceof Dense d) {
-                l.put("type", "dense").put("inputWidth", d.inputWidth()).put("outputWidth", d.outputWidth())
-                        .put("activation", d.activation().toString()).put("trainable", d.trainable());
-                tensors.put(d.name() + ".kernel", new Safetensors.Tensor(new long[] {d.inputWidth(), d.outputWidth()}, d.weights()));
-                tensors.put(d.name() + ".bias", new Safetensors.Tensor(new long[] {d.outputWidth()}, d.bias()));
-            } else if (layer instanceof Dropout p) {
-                l.put("type", "dropout").put("width", p.width()).put("rate", p.rate()).put("trainable", p.trainable());
+            LayerDescription description = layer.description();
+            if (LayerTypes.find(description.type()).isEmpty()) {
+                throw new IllegalArgumentException("layer '" + layer.name() + "' (type " + description.type()
+                        + ") cannot be written by " + COMPONENT + ": no registered dev.graft.LayerType reads '"
+                        + description.type() + "' back (known: " + LayerTypes.all().keySet() + ")");
+            }
+            ObjectNode l = layers.addObject().put("name", layer.name()).put("type", description.type())
+                    .put("trainable", layer.trainable());
+            l.set("config", DescriptionJson.config(description));
+            ArrayNode params = l.putArray("parameters");
+            for (Parameter p : layer.parameters()) {
+                ObjectNode pn = params.addObject().put("name", p.name()).put("role", p.role().name().toLowerCase(Locale.ROOT));
+                pn.set("shape", DescriptionJson.shape(p.shape()));
+                tensors.put(layer.name() + "." + p.name(),
+                        new Safetensors.Tensor(DescriptionJson.longs(p.shape()), layer.parameterValues(p.name())));
             }
         }
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -78,9 +101,9 @@ public final class GraftFormat {
     }
 
     /**
-     * Reads a model written by {@link #write}. The file's SHA-256 is checked and the description read
-     * strictly (no unknown or missing field, no unknown activation); files from before the checksum
-     * (version 1) are read with a note saying nothing could be verified.
+     * Reads a model written by {@link #write} (or by version 1). The file's SHA-256 is checked and the
+     * description read strictly: no unknown or missing field, every layer recreated by its registered
+     * type must describe itself exactly as stored, and every tensor must belong to a parameter.
      */
     public static LoadedModel read(Path file) throws IOException {
         Safetensors.Contents contents = Safetensors.read(file);
@@ -107,52 +130,93 @@ public final class GraftFormat {
         } catch (IOException e) {
             throw new ModelFileException(file, METADATA_KEY, "layer description is not valid JSON", e);
         }
+        if (digest == null && !(root != null && root.path("version").isInt() && root.path("version").intValue() == 1)) {
+            throw new ModelFileException(file, GraftChecksum.KEY, "version " + (root == null ? null : root.get("version"))
+                    + " file without its checksum (damaged header; only version-1 files were written without one)");
+        }
         int version = GraftDescription.root(file, root);
         if (digest == null) {
-            if (version != 1) {
-                throw new ModelFileException(file, GraftChecksum.KEY, "version " + version + " file without its "
-                        + "checksum (damaged header)");
-            }
             String note = "no checksum: written by a Graft version before checksums (format version 1), so damage "
                     + "to its weights cannot be detected; save it again to add one";
             notes.add(note);
             // Every command that loads the file should show this, not only inspect: say it in the log too.
             LOG.log(System.Logger.Level.WARNING, () -> file + ": " + note);
         }
-        List<Layer> layers = new ArrayList<>();
-        List<TensorLayer> origins = new ArrayList<>();
-        for (JsonNode l : root.get("layers")) {
-            String name = GraftDescription.layer(file, l);
-            boolean trainable = l.get("trainable").booleanValue();
+        Shape input;
+        try {
+            input = version == 1 ? Shape.vector(positive(root.path("inputWidth"), "inputWidth"))
+                    : DescriptionJson.shape(root.path("inputShape"));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, METADATA_KEY, "bad input shape: " + e.getMessage(), e);
+        }
+        List<LayerRecipe> recipes = new ArrayList<>();
+        Map<String, Shape> storedShapes = new LinkedHashMap<>();
+        for (JsonNode l : root.path("layers")) {
+            String name = GraftDescription.layer(file, l, version);
             try {
-                switch (l.get("type").textValue()) {
-                    case "dense" -> {
-                        int in = l.get("inputWidth").intValue();
-                        int out = l.get("outputWidth").intValue();
-                        float[] w = contents.floats(name + ".kernel", new long[] {in, out});
-                        float[] b = contents.floats(name + ".bias", new long[] {out});
-                        Activation act = Activation.parse(l.get("activation").textValue());
-                        layers.add(new Dense(name, in, out, act, w, b, trainable));
-                        origins.add(new TensorLayer(name, name + ".kernel", name + ".bias", act, false));
-                    }
-                    case "dropout" -> layers.add(new Dropout(name, l.get("width").intValue(),
-                            (float) l.get("rate").doubleValue(), trainable));
-                    default -> throw new ModelFileException(file, name, "unknown layer type " + l.get("type"));
-                }
+                LayerRecipe recipe = version == 1 ? GraftFormatV1.recipe(l) : recipe(l, storedShapes);
+                recipes.add(recipes.isEmpty() && recipe.inputShape() == null ? recipe.withInputShape(input) : recipe);
             } catch (IllegalArgumentException e) {
                 throw new ModelFileException(file, name, e.getMessage(), e);
             }
         }
-        GraftDescription.allTensorsUsed(file, contents.tensors().keySet(), origins);
-        try {
-            Model model = new Model(layers);
-            if (model.inputWidth() != root.get("inputWidth").intValue()) {
-                throw new ModelFileException(file, METADATA_KEY, "inputWidth " + root.get("inputWidth")
-                        + " but the first layer takes " + model.inputWidth());
-            }
-            return new LoadedModel(model, new LoadReport(file, ModelFormat.GRAFT, origins, List.of(), notes));
-        } catch (IllegalArgumentException e) {
-            throw new ModelFileException(file, METADATA_KEY, e.getMessage(), e);
+        if (version == 1) {
+            GraftFormatV1.shapes(root, storedShapes);
         }
+        GraftDescription.allTensorsUsed(file, contents.tensors().keySet(), storedShapes.keySet());
+        if (!recipes.get(0).inputShape().equals(input)) {
+            throw new ModelFileException(file, METADATA_KEY, "the model's input shape " + input + " is not what its first layer '"
+                    + recipes.get(0).name() + "' takes, " + recipes.get(0).inputShape());
+        }
+        Model model = LayerAssembler.model(file, recipes, (recipe, parameter, src) -> {
+            Shape shape = storedShapes.get(src.tensor());
+            if (shape == null) {
+                throw new ModelFileException(file, src.tensor(), "layer '" + recipe.name() + "' needs parameter '"
+                        + parameter + "' but the description lists no such tensor");
+            }
+            float[] values = contents.floats(src.tensor(), DescriptionJson.longs(shape));
+            return new LayerAssembler.Tensor(src.tensor(), shape.dims(), values);
+        }, "the layer descriptions disagree");
+        if (version != 1) {
+            GraftDescription.describedAsStored(file, model, root.path("layers"));
+        }
+        List<TensorLayer> origins = new ArrayList<>();
+        for (Layer layer : model.layers()) {
+            if (layer instanceof Dense d) {
+                origins.add(new TensorLayer(d.name(), d.name() + ".kernel", d.name() + ".bias", d.activation(), false));
+            }
+        }
+        return new LoadedModel(model, new LoadReport(file, ModelFormat.GRAFT, origins, List.of(), notes));
+    }
+
+    /** One version-2 layer entry as a recipe: description, trainability, and one stored tensor per listed parameter. */
+    private static LayerRecipe recipe(JsonNode l, Map<String, Shape> storedShapes) {
+        String name = l.get("name").textValue();
+        LayerDescription description = DescriptionJson.description(l.get("type").textValue(), l.get("config"));
+        Map<String, LayerRecipe.Source> params = new LinkedHashMap<>();
+        for (JsonNode p : l.get("parameters")) {
+            String tensor = name + "." + p.get("name").textValue();
+            if (storedShapes.put(tensor, DescriptionJson.shape(p.get("shape"))) != null) {
+                throw new IllegalArgumentException("tensor '" + tensor + "' is listed twice");
+            }
+            params.put(p.get("name").textValue(), new LayerRecipe.Source(tensor, false));
+        }
+        return new LayerRecipe(name, description, l.get("trainable").booleanValue(), params, null);
+    }
+
+    static int positive(JsonNode node, String what) {
+        if (!node.canConvertToInt() || node.asInt() <= 0) {
+            throw new IllegalArgumentException(what + " " + node + " is not a positive int");
+        }
+        return node.asInt();
+    }
+
+    /** The configuration as Graft writes it, for comparing a recreated layer with its stored entry. */
+    static String canonicalConfig(LayerDescription description) throws IOException {
+        return JSON.writeValueAsString(DescriptionJson.config(description));
+    }
+
+    static String canonical(JsonNode node) throws IOException {
+        return JSON.writeValueAsString(node);
     }
 }

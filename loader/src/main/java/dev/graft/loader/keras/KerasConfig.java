@@ -4,34 +4,33 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.Activation;
+import dev.graft.ActivationLayer;
+import dev.graft.Dense;
+import dev.graft.LayerDescription;
+import dev.graft.Shape;
+import dev.graft.loader.LayerRecipe;
 import dev.graft.loader.ModelFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads a Keras model config (the {@code model_config} attribute of an HDF5 file, or {@code config.json}
- * of a {@code .keras} zip; Keras 1, 2 and 3 spellings) into a plain layer list: Dense and Dropout
- * layers, with separate activation layers ({@code Activation}, {@code ReLU}, {@code LeakyReLU},
+ * of a {@code .keras} zip; Keras 1, 2 and 3 spellings) into {@link LayerRecipe}s: Dense and Dropout
+ * layers (a Dense recipe lists the parameters it expects, located later from the weights file), with separate activation layers ({@code Activation}, {@code ReLU}, {@code LeakyReLU},
  * {@code ELU}, {@code Softmax}) folded into the Dense layer before them. Only sequential stacks are
  * accepted; anything else is refused with the layer's name.
  */
 final class KerasConfig {
-
-    /** One layer of the stack; {@code units == 0} for dropout. */
-    record Spec(String name, boolean dense, int units, Activation activation, boolean useBias, boolean trainable,
-                float rate, Integer inputWidth) {
-        Spec withActivation(Activation a) {
-            return new Spec(name, dense, units, a, useBias, trainable, rate, inputWidth);
-        }
-    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private KerasConfig() {
     }
 
-    static List<Spec> parse(Path file, String json) throws ModelFileException {
+    static List<LayerRecipe> parse(Path file, String json) throws ModelFileException {
         JsonNode root;
         try {
             root = JSON.readTree(json);
@@ -48,7 +47,7 @@ final class KerasConfig {
             throw new ModelFileException(file, "model_config", "model class '" + cls
                     + "' with no layer list; only Sequential stacks (and functional models that are chains) are supported");
         }
-        List<Spec> out = new ArrayList<>();
+        List<LayerRecipe> out = new ArrayList<>();
         Integer pendingInput = null;
         String previous = null;
         for (JsonNode layer : layers) {
@@ -65,13 +64,18 @@ final class KerasConfig {
                     if (units <= 0) {
                         throw new ModelFileException(file, name, "Dense layer without a positive 'units'");
                     }
-                    out.add(new Spec(name, true, units, activation(file, name, c.path("activation").asText("linear")),
-                            c.path("use_bias").asBoolean(c.path("bias").asBoolean(true)), c.path("trainable").asBoolean(true),
-                            0f, declaredInput != null ? declaredInput : pendingInput));
+                    Map<String, LayerRecipe.Source> expected = new LinkedHashMap<>();
+                    expected.put("kernel", new LayerRecipe.Source(null, false));
+                    if (c.path("use_bias").asBoolean(c.path("bias").asBoolean(true))) {
+                        expected.put("bias", new LayerRecipe.Source(null, false));
+                    }
+                    Integer input = declaredInput != null ? declaredInput : pendingInput;
+                    out.add(new LayerRecipe(name, Dense.describe(units, activation(file, name, c.path("activation").asText("linear"))),
+                            c.path("trainable").asBoolean(true), expected, input == null ? null : Shape.vector(input)));
                     pendingInput = null;
                 }
-                case "Dropout" -> out.add(new Spec(name, false, 0, Activation.IDENTITY, false,
-                        c.path("trainable").asBoolean(true), (float) c.path("rate").asDouble(c.path("p").asDouble(0)), null));
+                case "Dropout" -> out.add(LayerRecipe.dropout(name, (float) c.path("rate").asDouble(c.path("p").asDouble(0)),
+                        c.path("trainable").asBoolean(true)));
                 case "Activation" -> fold(file, out, name, activation(file, name, c.path("activation").asText("linear")));
                 case "ReLU" -> fold(file, out, name, Activation.RELU);
                 case "Softmax" -> fold(file, out, name, Activation.SOFTMAX);
@@ -87,7 +91,7 @@ final class KerasConfig {
                         + "' is not supported (Graft models are stacks of Dense, Dropout and activation layers)");
             }
         }
-        if (out.stream().noneMatch(Spec::dense)) {
+        if (out.stream().noneMatch(KerasConfig::isDense)) {
             throw new ModelFileException(file, "model_config", "the model has no Dense layer");
         }
         return out;
@@ -118,19 +122,26 @@ final class KerasConfig {
         return c.path("input_dim").canConvertToInt() && c.path("input_dim").asInt() > 0 ? c.path("input_dim").asInt() : null;
     }
 
-    private static void fold(Path file, List<Spec> out, String name, Activation act) throws ModelFileException {
+    static boolean isDense(LayerRecipe recipe) {
+        return recipe.description().type().equals(Dense.TYPE);
+    }
+
+    private static void fold(Path file, List<LayerRecipe> out, String name, Activation act) throws ModelFileException {
         if (act.kind() == Activation.Kind.IDENTITY) {
             return; // a linear Activation layer changes nothing
         }
         int last = out.size() - 1;
-        if (last < 0 || !out.get(last).dense()) {
-            throw new ModelFileException(file, name, "activation layer does not follow a Dense layer");
+        if (last < 0) {
+            throw new ModelFileException(file, name, "activation layer before any Dense layer");
         }
-        if (out.get(last).activation().kind() != Activation.Kind.IDENTITY) {
-            throw new ModelFileException(file, name, "activation layer follows Dense '" + out.get(last).name()
-                    + "' which already has activation " + out.get(last).activation());
+        LayerRecipe below = out.get(last);
+        if (isDense(below) && Activation.parse(below.description().string("activation")).kind() == Activation.Kind.IDENTITY) {
+            out.set(last, below.withDescription(below.description().replacing("activation", act.toString())));
+        } else {
+            // After a dropout, or a Dense that already has an activation: a layer of its own, as in the file.
+            out.add(new LayerRecipe(name, LayerDescription.of(ActivationLayer.TYPE).with("activation", act.toString()),
+                    below.trainable(), java.util.Map.of(), null));
         }
-        out.set(last, out.get(last).withActivation(act));
     }
 
     private static Activation leaky(Path file, String name, float slope) throws ModelFileException {

@@ -1,9 +1,9 @@
 package dev.graft.loader.keras;
 
-import dev.graft.Dense;
-import dev.graft.Dropout;
-import dev.graft.Layer;
-import dev.graft.Model;
+import dev.graft.Activation;
+import dev.graft.Shape;
+import dev.graft.loader.LayerAssembler;
+import dev.graft.loader.LayerRecipe;
 import dev.graft.loader.LoadReport;
 import dev.graft.loader.LoadReport.SkippedVariable;
 import dev.graft.loader.LoadedModel;
@@ -21,7 +21,11 @@ import java.lang.reflect.Array;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
@@ -49,7 +53,7 @@ public final class KerasReader {
                 throw new ModelFileException(file, "HDF5 file is not a Keras model: no 'model_config' attribute "
                         + "(a weights-only file needs the model's architecture too)");
             }
-            List<KerasConfig.Spec> specs = KerasConfig.parse(file, text(config.getData()));
+            List<LayerRecipe> specs = KerasConfig.parse(file, text(config.getData()));
             Hdf5Nodes nodes = new Hdf5Nodes(file, h5);
             Node weights = nodes.find(h5, "model_weights");
             if (!(weights instanceof Group group)) {
@@ -81,7 +85,7 @@ public final class KerasReader {
             throw new ModelFileException(file, null, "not a .keras zip archive (or a damaged one): " + e, e);
         }
         Hdf5Length.check(file, "model.weights.h5", weightsBytes);
-        List<KerasConfig.Spec> specs = KerasConfig.parse(file, configJson);
+        List<LayerRecipe> specs = KerasConfig.parse(file, configJson);
         try (HdfFile h5 = HdfFile.fromBytes(weightsBytes)) {
             Hdf5Nodes nodes = new Hdf5Nodes(file, h5);
             Node layers = nodes.find(h5, "layers");
@@ -105,50 +109,51 @@ public final class KerasReader {
         List<Tensor> find(String layer) throws IOException;
     }
 
-    private static LoadedModel build(Path file, ModelFormat format, List<KerasConfig.Spec> specs, WeightLookup lookup,
+    /**
+     * Locates each recipe's parameters among its layer's stored weights (the rank-2 tensor is the kernel,
+     * the rank-1 one the bias), then builds the model with {@link LayerAssembler}.
+     */
+    private static LoadedModel build(Path file, ModelFormat format, List<LayerRecipe> recipes, WeightLookup lookup,
                                      List<SkippedVariable> skipped, List<String> notes) throws IOException {
-        List<Layer> layers = new ArrayList<>();
-        List<TensorLayer> origins = new ArrayList<>();
-        for (KerasConfig.Spec s : specs) {
-            int in = layers.isEmpty() ? (s.inputWidth() == null ? -1 : s.inputWidth()) : layers.get(layers.size() - 1).outputWidth();
-            if (!s.dense()) {
-                if (in <= 0) {
-                    throw new ModelFileException(file, s.name(), "Dropout as the first layer needs a declared input shape");
-                }
-                layers.add(new Dropout(s.name(), in, s.rate(), s.trainable()));
-                continue;
-            }
-            List<Tensor> tensors = lookup.find(s.name());
-            Tensor kernel = tensors.stream().filter(t -> t.shape().length == 2).findFirst().orElseThrow(
-                    () -> new ModelFileException(file, s.name(), "Dense layer has no rank-2 kernel among its weights"));
-            Tensor bias = tensors.stream().filter(t -> t.shape().length == 1).findFirst().orElse(null);
-            if (kernel.shape()[1] != s.units() || (in > 0 && kernel.shape()[0] != in)) {
-                throw new ModelFileException(file, kernel.path(), "layer '" + s.name() + "' expects a kernel [" + (in > 0 ? in : "?")
-                        + ", " + s.units() + "] but the file holds " + java.util.Arrays.toString(kernel.shape()));
-            }
-            if (bias == null && s.useBias()) {
-                throw new ModelFileException(file, s.name(), "Dense layer uses a bias but none is stored");
-            }
-            if (bias != null && bias.shape()[0] != s.units()) {
-                throw new ModelFileException(file, bias.path(), "bias of layer '" + s.name() + "' has shape "
-                        + java.util.Arrays.toString(bias.shape()) + ", expected [" + s.units() + "]");
-            }
-            try {
-                layers.add(new Dense(s.name(), kernel.shape()[0], s.units(), s.activation(), kernel.values(),
-                        bias == null ? new float[s.units()] : bias.values(), s.trainable()));
-            } catch (IllegalArgumentException e) {
-                throw new ModelFileException(file, kernel.path(), e.getMessage(), e);
-            }
-            origins.add(new TensorLayer(s.name(), kernel.path(), bias == null ? null : bias.path(), s.activation(), false));
-        }
-        if (layers.isEmpty() || !(layers.get(0) instanceof Dense)) {
+        if (recipes.isEmpty() || !KerasConfig.isDense(recipes.get(0))) {
             throw new ModelFileException(file, "model_config", "the model must start with a Dense layer");
         }
-        try {
-            return new LoadedModel(new Model(layers), new LoadReport(file, format, origins, skipped, notes));
-        } catch (IllegalArgumentException e) {
-            throw new ModelFileException(file, null, e.getMessage(), e);
+        List<LayerRecipe> located = new ArrayList<>();
+        List<TensorLayer> origins = new ArrayList<>();
+        Map<String, Tensor> byPath = new HashMap<>();
+        for (LayerRecipe r : recipes) {
+            if (r.parameters().isEmpty()) {
+                located.add(r);
+                continue;
+            }
+            List<Tensor> tensors = lookup.find(r.name());
+            Tensor kernel = tensors.stream().filter(t -> t.shape().length == 2).findFirst().orElseThrow(
+                    () -> new ModelFileException(file, r.name(), "Dense layer has no rank-2 kernel among its weights"));
+            Tensor bias = tensors.stream().filter(t -> t.shape().length == 1).findFirst().orElse(null);
+            if (bias == null && r.parameters().containsKey("bias")) {
+                throw new ModelFileException(file, r.name(), "Dense layer uses a bias but none is stored");
+            }
+            if (r.inputShape() != null && r.inputShape().size() != kernel.shape()[0]) {
+                throw new ModelFileException(file, kernel.path(), "layer '" + r.name() + "' declares " + r.inputShape().size()
+                        + " inputs but its kernel is " + java.util.Arrays.toString(kernel.shape()));
+            }
+            Map<String, LayerRecipe.Source> sources = new LinkedHashMap<>();
+            sources.put("kernel", new LayerRecipe.Source(kernel.path(), false));
+            byPath.put(kernel.path(), kernel);
+            if (bias != null) {
+                sources.put("bias", new LayerRecipe.Source(bias.path(), false));
+                byPath.put(bias.path(), bias);
+            }
+            located.add(r.withParameters(sources).withInputShape(Shape.vector(kernel.shape()[0])));
+            origins.add(new TensorLayer(r.name(), kernel.path(), bias == null ? null : bias.path(),
+                    Activation.parse(r.description().string("activation")), false));
         }
+        LayerAssembler.Tensors tensors = (recipe, parameter, src) -> {
+            Tensor t = byPath.get(src.tensor());
+            return new LayerAssembler.Tensor(t.path(), t.shape(), t.values());
+        };
+        return new LoadedModel(LayerAssembler.model(file, located, tensors, "the model config and its weights disagree"),
+                new LoadReport(file, format, origins, skipped, notes));
     }
 
     private static List<Tensor> legacyWeights(Path file, Hdf5Nodes nodes, Group modelWeights, String layer)

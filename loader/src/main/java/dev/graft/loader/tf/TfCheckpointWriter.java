@@ -63,8 +63,8 @@ public final class TfCheckpointWriter {
                 continue;
             }
             if (!(layer instanceof Dense d)) {
-                throw new IllegalArgumentException("layer '" + layer.name() + "': cannot write " + layer.getClass().getSimpleName()
-                        + " to a TF checkpoint");
+                throw new IllegalArgumentException("layer '" + layer.name() + "' (type " + layer.description().type()
+                        + ") cannot be written by the TF checkpoint writer: it writes dense and dropout layers only");
             }
             String w = d.name() + "/" + naming.weights;
             String b = d.name() + "/" + naming.bias;

@@ -1,10 +1,10 @@
 package dev.graft.loader.tf;
 
 import dev.graft.Activation;
-import dev.graft.Dense;
-import dev.graft.Dropout;
-import dev.graft.Layer;
 import dev.graft.Model;
+import dev.graft.Shape;
+import dev.graft.loader.LayerAssembler;
+import dev.graft.loader.LayerRecipe;
 import dev.graft.loader.LoadReport;
 import dev.graft.loader.LoadReport.SkippedVariable;
 import dev.graft.loader.LoadedModel;
@@ -42,17 +42,17 @@ public final class TfModelReader {
         TensorBundle bundle = TensorBundle.open(prefix);
         List<String> notes = new ArrayList<>();
         Optional<Path> meta = CheckpointPaths.metaGraph(prefix);
-        List<Planned> layers;
+        List<LayerRecipe> layers;
         Path graphFile = bundle.indexFile();
         if (mapping != null && !mapping.isEmpty()) {
-            layers = dense(mapping);
+            layers = dense(bundle, mapping, graphFile);
             notes.add("layers from the caller's explicit mapping");
         } else if (meta.isPresent()) {
             graphFile = meta.get();
             MetaGraphDef def = SavedModels.metaFile(meta.get());
             layers = fromGraph(meta.get(), def, bundle, notes);
         } else {
-            layers = dense(inferred(bundle, notes, "no .meta graph next to the checkpoint"));
+            layers = dense(bundle, inferred(bundle, notes, "no .meta graph next to the checkpoint"), graphFile);
         }
         boolean fromGraph = !graphFile.equals(bundle.indexFile()) && (mapping == null || mapping.isEmpty());
         return assemble(prefix, ModelFormat.TF_CHECKPOINT, bundle, layers, graphFile, notes, fromGraph);
@@ -65,9 +65,9 @@ public final class TfModelReader {
         }
         TensorBundle bundle = TensorBundle.open(dir.resolve("variables").resolve("variables"));
         List<String> notes = new ArrayList<>();
-        List<Planned> layers;
+        List<LayerRecipe> layers;
         if (mapping != null && !mapping.isEmpty()) {
-            layers = dense(mapping);
+            layers = dense(bundle, mapping, dir.resolve("saved_model.pb"));
             notes.add("layers from the caller's explicit mapping");
         } else {
             Path pb = dir.resolve("saved_model.pb");
@@ -77,7 +77,7 @@ public final class TfModelReader {
                 mapping == null || mapping.isEmpty());
     }
 
-    private static List<Planned> fromGraph(Path graphFile, MetaGraphDef def, TensorBundle bundle, List<String> notes)
+    private static List<LayerRecipe> fromGraph(Path graphFile, MetaGraphDef def, TensorBundle bundle, List<String> notes)
             throws IOException {
         GraphIntegrity.check(graphFile, def);
         List<GraphParts.Part> parts = GraphWalker.walk(graphFile, def.getGraphDef());
@@ -88,7 +88,7 @@ public final class TfModelReader {
                     + "computes; give an explicit layer mapping to load chosen layers");
         }
         Map<String, String> keys = SavedModels.checkpointKeys(def);
-        List<Planned> layers = new ArrayList<>();
+        List<LayerRecipe> layers = new ArrayList<>();
         int denseCount = 0;
         for (GraphParts.Part part : parts) {
             if (part instanceof GraphParts.Drop d) {
@@ -96,7 +96,7 @@ public final class TfModelReader {
                     notes.add("dropout '" + d.name() + "' (op " + d.op() + "): " + d.detail()
                             + ", so no Dropout layer was added; add one with Transfer if fine-tuning needs it");
                 } else {
-                    layers.add(new Planned(null, d.name(), (float) d.rate()));
+                    layers.add(LayerRecipe.dropout(d.name(), (float) d.rate(), true));
                     notes.add("dropout '" + d.name() + "': " + d.detail());
                 }
                 continue;
@@ -105,7 +105,7 @@ public final class TfModelReader {
             String w = keys.getOrDefault(s.weights(), s.weights());
             String b = s.bias() == null ? null : keys.getOrDefault(s.bias(), s.bias());
             Activation act = s.activation() == null ? Activation.IDENTITY : s.activation();
-            layers.add(new Planned(new TensorLayer(NameInference.layerName(s.weights()), w, b, act, s.transposed()), null, 0));
+            layers.add(recipe(bundle, new TensorLayer(NameInference.layerName(s.weights()), w, b, act, s.transposed()), graphFile));
             denseCount++;
             if (s.transposed()) {
                 notes.add("layer " + NameInference.layerName(s.weights()) + ": weights stored [out, in] (graph computes "
@@ -116,12 +116,30 @@ public final class TfModelReader {
         return layers;
     }
 
-    /** One layer to build: a dense layer from tensors, or a dropout ({@code dense} null) with its rate. */
-    private record Planned(TensorLayer dense, String dropoutName, float rate) {
+    private static List<LayerRecipe> dense(TensorBundle bundle, List<TensorLayer> layers, Path graphFile) throws IOException {
+        List<LayerRecipe> recipes = new ArrayList<>();
+        for (TensorLayer l : layers) {
+            recipes.add(recipe(bundle, l, graphFile));
+        }
+        return recipes;
     }
 
-    private static List<Planned> dense(List<TensorLayer> layers) {
-        return layers.stream().map(l -> new Planned(l, null, 0)).toList();
+    /** A dense layer's recipe; its widths come from the weight tensor's stored shape (the index, no data read yet). */
+    private static LayerRecipe recipe(TensorBundle bundle, TensorLayer spec, Path graphFile) throws IOException {
+        TensorBundle.Entry we = bundle.entries().get(spec.weights());
+        if (we == null) {
+            throw new ModelFileException(graphFile, spec.weights(), "layer '" + spec.name()
+                    + "' needs this variable but the checkpoint " + bundle.indexFile() + " has no such tensor");
+        }
+        if (we.shape().length != 2 || we.shape()[0] > Integer.MAX_VALUE || we.shape()[1] > Integer.MAX_VALUE
+                || we.shape()[0] <= 0 || we.shape()[1] <= 0) {
+            throw new ModelFileException(bundle.indexFile(), spec.weights(), "layer '" + spec.name()
+                    + "' needs a rank-2 weight matrix, found shape " + java.util.Arrays.toString(we.shape()));
+        }
+        int in = (int) we.shape()[spec.transposed() ? 1 : 0];
+        int out = (int) we.shape()[spec.transposed() ? 0 : 1];
+        return LayerRecipe.dense(spec.name(), out, spec.activation(), spec.weights(), spec.bias(), spec.transposed(), true,
+                Shape.vector(in));
     }
 
     private static List<TensorLayer> inferred(TensorBundle bundle, List<String> notes, String why) throws IOException {
@@ -141,50 +159,34 @@ public final class TfModelReader {
         return layers;
     }
 
-    private static LoadedModel assemble(Path source, ModelFormat format, TensorBundle bundle, List<Planned> layers,
+    private static LoadedModel assemble(Path source, ModelFormat format, TensorBundle bundle, List<LayerRecipe> layers,
                                         Path graphFile, List<String> notes, boolean fromGraph) throws IOException {
-        List<Layer> built = new ArrayList<>();
+        List<LayerRecipe> named = new ArrayList<>();
         List<TensorLayer> used = new ArrayList<>();
         Set<String> usedTensors = new HashSet<>();
         Set<String> names = new HashSet<>();
-        List<Planned> pendingDropouts = new ArrayList<>(); // dropouts on the model input wait for the first width
-        for (Planned plan : layers) {
-            String base = plan.dense() == null ? plan.dropoutName() : plan.dense().name();
-            String name = base;
+        for (LayerRecipe recipe : layers) {
+            String name = recipe.name();
             for (int k = 2; !names.add(name); k++) {
-                name = base + "_" + k;
+                name = recipe.name() + "_" + k;
             }
-            if (plan.dense() == null) {
-                if (built.isEmpty()) {
-                    pendingDropouts.add(new Planned(null, name, plan.rate()));
-                } else {
-                    built.add(new Dropout(name, built.get(built.size() - 1).outputWidth(), plan.rate(), true));
+            named.add(recipe.withName(name));
+            recipe.parameters().values().forEach(src -> usedTensors.add(src.tensor()));
+            LayerRecipe.Source kernel = recipe.parameters().get("kernel");
+            if (kernel != null) {
+                LayerRecipe.Source bias = recipe.parameters().get("bias");
+                used.add(new TensorLayer(name, kernel.tensor(), bias == null ? null : bias.tensor(),
+                        Activation.parse(recipe.description().string("activation")), kernel.transposed()));
+                if (bias == null) {
+                    notes.add("layer " + name + ": no bias variable, using zeros");
                 }
-                continue;
-            }
-            TensorLayer spec = plan.dense();
-            Dense d = dense(bundle, spec, name, graphFile, notes);
-            if (built.isEmpty()) {
-                for (Planned p : pendingDropouts) {
-                    built.add(new Dropout(p.dropoutName(), d.inputWidth(), p.rate(), true));
-                }
-            }
-            Layer below = built.isEmpty() ? null : built.get(built.size() - 1);
-            if (below != null && below.outputWidth() != d.inputWidth()) {
-                throw new ModelFileException(graphFile, spec.weights(), "layer '" + name + "' has " + d.inputWidth()
-                        + " inputs (weights " + d.inputWidth() + "x" + d.outputWidth() + ") but layer '" + below.name()
-                        + "' below it gives " + below.outputWidth() + ": the graph and the checkpoint disagree");
-            }
-            built.add(d);
-            used.add(new TensorLayer(name, spec.weights(), spec.bias(), spec.activation(), spec.transposed()));
-            usedTensors.add(spec.weights());
-            if (spec.bias() != null) {
-                usedTensors.add(spec.bias());
             }
         }
         if (fromGraph) {
             UnusedVariables.check(graphFile, bundle, usedTensors);
         }
+        Model model = LayerAssembler.model(graphFile, named, (recipe, parameter, src) -> tensor(bundle, recipe, parameter, src,
+                graphFile, notes), "the graph and the checkpoint disagree");
         List<SkippedVariable> skipped = new ArrayList<>();
         for (TensorBundle.Entry e : bundle.entries().values()) {
             if (!usedTensors.contains(e.name())) {
@@ -194,57 +196,43 @@ public final class TfModelReader {
                 skipped.add(new SkippedVariable(e.name(), reason));
             }
         }
-        Model model = new Model(built);
         return new LoadedModel(model, new LoadReport(source, format, used, skipped, notes));
     }
 
-    private static Dense dense(TensorBundle bundle, TensorLayer spec, String name, Path graphFile, List<String> notes)
-            throws IOException {
-        TensorBundle.Entry we = bundle.entries().get(spec.weights());
-        if (we == null) {
-            throw new ModelFileException(graphFile, spec.weights(), "layer '" + name
-                    + "' needs this variable but the checkpoint " + bundle.indexFile() + " has no such tensor");
+    /**
+     * One parameter's values from the bundle, oriented as Graft stores them: a weight matrix stored
+     * {@code [out, in]} is transposed; a bias stored as {@code [1, n]} or {@code [n, 1]} is read as {@code [n]}.
+     */
+    private static LayerAssembler.Tensor tensor(TensorBundle bundle, LayerRecipe recipe, String parameter,
+                                                LayerRecipe.Source src, Path graphFile, List<String> notes) throws IOException {
+        TensorBundle.Entry e = bundle.entries().get(src.tensor());
+        if (e == null) {
+            throw new ModelFileException(graphFile, src.tensor(), "layer '" + recipe.name()
+                    + "' needs this " + parameter + " but the checkpoint " + bundle.indexFile() + " has no such tensor");
         }
-        if (we.shape().length != 2) {
-            throw new ModelFileException(bundle.indexFile(), spec.weights(), "layer '" + name
-                    + "' needs a rank-2 weight matrix, found shape " + java.util.Arrays.toString(we.shape()));
+        float[] values = bundle.readFloats(src.tensor());
+        if (e.dtype() == DataType.DT_DOUBLE) {
+            notes.add(src.tensor() + ": float64 converted to float32");
         }
-        float[] w = bundle.readFloats(spec.weights());
-        if (we.dtype() == DataType.DT_DOUBLE) {
-            notes.add(spec.weights() + ": float64 converted to float32");
-        }
-        int rows = (int) we.shape()[0];
-        int cols = (int) we.shape()[1];
-        int in = spec.transposed() ? cols : rows;
-        int out = spec.transposed() ? rows : cols;
-        if (spec.transposed()) {
-            float[] t = new float[w.length];
+        long[] stored = e.shape();
+        if (stored.length == 2 && !parameter.equals("bias")) {
+            int rows = (int) stored[0];
+            int cols = (int) stored[1];
+            if (!src.transposed()) {
+                return new LayerAssembler.Tensor(src.tensor(), new int[] {rows, cols}, values);
+            }
+            float[] t = new float[values.length];
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < cols; c++) {
-                    t[c * rows + r] = w[r * cols + c];
+                    t[c * rows + r] = values[r * cols + c];
                 }
             }
-            w = t;
+            return new LayerAssembler.Tensor(src.tensor(), new int[] {cols, rows}, t);
         }
-        float[] b = new float[out];
-        if (spec.bias() != null) {
-            TensorBundle.Entry be = bundle.entries().get(spec.bias());
-            if (be == null) {
-                throw new ModelFileException(graphFile, spec.bias(), "layer '" + name
-                        + "' needs this bias but the checkpoint " + bundle.indexFile() + " has no such tensor");
-            }
-            if (be.elements() != out || be.shape().length == 0 || be.shape().length > 2) {
-                throw new ModelFileException(bundle.indexFile(), spec.bias(), "layer '" + name + "' has " + out
-                        + " outputs but its bias has shape " + java.util.Arrays.toString(be.shape()));
-            }
-            b = bundle.readFloats(spec.bias());
-        } else {
-            notes.add("layer " + name + ": no bias variable, using zeros");
+        if (stored.length == 0 || stored.length > 2 || (stored.length == 2 && stored[0] != 1 && stored[1] != 1)) {
+            throw new ModelFileException(bundle.indexFile(), src.tensor(), "layer '" + recipe.name() + "': " + parameter
+                    + " has shape " + java.util.Arrays.toString(stored) + ", expected a vector");
         }
-        try {
-            return new Dense(name, in, out, spec.activation(), w, b, true);
-        } catch (IllegalArgumentException e) {
-            throw new ModelFileException(bundle.indexFile(), spec.weights(), e.getMessage(), e);
-        }
+        return new LayerAssembler.Tensor(src.tensor(), new int[] {values.length}, values);
     }
 }

@@ -19,6 +19,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
@@ -102,6 +103,35 @@ class KerasReaderTest {
         assertFalse(first.trainable(), "Keras trainable=false is kept");
         assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, first.weights());
         assertEquals(0.25f, ((Dropout) lm.model().layer(1)).rate());
+    }
+
+    @Test
+    void anActivationThatCannotFoldIsALayerOfItsOwn(@TempDir Path tmp) throws Exception {
+        String config = """
+                {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": [
+                  {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 3], "name": "input_layer"}},
+                  {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 4, "activation": "relu"}},
+                  {"module": "keras.layers", "class_name": "Dropout", "config": {"name": "drop", "rate": 0.5}},
+                  {"module": "keras.layers", "class_name": "Activation", "config": {"name": "act", "activation": "tanh"}},
+                  {"module": "keras.layers", "class_name": "Dense", "config": {"name": "head", "units": 2, "activation": "softmax"}}
+                ]}}""";
+        Path weights = tmp.resolve("model.weights.h5");
+        try (WritableHdfFile h5 = HdfFile.write(weights)) {
+            WritableGroup layers = h5.putGroup("layers");
+            putLayer(layers, "dense", new float[][] {{1, 2, 3, 4}, {5, 6, 7, 8}, {9, 10, 11, 12}}, new float[] {0, 0, 0, 1});
+            putLayer(layers, "head", new float[][] {{1, 0}, {0, 1}, {1, 1}, {2, 2}}, new float[] {0, 1});
+        }
+        Path keras = tmp.resolve("m.keras");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(keras))) {
+            zip.putNextEntry(new ZipEntry("config.json"));
+            zip.write(config.getBytes(StandardCharsets.UTF_8));
+            zip.putNextEntry(new ZipEntry("model.weights.h5"));
+            zip.write(Files.readAllBytes(weights));
+        }
+        Model m = KerasReader.readArchive(keras).model();
+        assertEquals(List.of("dense", "drop", "act", "head"), m.names());
+        assertEquals(new dev.graft.ActivationLayer("act", dev.graft.Shape.vector(4), dev.graft.Activation.TANH, true), m.layer("act"));
+        assertEquals(dev.graft.Activation.RELU, ((Dense) m.layer("dense")).activation(), "the Dense keeps its own activation");
     }
 
     @Test

@@ -73,7 +73,7 @@ class MnistForwardTest {
             }
             float[] reference = new float[10];
             try (var backend = new dev.graft.reference.ReferenceBackend();
-                 var net = backend.network(dev.graft.spi.NetworkPlan.inference(model, 1))) {
+                 var net = dev.graft.exec.Networks.open(backend, dev.graft.exec.NetworkPlan.inference(model, 1))) {
                 net.predict(xf, 0, 1, reference, 0);
             }
             for (int k = 0; k < 10; k++) {

@@ -1,4 +1,4 @@
-package dev.graft.spi;
+package dev.graft.exec;
 
 import dev.graft.Model;
 import dev.graft.train.TrainingConfig;

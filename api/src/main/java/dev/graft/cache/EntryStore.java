@@ -5,7 +5,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /** Where a {@link PrefixFeaturizer} keeps entries: the heap ({@link MemoryCache}) or a directory ({@link DiskCache}). */
-interface FeatureStore {
+interface EntryStore {
 
     /** "memory", or the entry's file path: for events and logs. */
     String describe(String key);

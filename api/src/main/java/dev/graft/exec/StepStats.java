@@ -1,4 +1,4 @@
-package dev.graft.spi;
+package dev.graft.exec;
 
 /**
  * What one training step measured on its batch, before the update.
