@@ -53,7 +53,7 @@ class FiniteDifferenceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void conv2d(Case c) {
-        SplittableRandom rnd = new SplittableRandom(c.hashCode());
+        SplittableRandom rnd = new SplittableRandom(c.toString().hashCode());
         ConvGeometry g = c.geometry();
         Independent ind = c.independent();
         int f = c.filters();
@@ -75,7 +75,7 @@ class FiniteDifferenceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void depthwise(Case c) {
-        SplittableRandom rnd = new SplittableRandom(c.hashCode() + 1);
+        SplittableRandom rnd = new SplittableRandom(c.toString().hashCode() + 1);
         ConvGeometry g = c.geometry();
         Independent ind = c.independent();
         int m = c.filters();
@@ -97,7 +97,7 @@ class FiniteDifferenceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void pooling(Case c) {
-        SplittableRandom rnd = new SplittableRandom(c.hashCode() + 2);
+        SplittableRandom rnd = new SplittableRandom(c.toString().hashCode() + 2);
         ConvGeometry g = c.geometry();
         Independent ind = c.independent();
         float[] x = random(rnd, c.batch() * g.inputSize());
