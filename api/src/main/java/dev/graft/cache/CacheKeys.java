@@ -15,14 +15,16 @@ import java.util.HexFormat;
  * <p><b>In the key:</b> a format tag; the prefix's input width; for every frozen layer in order,
  * its kind, name, widths, activation (with its parameter) and the exact bytes of its weights and
  * biases (a dropout layer contributes its name and width: it is the identity at inference); the
- * data fingerprint ({@link Dataset#fingerprint()}: SHA-256 of its shape, every feature value's bytes
- * and its labels or targets, or, for data read from IDX files, of the files' bytes and the fixed
- * scaling, carried through subsets and class filters; for a streamed source, the fingerprint the
- * caller supplies); the
+ * data's feature fingerprint ({@link Dataset#featureFingerprint()}: SHA-256 of its shape and every
+ * feature value's bytes, or, for data read from IDX files, of the image file's bytes and the fixed
+ * scaling, carried through subsets, class filters and relabellings; for a streamed source, the
+ * fingerprint the caller supplies); the
  * preprocessing id the caller supplies (empty for a {@code Dataset}, whose bytes are already the
  * preprocessed values); and the {@link Storage} type.
  *
- * <p><b>Not in the key:</b> trainability (a frozen layer computes the same values either way); the
+ * <p><b>Not in the key:</b> labels and targets (a frozen layer's outputs depend only on its inputs;
+ * labels travel beside the features, read from the caller's dataset, so the same images featurized
+ * for two label sets share one entry); trainability (a frozen layer computes the same values either way); the
  * layers above the boundary; the backend, thread count and batch size used to featurize (backends
  * agree within float tolerance, not bit for bit, so an entry written by one backend is served to
  * another); the Graft version beyond the format tag; and anything outside the data's bytes
@@ -36,9 +38,9 @@ public final class CacheKeys {
     private CacheKeys() {
     }
 
-    /** The key of fp32 features of {@code data} after {@code prefix}. */
+    /** The key of fp32 features of {@code data} after {@code prefix} (labels are not part of it). */
     public static String key(Model prefix, Dataset data) {
-        return key(prefix, data.fingerprint(), "fp32");
+        return key(prefix, data.featureFingerprint(), "fp32");
     }
 
     /** The key for a given data fingerprint and storage format name, without preprocessing id. */

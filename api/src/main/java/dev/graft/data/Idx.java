@@ -54,8 +54,10 @@ public final class Idx {
         }
         // The file bytes determine the dataset: key the cache on them rather than re-hashing 4 bytes per pixel.
         HexFormat hex = HexFormat.of();
-        return Dataset.wrapPixels(img.data, width, y, classes).withSourceFingerprint(
-                "idx-v1|scale=1/255|classes=" + classes + "|" + hex.formatHex(img.fileDigest) + "|" + hex.formatHex(lab.fileDigest));
+        // The images' file alone keys the features, so the same images with other labels share cache entries.
+        return Dataset.wrapPixels(img.data, width, y, classes).withSourceFingerprints(
+                "idx-v1|scale=1/255|" + hex.formatHex(img.fileDigest),
+                "idx-v1|classes=" + classes + "|" + hex.formatHex(lab.fileDigest));
     }
 
     /** Reads {@code <dir>/<prefix>-images-idx3-ubyte[.gz]} and the matching labels (MNIST naming). */
