@@ -114,6 +114,11 @@ public final class Dataset {
         return new Dataset(features.clone(), width, null, 0, targets.clone(), targetWidth);
     }
 
+    /** Unsigned 8-bit features read as {@code v / 255}, without labels, over the caller's array ({@link Idx#readImages}). */
+    static Dataset pixelsOnly(byte[] pixels, int width) {
+        return new Dataset(new FeatureStore.Pixels(pixels), width, null, 0, null, 0);
+    }
+
     /** Features only, no labels or targets: data to {@linkplain dev.graft.predict.Predictor predict} on (the array is copied). */
     public static Dataset unlabelled(float[] features, int width) {
         return new Dataset(features.clone(), width, null, 0, null, 0);

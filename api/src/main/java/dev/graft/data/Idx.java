@@ -60,6 +60,22 @@ public final class Idx {
                 "idx-v1|classes=" + classes + "|" + hex.formatHex(lab.fileDigest));
     }
 
+    /**
+     * Reads an image file alone into an unlabelled dataset (pixels in [0, 1]), for prediction; its
+     * feature fingerprint is the one {@link #read} gives the same file, so cached features are shared.
+     *
+     * @throws IOException naming the file when it is truncated or not IDX
+     */
+    public static Dataset readImages(Path images) throws IOException {
+        Tensor img = readTensor(images);
+        if (img.dims.length < 2) {
+            throw new IOException(images + ": expected an image tensor (>= 2 dimensions), found " + img.dims.length);
+        }
+        int width = img.data.length / Math.max(1, img.dims[0]);
+        return Dataset.pixelsOnly(img.data, width).withSourceFingerprints(
+                "idx-v1|scale=1/255|" + HexFormat.of().formatHex(img.fileDigest), "unlabelled");
+    }
+
     /** Reads {@code <dir>/<prefix>-images-idx3-ubyte[.gz]} and the matching labels (MNIST naming). */
     public static Dataset readSplit(Path dir, String prefix, int classes) throws IOException {
         return read(find(dir, prefix + "-images-idx3-ubyte"), find(dir, prefix + "-labels-idx1-ubyte"), classes);
