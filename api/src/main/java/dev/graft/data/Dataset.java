@@ -367,9 +367,9 @@ public final class Dataset {
      */
     public Dataset withSourceFingerprints(String featuresSource, String labelsSource) {
         Dataset d = new Dataset(features, width, labels, classes, targets, targetWidth);
-        d.featureFingerprint = sha256("source-features|" + featuresSource);
-        d.fingerprint = labelsSource.isEmpty() ? sha256("source|" + featuresSource)
-                : sha256("source|" + featuresSource.length() + ":" + featuresSource + "|" + labelsSource);
+        d.featureFingerprint = Fingerprints.sha256("source-features|" + featuresSource);
+        d.fingerprint = labelsSource.isEmpty() ? Fingerprints.sha256("source|" + featuresSource)
+                : Fingerprints.sha256("source|" + featuresSource.length() + ":" + featuresSource + "|" + labelsSource);
         return d;
     }
 
@@ -438,40 +438,13 @@ public final class Dataset {
             parentFeatures = featureFingerprint;
         }
         if (parent != null) {
-            child.fingerprint = sha256(operation + '|' + parent + '|' + join(arguments));
+            child.fingerprint = Fingerprints.sha256(operation + '|' + parent + '|' + Fingerprints.join(arguments));
         }
         if (parentFeatures != null) {
-            child.featureFingerprint = isIdentity(rows, size) ? parentFeatures : sha256("rows|" + parentFeatures + '|' + join(rows));
+            child.featureFingerprint = Fingerprints.isIdentity(rows, size) ? parentFeatures
+                    : Fingerprints.sha256("rows|" + parentFeatures + '|' + Fingerprints.join(rows));
         }
         return child;
-    }
-
-    private static boolean isIdentity(int[] rows, int size) {
-        if (rows.length != size) {
-            return false;
-        }
-        for (int i = 0; i < rows.length; i++) {
-            if (rows[i] != i) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String join(int[] values) {
-        StringBuilder sb = new StringBuilder(values.length * 4);
-        for (int a : values) {
-            sb.append(a).append(',');
-        }
-        return sb.toString();
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private void requireClassification() {
