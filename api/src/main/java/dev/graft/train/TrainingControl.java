@@ -9,7 +9,11 @@ import dev.graft.Model;
  */
 public interface TrainingControl {
 
-    /** Asks the trainer to stop after the current batch; the epoch is recorded as far as it got. */
+    /**
+     * Asks the trainer to stop after the current batch. The epoch is recorded as far as it got (its
+     * statistics count the samples trained), validated, and checkpointed if a store is set; a run
+     * resumed from that checkpoint continues with the next epoch.
+     */
     void stop();
 
     /** Whether {@link #stop()} was called. */
