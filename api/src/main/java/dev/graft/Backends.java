@@ -18,12 +18,16 @@ import java.util.stream.Collectors;
  * Finds compute backends with {@link ServiceLoader} and opens the best one present: the highest
  * priority among those whose probe says they can run here, unless the user names one with the
  * system property {@code graft.backend} or the environment variable {@code GRAFT_BACKEND}. The
- * choice, and why each other backend was skipped, is logged.
+ * choice, and why each other backend was skipped, is logged; a fallback to the slow pure-Java
+ * reference backend because native backends failed to load is a WARNING.
  */
 public final class Backends {
 
     public static final String OVERRIDE_PROPERTY = "graft.backend";
     public static final String OVERRIDE_ENV = "GRAFT_BACKEND";
+
+    /** The name of the pure-Java backend in {@code graft-api}. */
+    public static final String REFERENCE = "reference";
 
     private static final System.Logger LOG = System.getLogger(Backends.class.getName());
 
@@ -89,21 +93,43 @@ public final class Backends {
             LOG.log(Level.INFO, "backend override " + OVERRIDE_PROPERTY + "/" + OVERRIDE_ENV + " = " + override);
             return open(override, options);
         }
-        List<Candidate> all = discover();
-        for (Candidate c : all) {
+        return openBest(discover(), options);
+    }
+
+    /**
+     * Opens the first available of {@code candidates} (best first). Falling back to the pure-Java
+     * reference backend because native ones could not load is logged as a WARNING naming each and
+     * why: that path is correct but one to two orders of magnitude slower.
+     */
+    static Backend openBest(List<Candidate> candidates, BackendOptions options) {
+        List<String> failed = new ArrayList<>();
+        for (Candidate c : candidates) {
             if (!c.availability().available()) {
                 LOG.log(Level.INFO, "skipped backend " + c.name() + " (unavailable): " + c.availability().reason());
+                failed.add(c.name() + " (" + c.availability().reason() + ")");
                 continue;
             }
             try {
                 Backend backend = c.provider().open(options);
+                if (c.name().equals(REFERENCE) && !failed.isEmpty()) {
+                    LOG.log(Level.WARNING, fallbackWarning(failed));
+                }
                 LOG.log(Level.INFO, "using backend " + c.name() + ": " + backend.description());
                 return backend;
             } catch (BackendUnavailableException | LinkageError e) {
                 LOG.log(Level.WARNING, "skipped backend " + c.name() + " (failed to open): " + e.getMessage());
+                failed.add(c.name() + " (failed to open: " + e.getMessage() + ")");
             }
         }
-        throw new BackendUnavailableException("no backend could be opened; tried " + describe(all));
+        throw new BackendUnavailableException("no backend could be opened; tried " + describe(candidates));
+    }
+
+    /** The warning logged when only the reference backend could be opened. */
+    static String fallbackWarning(List<String> failed) {
+        return "no native backend could be loaded, falling back to the pure-Java reference backend, which is correct but "
+                + "10-100x slower: " + String.join("; ", failed) + ". Add the backend's module and its native dependency "
+                + "for this platform (see README, 'Native platforms'), or run 'graft backends' to see what is present; "
+                + "-D" + OVERRIDE_PROPERTY + "=reference silences this warning.";
     }
 
     /** Opens the named backend, failing with its probe's reason when it cannot run here. */

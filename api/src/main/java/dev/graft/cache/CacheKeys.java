@@ -17,15 +17,16 @@ import java.util.HexFormat;
  * <p><b>In the key:</b> a format tag; the prefix's input shape; for every frozen layer in order,
  * its input shape, its {@link dev.graft.LayerDescription} (type and configuration, e.g. units and
  * activation) and every parameter's name, shape and exact bytes, state such as moving statistics
- * included; the
- * data fingerprint ({@link Dataset#fingerprint()}: SHA-256 of its shape, every feature value's bytes
- * and its labels or targets, or, for data read from IDX files, of the files' bytes and the fixed
- * scaling, carried through subsets and class filters; for a streamed source, the fingerprint the
- * caller supplies); the
+ * included; the data's feature fingerprint ({@link Dataset#featureFingerprint()}: SHA-256 of its
+ * shape and every feature value's bytes, or, for data read from IDX files, of the image file's bytes
+ * and the fixed scaling, carried through subsets, class filters and relabellings; for a streamed
+ * source, the fingerprint the caller supplies); the
  * preprocessing id the caller supplies (empty for a {@code Dataset}, whose bytes are already the
  * preprocessed values); and the {@link Storage} type.
  *
- * <p><b>Not in the key:</b> trainability (a frozen layer computes the same values either way); the
+ * <p><b>Not in the key:</b> labels and targets (a frozen layer's outputs depend only on its inputs;
+ * labels travel beside the features, read from the caller's dataset, so the same images featurized
+ * for two label sets share one entry); trainability (a frozen layer computes the same values either way); the
  * layers above the boundary; the backend, thread count and batch size used to featurize (backends
  * agree within float tolerance, not bit for bit, so an entry written by one backend is served to
  * another); the Graft version beyond the format tag; and anything outside the data's bytes
@@ -39,9 +40,9 @@ public final class CacheKeys {
     private CacheKeys() {
     }
 
-    /** The key of fp32 features of {@code data} after {@code prefix}. */
+    /** The key of fp32 features of {@code data} after {@code prefix} (labels are not part of it). */
     public static String key(Model prefix, Dataset data) {
-        return key(prefix, data.fingerprint(), "fp32");
+        return key(prefix, data.featureFingerprint(), "fp32");
     }
 
     /** The key for a given data fingerprint and storage format name, without preprocessing id. */
@@ -75,9 +76,10 @@ public final class CacheKeys {
     /**
      * Feeds a layer's meaning into {@code md}: input shape, description (type and configuration) and
      * every parameter's name, shape and exact bytes. Not its name or trainability, which do not change
-     * its output. Generic over layer types: no type needs digest code of its own.
+     * its output. Generic over layer types: no type needs digest code of its own. Also identifies a
+     * training run's model for resuming from checkpoints.
      */
-    static void digestLayer(Layer layer, MessageDigest md) {
+    public static void digestLayer(Layer layer, MessageDigest md) {
         md.update((layer.inputShape() + "|").getBytes(StandardCharsets.UTF_8));
         layer.description().digestInto(md);
         for (Parameter p : layer.parameters()) {

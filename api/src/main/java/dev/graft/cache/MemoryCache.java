@@ -39,7 +39,7 @@ public final class MemoryCache implements BottleneckCache {
 
     @Override
     public FeatureSource source(Model frozenPrefix, Dataset data, Backend backend, TrainingListener listener) {
-        return engine.features(frozenPrefix, FeatureSource.of(data), data.fingerprint(), "", backend, listener);
+        return engine.features(frozenPrefix, FeatureSource.of(data), data.featureFingerprint(), "", backend, listener);
     }
 
     /**

@@ -11,8 +11,9 @@ import java.util.SplittableRandom;
 
 /**
  * An in-memory set of samples: a row-major {@code size × width} float matrix of features and, per
- * sample, either an integer class label (classification) or {@code targetWidth} float targets
- * (regression). Immutable; every operation returns a new dataset.
+ * sample, either an integer class label (classification), {@code targetWidth} float targets
+ * (regression), or nothing ({@link #unlabelled}: data to predict on). Immutable; every operation
+ * returns a new dataset.
  */
 public final class Dataset {
 
@@ -24,6 +25,7 @@ public final class Dataset {
     private final float[] targets;
     private final int targetWidth;
     private String fingerprint;
+    private String featureFingerprint;
 
     private Dataset(float[] features, int width, int[] labels, int classes, float[] targets, int targetWidth) {
         this(new FeatureStore.Floats32(features), width, labels, classes, targets, targetWidth);
@@ -112,22 +114,66 @@ public final class Dataset {
         return new Dataset(features.clone(), width, null, 0, targets.clone(), targetWidth);
     }
 
+    /** Unsigned 8-bit features read as {@code v / 255}, without labels, over the caller's array ({@link Idx#readImages}). */
+    static Dataset pixelsOnly(byte[] pixels, int width) {
+        return new Dataset(new FeatureStore.Pixels(pixels), width, null, 0, null, 0);
+    }
+
+    /** Features only, no labels or targets: data to {@linkplain dev.graft.predict.Predictor predict} on (the array is copied). */
+    public static Dataset unlabelled(float[] features, int width) {
+        return new Dataset(features.clone(), width, null, 0, null, 0);
+    }
+
+    /** Rows of features only (each row is copied; all rows must have the same length). */
+    public static Dataset unlabelled(float[][] rows) {
+        if (rows.length == 0) {
+            throw new IllegalArgumentException("no rows");
+        }
+        int width = rows[0].length;
+        float[] flat = new float[Math.multiplyExact(rows.length, width)];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != width) {
+                throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " values; row 0 has " + width);
+            }
+            System.arraycopy(rows[i], 0, flat, i * width, width);
+        }
+        return new Dataset(flat, width, null, 0, null, 0);
+    }
+
+    /** The same features without labels or targets (shares the feature storage and its fingerprint). */
+    public Dataset withoutLabels() {
+        Dataset d = new Dataset(features, width, null, 0, null, 0);
+        synchronized (this) {
+            d.featureFingerprint = featureFingerprint;
+        }
+        return d;
+    }
+
     public int size() { return size; }
 
     public int width() { return width; }
 
     public boolean isClassification() { return labels != null; }
 
+    /** Whether samples carry labels or targets; false for {@link #unlabelled} data. */
+    public boolean isLabelled() { return labels != null || targets != null; }
+
     /** Number of classes (0 for regression). */
     public int classes() { return classes; }
 
-    /** Width of the per-sample training target: 1 (a label) for classification, else the target width. */
+    /** Width of the per-sample training target: 1 (a label) for classification, the target width for regression, 0 unlabelled. */
     public int targetWidth() { return labels != null ? 1 : targetWidth; }
 
-    public int label(int sample) { return labels[sample]; }
+    public int label(int sample) {
+        requireClassification();
+        return labels[sample];
+    }
 
     /** A copy of the labels (classification only). */
-    public int[] labels() { return labels.clone(); }
+    public int[] labels() {
+        requireClassification();
+        return labels.clone();
+    }
 
     /** A copy of the feature matrix. */
     public float[] features() { return features.toFloats(); }
@@ -150,6 +196,9 @@ public final class Dataset {
 
     /** Gathers only the labels (as floats) or targets of the samples {@code order[from..to)} into {@code y}. */
     public void gatherTargets(int[] order, int from, int to, float[] y) {
+        if (!isLabelled()) {
+            throw new IllegalStateException("this dataset has no labels or targets (Dataset.unlabelled): it can be predicted on, not trained or evaluated on");
+        }
         int tw = targetWidth();
         for (int r = 0; r < to - from; r++) {
             int s = order[from + r];
@@ -181,11 +230,11 @@ public final class Dataset {
             }
             if (l != null) {
                 l[i] = labels[s];
-            } else {
+            } else if (t != null) {
                 System.arraycopy(targets, s * tw, t, i * tw, tw);
             }
         }
-        return derive(new Dataset(features.select(indices, width), width, l, classes, t, targetWidth), "subset", indices);
+        return derive(new Dataset(features.select(indices, width), width, l, classes, t, targetWidth), "subset", indices, indices);
     }
 
     /** The first {@code n} samples (or all, if fewer). */
@@ -247,7 +296,7 @@ public final class Dataset {
                 l[i++] = newLabel[labels[s]];
             }
         }
-        return derive(new Dataset(features.select(idx, width), width, l, Math.max(2, newClasses), null, 0), "relabel", newLabel);
+        return derive(new Dataset(features.select(idx, width), width, l, Math.max(2, newClasses), null, 0), "relabel", newLabel, idx);
     }
 
     /** At most {@code perClass} samples of each class, the first ones in a seeded shuffle. */
@@ -306,14 +355,27 @@ public final class Dataset {
      * source fingerprints mean equal data; the arrays are shared, not copied.
      */
     public Dataset withSourceFingerprint(String sourceFingerprint) {
+        return withSourceFingerprints(sourceFingerprint, "");
+    }
+
+    /**
+     * As {@link #withSourceFingerprint}, with the features' source and the labels' source apart (an
+     * image file and a label file): {@link #featureFingerprint()} then derives from
+     * {@code featuresSource} alone, so the same images with other labels share bottleneck-cache
+     * entries. With an empty {@code labelsSource}, {@code featuresSource} is taken to determine the
+     * labels too, and the feature fingerprint is derived from it as well.
+     */
+    public Dataset withSourceFingerprints(String featuresSource, String labelsSource) {
         Dataset d = new Dataset(features, width, labels, classes, targets, targetWidth);
-        d.fingerprint = sha256("source|" + sourceFingerprint);
+        d.featureFingerprint = Fingerprints.sha256("source-features|" + featuresSource);
+        d.fingerprint = labelsSource.isEmpty() ? Fingerprints.sha256("source|" + featuresSource)
+                : Fingerprints.sha256("source|" + featuresSource.length() + ":" + featuresSource + "|" + labelsSource);
         return d;
     }
 
     /**
-     * SHA-256 that identifies this data: equal fingerprints mean equal data; used by the bottleneck
-     * cache's keys. Computed once, over the shape, features and labels/targets, unless the dataset
+     * SHA-256 that identifies this data, labels included: equal fingerprints mean equal data (the
+     * bottleneck cache keys on {@link #featureFingerprint()} instead). Computed once, over the shape, features and labels/targets, unless the dataset
      * was read from a file whose hash stands for its content ({@link #withSourceFingerprint}) or was
      * taken from such a dataset by {@link #subset}, {@link #filterClasses} and the operations built
      * on them, whose fingerprints derive from the parent's and the operation's arguments.
@@ -322,8 +384,8 @@ public final class Dataset {
         if (fingerprint == null) {
             try {
                 MessageDigest md = MessageDigest.getInstance("SHA-256");
-                md.update(("dataset|" + size + "|" + width + "|" + classes + "|" + targetWidth + "|").getBytes(StandardCharsets.UTF_8));
-                features.digest(md);
+                md.update(("dataset|" + size + "|" + width + "|" + classes + "|" + targetWidth + "|"
+                        + featureFingerprint() + "|").getBytes(StandardCharsets.UTF_8));
                 if (labels != null) {
                     for (int l : labels) {
                         md.update((byte) l);
@@ -331,7 +393,7 @@ public final class Dataset {
                         md.update((byte) (l >>> 16));
                         md.update((byte) (l >>> 24));
                     }
-                } else {
+                } else if (targets != null) {
                     Floats.digest(md, targets);
                 }
                 fingerprint = HexFormat.of().formatHex(md.digest());
@@ -342,38 +404,59 @@ public final class Dataset {
         return fingerprint;
     }
 
-    /** Gives {@code child} a fingerprint derived from this one's, when this one's is already known (no hashing of content). */
-    private Dataset derive(Dataset child, String operation, int[] arguments) {
+    /**
+     * SHA-256 of the features alone (shape and values; no labels or targets): what the bottleneck
+     * cache keys on, since a frozen layer's outputs depend only on its inputs. The same images with
+     * two label sets share this fingerprint. Derived without re-hashing, like {@link #fingerprint()},
+     * for data read from files and for subsets and relabellings of such data (a relabelling keeps the
+     * feature fingerprint of the rows it keeps).
+     */
+    public synchronized String featureFingerprint() {
+        if (featureFingerprint == null) {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                md.update(("features|" + size + "|" + width + "|").getBytes(StandardCharsets.UTF_8));
+                features.digest(md);
+                featureFingerprint = HexFormat.of().formatHex(md.digest());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return featureFingerprint;
+    }
+
+    /**
+     * Gives {@code child} fingerprints derived from this one's, when they are already known (no
+     * hashing of content): the whole fingerprint from {@code operation} and its {@code arguments},
+     * the feature fingerprint from the {@code rows} kept (so relabelling does not change it).
+     */
+    private Dataset derive(Dataset child, String operation, int[] arguments, int[] rows) {
         String parent;
+        String parentFeatures;
         synchronized (this) {
             parent = fingerprint;
+            parentFeatures = featureFingerprint;
         }
         if (parent != null) {
-            StringBuilder sb = new StringBuilder(operation).append('|').append(parent).append('|');
-            for (int a : arguments) {
-                sb.append(a).append(',');
-            }
-            child.fingerprint = sha256(sb.toString());
+            child.fingerprint = Fingerprints.sha256(operation + '|' + parent + '|' + Fingerprints.join(arguments));
+        }
+        if (parentFeatures != null) {
+            child.featureFingerprint = Fingerprints.isIdentity(rows, size) ? parentFeatures
+                    : Fingerprints.sha256("rows|" + parentFeatures + '|' + Fingerprints.join(rows));
         }
         return child;
     }
 
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private void requireClassification() {
         if (labels == null) {
-            throw new IllegalStateException("this is a regression dataset; the operation needs class labels");
+            throw new IllegalStateException((targets == null ? "this dataset has no labels (Dataset.unlabelled)"
+                    : "this is a regression dataset") + "; the operation needs class labels");
         }
     }
 
     @Override
     public String toString() {
-        return "Dataset(" + size + " x " + width + (labels != null ? ", " + classes + " classes" : ", targets " + targetWidth) + ")";
+        return "Dataset(" + size + " x " + width + (labels != null ? ", " + classes + " classes"
+                : targets != null ? ", targets " + targetWidth : ", unlabelled") + ")";
     }
 }

@@ -63,8 +63,26 @@ public final class Idx {
         }
         // The file bytes determine the dataset: key the cache on them rather than re-hashing 4 bytes per pixel.
         HexFormat hex = HexFormat.of();
-        return Dataset.wrapPixels(img.data, width, y, classes).withSourceFingerprint(
-                "idx-v1|scale=1/255|classes=" + classes + "|" + hex.formatHex(img.fileDigest) + "|" + hex.formatHex(lab.fileDigest));
+        // The images' file alone keys the features, so the same images with other labels share cache entries.
+        return Dataset.wrapPixels(img.data, width, y, classes).withSourceFingerprints(
+                "idx-v1|scale=1/255|" + hex.formatHex(img.fileDigest),
+                "idx-v1|classes=" + classes + "|" + hex.formatHex(lab.fileDigest));
+    }
+
+    /**
+     * Reads an image file alone into an unlabelled dataset (pixels in [0, 1]), for prediction; its
+     * feature fingerprint is the one {@link #read} gives the same file, so cached features are shared.
+     *
+     * @throws IOException naming the file when it is truncated or not IDX
+     */
+    public static Dataset readImages(Path images) throws IOException {
+        Tensor img = readTensor(images);
+        if (img.dims.length < 2) {
+            throw new IOException(images + ": expected an image tensor (>= 2 dimensions), found " + img.dims.length);
+        }
+        int width = img.data.length / Math.max(1, img.dims[0]);
+        return Dataset.pixelsOnly(img.data, width).withSourceFingerprints(
+                "idx-v1|scale=1/255|" + HexFormat.of().formatHex(img.fileDigest), "unlabelled");
     }
 
     /** Reads {@code <dir>/<prefix>-images-idx3-ubyte[.gz]} and the matching labels (MNIST naming). */

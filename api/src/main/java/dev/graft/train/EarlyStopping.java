@@ -7,8 +7,24 @@ package dev.graft.train;
  */
 public record EarlyStopping(Monitor monitor, int patience, double minDelta, boolean restoreBest) {
 
-    /** The validation metric watched. */
-    public enum Monitor { VALIDATION_LOSS, VALIDATION_ACCURACY }
+    /** The metric watched (early stopping and {@link LearningRateSchedule#reduceOnPlateau}). */
+    public enum Monitor {
+        VALIDATION_LOSS, VALIDATION_ACCURACY, TRAINING_LOSS;
+
+        /** Higher is better: the negated loss, or the accuracy. */
+        double score(EpochStats stats) {
+            return switch (this) {
+                case VALIDATION_LOSS -> -stats.validationLoss();
+                case VALIDATION_ACCURACY -> stats.validationAccuracy();
+                case TRAINING_LOSS -> -stats.trainLoss();
+            };
+        }
+
+        /** Whether this metric needs a validation set. */
+        public boolean needsValidation() {
+            return this != TRAINING_LOSS;
+        }
+    }
 
     public EarlyStopping {
         if (monitor == null || patience < 1 || !(minDelta >= 0)) {
@@ -22,6 +38,6 @@ public record EarlyStopping(Monitor monitor, int patience, double minDelta, bool
     }
 
     double score(EpochStats stats) {
-        return monitor == Monitor.VALIDATION_LOSS ? -stats.validationLoss() : stats.validationAccuracy();
+        return monitor.score(stats);
     }
 }

@@ -8,6 +8,9 @@ public sealed interface Optimizer permits Optimizer.Sgd, Optimizer.Adam {
 
     float learningRate();
 
+    /** The same optimizer with another learning rate (what a {@link LearningRateSchedule} applies). */
+    Optimizer withLearningRate(float learningRate);
+
     /** Plain SGD, TF's {@code GradientDescentOptimizer}. */
     static Sgd sgd(float learningRate) {
         return new Sgd(learningRate, 0f, false);
@@ -35,6 +38,11 @@ public sealed interface Optimizer permits Optimizer.Sgd, Optimizer.Adam {
             check(momentum >= 0 && momentum < 1, "momentum", momentum);
             check(!nesterov || momentum > 0, "momentum (Nesterov needs one)", momentum);
         }
+
+        @Override
+        public Sgd withLearningRate(float learningRate) {
+            return new Sgd(learningRate, momentum, nesterov);
+        }
     }
 
     /** Adam (Kingma and Ba), bias-corrected. */
@@ -44,6 +52,11 @@ public sealed interface Optimizer permits Optimizer.Sgd, Optimizer.Adam {
             check(beta1 >= 0 && beta1 < 1, "beta1", beta1);
             check(beta2 >= 0 && beta2 < 1, "beta2", beta2);
             check(epsilon > 0, "epsilon", epsilon);
+        }
+
+        @Override
+        public Adam withLearningRate(float learningRate) {
+            return new Adam(learningRate, beta1, beta2, epsilon);
         }
     }
 

@@ -7,21 +7,25 @@ import dev.graft.cache.Featurizer;
 import dev.graft.data.Dataset;
 import dev.graft.spi.Backend;
 import dev.graft.exec.Network;
-import dev.graft.exec.NetworkPlan;
-import dev.graft.exec.Networks;
 import dev.graft.exec.StepStats;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Mini-batch training on a backend. The model's frozen layers are never updated and run in
  * inference mode; with a {@link BottleneckCache}, the leading frozen layers run once per input and
  * each epoch trains only the layers above them. The input model is not modified: {@link #fit}
- * returns a new one. Batches follow a seeded shuffle, so two runs with the same seed see the same
- * batches in the same order, with or without a cache.
+ * returns a new one. Batches follow a seeded shuffle by default, so two runs with the same seed see
+ * the same batches in the same order, with or without a cache; {@code shuffle(false)} or a
+ * {@link BatchOrder} sets the order. The loop is open: a {@link LearningRateSchedule} changes the
+ * rate per epoch, a {@link CheckpointStore} keeps checkpoints and resumes from them, and a
+ * {@link TrainingListener} can stop the run and read its weights through {@link TrainingControl}.
  *
  * <pre>{@code
  * Trainer trainer = Trainer.builder(backend)
@@ -32,6 +36,8 @@ import java.util.Objects;
  * }</pre>
  */
 public final class Trainer {
+
+    private static final System.Logger LOG = System.getLogger(Trainer.class.getName());
 
     private final Backend backend;
     private final Loss loss;
@@ -44,6 +50,10 @@ public final class Trainer {
     private final EarlyStopping earlyStopping;
     private final BottleneckCache cache;
     private final List<TrainingListener> listeners;
+    private final BatchOrder batchOrder;
+    private final LearningRateSchedule schedule;
+    private final CheckpointStore checkpoints;
+    private final int checkpointEvery;
 
     private Trainer(Builder b) {
         this.backend = b.backend;
@@ -57,6 +67,10 @@ public final class Trainer {
         this.earlyStopping = b.earlyStopping;
         this.cache = b.cache;
         this.listeners = List.copyOf(b.listeners);
+        this.batchOrder = b.batchOrder != null ? b.batchOrder : b.shuffle ? BatchOrder.shuffled(b.seed) : BatchOrder.sequential();
+        this.schedule = b.schedule;
+        this.checkpoints = b.checkpoints;
+        this.checkpointEvery = b.checkpointEvery;
     }
 
     /** Starts a trainer that runs on {@code backend} (owned by the caller). */
@@ -71,17 +85,19 @@ public final class Trainer {
 
     /**
      * Trains {@code model} on {@code train}, evaluating on {@code validation} (may be null) after each epoch.
+     * With a {@link CheckpointStore} that holds a checkpoint of this same run, training resumes after
+     * the checkpoint's epoch.
      *
      * @throws IllegalArgumentException naming the layer and widths if the data does not fit the model
      * @throws IllegalStateException if the loss becomes NaN or infinite, or explodes (more than 10^4 times the first
-     *         batch's; names epoch and batch)
+     *         batch's; names epoch and batch), or the checkpoint store holds a checkpoint of another run
      */
     public TrainingResult fit(Model model, Dataset train, Dataset validation) {
         checkData(model, train, "training");
         if (validation != null) {
             checkData(model, validation, "validation");
         }
-        if (earlyStopping != null && validation == null) {
+        if (earlyStopping != null && validation == null && earlyStopping.monitor().needsValidation()) {
             throw new IllegalArgumentException("early stopping watches a validation metric: pass a validation set");
         }
         if (!model.hasTrainableParameters()) {
@@ -93,74 +109,79 @@ public final class Trainer {
         TrainingListener events = new Broadcast(listeners);
         int split = cache == null ? 0 : model.frozenPrefixLength();
         Model prefix = split == 0 ? null : model.slice(0, split);
-        Model top = split == 0 ? model : model.slice(split, model.size());
         // Cached features may live outside the heap (a memory-mapped file): read them through a
         // FeatureSource; labels and targets still come from the caller's datasets.
         FeatureSource trainX = prefix == null ? FeatureSource.of(train) : cache.source(prefix, train, backend, events);
         FeatureSource valX = validation == null ? null
                 : prefix == null ? FeatureSource.of(validation) : cache.source(prefix, validation, backend, events);
 
-        TrainingConfig config = new TrainingConfig(loss, optimizer, l2, multipliers, seed);
+        String run = checkpoints == null ? null : RunIdentity.of(model, train, validation, settings());
+        Checkpoint resumed = checkpoints == null ? null : resumable(run);
+        List<EpochStats> history = new ArrayList<>(resumed == null ? List.of() : resumed.epochs());
+        Model initialTop = (resumed == null ? model : resumed.model()).slice(split, model.size());
+        Model best = resumed == null || resumed.best() == null ? null : resumed.best().slice(split, model.size());
+        EarlyStoppingState stopping = new EarlyStoppingState(earlyStopping);
+        history.forEach(stopping::improved);
+        boolean stoppedEarly = stopping.exhausted();
+
         int batch = Math.min(batchSize, train.size());
-        List<EpochStats> history = new ArrayList<>();
-        Model best = null;
-        int bestEpoch = 0;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        int sinceBest = 0;
-        boolean stoppedEarly = false;
-        try (Network net = Networks.open(backend, new NetworkPlan(top, config, batch))) {
+        Control control = new Control(backend, prefix,
+                rate -> new TrainingConfig(loss, optimizer.withLearningRate(rate), l2, multipliers, seed));
+        events.onTrainingStart(control);
+        DivergenceCheck divergence = new DivergenceCheck(optimizer.learningRate());
+        try {
             float[] x = new float[batch * trainX.width()];
             float[] y = new float[batch * train.targetWidth()];
-            int batches = (train.size() + batch - 1) / batch;
-            DivergenceCheck divergence = new DivergenceCheck(optimizer.learningRate());
-            for (int epoch = 1; epoch <= epochs; epoch++) {
+            for (int epoch = history.size() + 1; epoch <= epochs && !stoppedEarly && !control.stopRequested(); epoch++) {
                 long start = System.nanoTime();
+                control.epoch = epoch;
+                control.place(initialTop, schedule.learningRate(epoch, optimizer.learningRate(), history), batch);
+                Network net = control.network;
+                int[] order = checkedOrder(epoch, train);
+                int batches = (order.length + batch - 1) / batch;
                 events.onEpochStart(epoch, batches);
-                int[] order = train.shuffledOrder(seed * 31 + epoch);
                 double lossSum = 0;
                 long correct = 0;
-                for (int b = 0; b < batches; b++) {
+                int seen = 0;
+                for (int b = 0; b < batches && !control.stopRequested(); b++) {
                     int from = b * batch;
-                    int rows = Math.min(batch, train.size() - from);
+                    int rows = Math.min(batch, order.length - from);
                     trainX.gather(order, from, from + rows, x);
                     train.gatherTargets(order, from, from + rows, y);
                     StepStats stats = net.trainStep(x, y, rows);
                     divergence.check(stats.lossSum(), rows, epoch, b + 1, batches);
                     lossSum += stats.lossSum();
                     correct += stats.correct();
+                    seen += rows;
                     events.onBatch(epoch, b + 1, batches, rows, stats.lossSum() / rows);
                 }
                 double valLoss = Double.NaN;
                 double valAcc = Double.NaN;
                 if (valX != null) {
-                    Evaluation e = evaluate(net, top, valX, validation);
+                    Evaluation e = evaluate(net, valX, validation);
                     valLoss = e.loss();
                     valAcc = e.accuracy();
                 }
-                double trainAcc = loss.usesClassLabels() ? (double) correct / train.size() : Double.NaN;
-                EpochStats stats = new EpochStats(epoch, lossSum / train.size(), trainAcc, valLoss, valAcc,
-                        (System.nanoTime() - start) / 1e9, train.size());
+                double trainAcc = loss.usesClassLabels() && seen > 0 ? (double) correct / seen : Double.NaN;
+                EpochStats stats = new EpochStats(epoch, seen == 0 ? Double.NaN : lossSum / seen, trainAcc, valLoss, valAcc,
+                        (System.nanoTime() - start) / 1e9, seen, control.learningRate);
                 history.add(stats);
                 events.onEpochEnd(stats);
-                if (earlyStopping != null) {
-                    double score = earlyStopping.score(stats);
-                    if (score > bestScore + earlyStopping.minDelta()) {
-                        bestScore = score;
-                        bestEpoch = epoch;
-                        sinceBest = 0;
-                        if (earlyStopping.restoreBest()) {
-                            best = net.snapshot();
-                        }
-                    } else if (++sinceBest >= earlyStopping.patience()) {
-                        stoppedEarly = epoch < epochs;
-                        break;
-                    }
+                if (stopping.improved(stats) && earlyStopping.restoreBest()) {
+                    best = net.snapshot();
+                }
+                stoppedEarly = stopping.exhausted() && epoch < epochs;
+                boolean last = epoch == epochs || stoppedEarly || control.stopRequested();
+                if (checkpoints != null && (epoch % checkpointEvery == 0 || last)) {
+                    save(new Checkpoint(run, epoch, whole(prefix, net.snapshot()), best == null ? null : whole(prefix, best), history));
                 }
             }
-            Model trainedTop = best != null ? best : net.snapshot();
-            int returned = best != null ? bestEpoch : history.size();
-            Model trained = prefix == null ? trainedTop : prefix.concat(trainedTop);
-            return new TrainingResult(trained, new History(history, returned, stoppedEarly));
+            Model trainedTop = best != null ? best : control.network != null ? control.network.snapshot() : initialTop;
+            int returned = best != null ? stopping.bestEpoch() : history.size();
+            return new TrainingResult(whole(prefix, trainedTop),
+                    new History(history, returned, stoppedEarly || control.stopRequested()));
+        } finally {
+            control.close();
         }
     }
 
@@ -171,7 +192,8 @@ public final class Trainer {
         return Evaluation.of(model, loss, data, outputs);
     }
 
-    private Evaluation evaluate(Network net, Model top, FeatureSource features, Dataset data) {
+    private Evaluation evaluate(Network net, FeatureSource features, Dataset data) {
+        Model top = net.plan().model();
         int n = data.size();
         int batch = net.plan().maxBatch();
         float[] outputs = new float[n * top.outputWidth()];
@@ -184,8 +206,67 @@ public final class Trainer {
         return Evaluation.of(top, loss, data, outputs);
     }
 
+    /** The order for {@code epoch}, checked: every index must name a training sample. */
+    private int[] checkedOrder(int epoch, Dataset train) {
+        int[] order = batchOrder.order(epoch, train);
+        if (order == null || order.length == 0) {
+            throw new IllegalStateException("the batch order gave no samples for epoch " + epoch);
+        }
+        for (int i = 0; i < order.length; i++) {
+            if (order[i] < 0 || order[i] >= train.size()) {
+                throw new IllegalStateException("the batch order for epoch " + epoch + " names sample " + order[i]
+                        + " (position " + i + "); the training set has " + train.size());
+            }
+        }
+        return order;
+    }
+
+    /** The stored checkpoint of this run, if any; a checkpoint of another run is an error, not silently ignored. */
+    private Checkpoint resumable(String run) {
+        Optional<Checkpoint> stored;
+        try {
+            stored = checkpoints.load();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the checkpoint in " + checkpoints + ": " + e.getMessage(), e);
+        }
+        if (stored.isEmpty()) {
+            return null;
+        }
+        Checkpoint c = stored.get();
+        if (!c.run().equals(run)) {
+            throw new IllegalStateException(checkpoints + " holds a checkpoint of another run (other model, data or settings: "
+                    + c.run() + ", this run is " + run + "); give this run its own checkpoint directory or delete that one");
+        }
+        LOG.log(System.Logger.Level.INFO, "resuming after epoch {0} from {1}", c.epoch(), checkpoints);
+        return c;
+    }
+
+    private void save(Checkpoint checkpoint) {
+        try {
+            checkpoints.save(checkpoint);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not save the checkpoint of epoch " + checkpoint.epoch() + " to "
+                    + checkpoints + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The hyper-parameters that change a run's result (for {@link RunIdentity}). */
+    private String settings() {
+        return "loss=" + loss + "|optimizer=" + optimizer + "|epochs=" + epochs + "|batch=" + batchSize + "|seed=" + seed
+                + "|l2=" + l2 + "|multipliers=" + new java.util.TreeMap<>(multipliers) + "|cache=" + (cache != null)
+                + "|early=" + earlyStopping;
+    }
+
+    static Model whole(Model prefix, Model top) {
+        return prefix == null ? top : prefix.concat(top);
+    }
+
     private void checkData(Model model, Dataset data, String what) {
         Objects.requireNonNull(data, what + " data");
+        if (!data.isLabelled()) {
+            throw new IllegalArgumentException("the " + what + " data has no labels or targets; training and evaluation need them"
+                    + " (use a Predictor to predict on unlabelled data)");
+        }
         if (data.width() != model.inputWidth()) {
             throw new IllegalArgumentException("the " + what + " data has " + data.width() + " features but layer '"
                     + model.layer(0).name() + "' takes " + model.inputWidth());
@@ -205,7 +286,12 @@ public final class Trainer {
         }
     }
 
-    /** Configures a {@link Trainer}; defaults: softmax cross-entropy, SGD 0.01, 10 epochs, batch 64, seed 0. */
+    /**
+     * Configures a {@link Trainer}; defaults: softmax cross-entropy, SGD 0.01 (no momentum), 10 epochs,
+     * batch 64, seed 0, shuffled batches, constant learning rate, no cache, no checkpoints. (The
+     * {@code graft} CLI's {@code transfer} uses other defaults: momentum 0.9, batch 32, a memory cache;
+     * see its {@code --help}.)
+     */
     public static final class Builder {
         private final Backend backend;
         private Loss loss = Loss.SOFTMAX_CROSS_ENTROPY;
@@ -218,6 +304,11 @@ public final class Trainer {
         private EarlyStopping earlyStopping;
         private BottleneckCache cache;
         private final List<TrainingListener> listeners = new ArrayList<>();
+        private boolean shuffle = true;
+        private BatchOrder batchOrder;
+        private LearningRateSchedule schedule = LearningRateSchedule.constant();
+        private CheckpointStore checkpoints;
+        private int checkpointEvery = 1;
 
         private Builder(Backend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
@@ -260,19 +351,31 @@ public final class Trainer {
         /** Caches the frozen prefix's outputs; null (the default) runs the whole model every epoch. */
         public Builder cache(BottleneckCache cache) { this.cache = cache; return this; }
 
+        /** Receives progress events; through {@link TrainingListener#onTrainingStart} it can stop the run and read the weights. */
         public Builder listener(TrainingListener listener) { listeners.add(Objects.requireNonNull(listener)); return this; }
 
-        public Trainer build() { return new Trainer(this); }
-    }
+        /** {@code false} visits the samples in dataset order every epoch; {@code true} (the default) shuffles with the seed. */
+        public Builder shuffle(boolean shuffle) { this.shuffle = shuffle; return this; }
 
-    /** Fans events out to every listener. */
-    private record Broadcast(List<TrainingListener> listeners) implements TrainingListener {
-        @Override public void onEpochStart(int epoch, int batches) { listeners.forEach(l -> l.onEpochStart(epoch, batches)); }
-        @Override public void onBatch(int epoch, int batch, int batches, int samples, double meanLoss) {
-            listeners.forEach(l -> l.onBatch(epoch, batch, batches, samples, meanLoss));
+        /** An explicit order or sampler for each epoch's batches; overrides {@link #shuffle}. */
+        public Builder batchOrder(BatchOrder order) { this.batchOrder = Objects.requireNonNull(order); return this; }
+
+        /** How the learning rate changes from epoch to epoch (default: the optimizer's rate throughout). */
+        public Builder learningRateSchedule(LearningRateSchedule schedule) { this.schedule = Objects.requireNonNull(schedule); return this; }
+
+        /**
+         * Saves a {@link Checkpoint} to {@code store} every {@code everyEpochs} epochs and after the last
+         * one, and resumes from the store's checkpoint when it holds one of the same run.
+         */
+        public Builder checkpoints(CheckpointStore store, int everyEpochs) {
+            if (everyEpochs < 1) {
+                throw new IllegalArgumentException("checkpoint interval must be >= 1 epoch, got " + everyEpochs);
+            }
+            this.checkpoints = Objects.requireNonNull(store);
+            this.checkpointEvery = everyEpochs;
+            return this;
         }
-        @Override public void onEpochEnd(EpochStats stats) { listeners.forEach(l -> l.onEpochEnd(stats)); }
-        @Override public void onFeatures(FeaturesEvent event) { listeners.forEach(l -> l.onFeatures(event)); }
-        @Override public void onCacheDiscarded(CacheDiscardedEvent event) { listeners.forEach(l -> l.onCacheDiscarded(event)); }
+
+        public Trainer build() { return new Trainer(this); }
     }
 }

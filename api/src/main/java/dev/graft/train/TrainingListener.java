@@ -3,9 +3,17 @@ package dev.graft.train;
 /**
  * Receives progress events from a {@link Trainer} (progress bars, logging, metrics export). Every
  * method has an empty default, so a listener implements only what it needs. Called on the training
- * thread: keep it quick.
+ * thread: keep it quick. To stop training or read the weights, keep the {@link TrainingControl}
+ * passed to {@link #onTrainingStart}.
  */
 public interface TrainingListener {
+
+    /**
+     * Before the first epoch (also when resuming from a checkpoint): {@code control} lets the
+     * listener stop the run and read the current weights from any later callback.
+     */
+    default void onTrainingStart(TrainingControl control) {
+    }
 
     /** Before the first batch of an epoch (epochs count from 1). */
     default void onEpochStart(int epoch, int batches) {

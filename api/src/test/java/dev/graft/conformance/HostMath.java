@@ -77,6 +77,20 @@ final class HostMath {
         return total / rows;
     }
 
+    /** The model's inference output for one sample (dropout is the identity), in double precision. */
+    static double[] forward(Model model, float[] x, int offset) {
+        double[] a = new double[model.inputWidth()];
+        for (int j = 0; j < a.length; j++) {
+            a[j] = x[offset + j];
+        }
+        for (Layer layer : model.layers()) {
+            if (layer instanceof Dense d) {
+                a = dense(d, a, d.activation());
+            }
+        }
+        return a;
+    }
+
     private static double[] dense(Dense d, double[] in, Activation act) {
         float[] w = d.weights();
         float[] b = d.bias();

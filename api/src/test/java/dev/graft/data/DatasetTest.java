@@ -167,4 +167,41 @@ class DatasetTest {
         IOException j = assertThrows(IOException.class, () -> Idx.read(junk, junk, 10));
         assertTrue(j.getMessage().contains("not an unsigned-byte IDX file"), j.getMessage());
     }
+
+    @Test
+    void featureFingerprintIgnoresLabelsAndFollowsTheImageFile(@TempDir Path dir) throws IOException {
+        Path labels = TestData.fashionMnist().resolve("t10k-labels-idx1-ubyte.gz");
+        byte[] raw = new java.util.zip.GZIPInputStream(Files.newInputStream(labels)).readAllBytes();
+        raw[8] = (byte) ((raw[8] + 1) % 10);
+        Path otherLabels = dir.resolve("t10k-labels-idx1-ubyte");
+        Files.write(otherLabels, raw);
+        Dataset a = TestData.fashionTest();
+        Dataset b = Idx.read(TestData.fashionMnist().resolve("t10k-images-idx3-ubyte.gz"), otherLabels, 10);
+        assertNotEquals(a.fingerprint(), b.fingerprint(), "one changed label changes the whole fingerprint");
+        assertEquals(a.featureFingerprint(), b.featureFingerprint(), "but not the features'");
+        assertEquals(a.head(40).featureFingerprint(), b.head(40).featureFingerprint());
+
+        Dataset small = Dataset.classification(new float[] {1, 2, 3, 4}, 2, new int[] {0, 1}, 2);
+        Dataset flipped = Dataset.classification(new float[] {1, 2, 3, 4}, 2, new int[] {1, 0}, 2);
+        assertEquals(small.featureFingerprint(), flipped.featureFingerprint());
+        assertEquals(small.featureFingerprint(), Dataset.unlabelled(new float[][] {{1, 2}, {3, 4}}).featureFingerprint());
+        assertNotEquals(small.featureFingerprint(), Dataset.unlabelled(new float[] {1, 2, 3, 5}, 2).featureFingerprint());
+    }
+
+    @Test
+    void unlabelledDataCanBeSubsetButNotTrainedOn() {
+        Dataset u = Dataset.unlabelled(new float[][] {{1, 2}, {3, 4}, {5, 6}});
+        assertEquals(false, u.isLabelled());
+        assertEquals(0, u.targetWidth());
+        Dataset s = u.subset(new int[] {2, 0});
+        float[] row = new float[2];
+        s.copyFeatures(0, row, 0);
+        assertArrayEquals(new float[] {5, 6}, row);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> u.gatherTargets(new int[] {0}, 0, 1, new float[1]));
+        assertTrue(e.getMessage().contains("no labels"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Dataset.unlabelled(new float[][] {{1, 2}, {3}}));
+        assertNotEquals(u.fingerprint(), Dataset.unlabelled(new float[][] {{1, 2}, {3, 4}, {5, 7}}).fingerprint());
+    }
 }

@@ -12,8 +12,15 @@ import dev.graft.spi.BackendUnavailableException;
  */
 public final class CpuBackendProvider implements BackendProvider {
 
-    /** Threads used when {@link BackendOptions#threads()} is 0; see backend-cpu/README.md for the measurements. */
+    /**
+     * Threads used when neither {@link BackendOptions#threads()} ({@code -Dgraft.threads},
+     * {@code GRAFT_THREADS}) nor {@code OPENBLAS_NUM_THREADS} says otherwise; see backend-cpu/README.md
+     * for the measurements.
+     */
     public static final int DEFAULT_THREADS = 1;
+
+    /** OpenBLAS's own thread variable, honoured when Graft's setting is absent. */
+    public static final String OPENBLAS_THREADS_ENV = "OPENBLAS_NUM_THREADS";
 
     @Override
     public String name() {
@@ -41,7 +48,27 @@ public final class CpuBackendProvider implements BackendProvider {
             throw new BackendUnavailableException("cpu backend unavailable: " + availability.reason()
                     + ". Use another backend (-Dgraft.backend=reference) or fix the OpenBLAS natives.");
         }
-        int threads = options.threads() > 0 ? options.threads() : DEFAULT_THREADS;
-        return new CpuBackend(threads);
+        return new CpuBackend(threads(options, System.getenv(OPENBLAS_THREADS_ENV)));
+    }
+
+    /**
+     * The thread count: Graft's setting ({@code -Dgraft.threads}, then {@code GRAFT_THREADS}) when
+     * given, else {@code OPENBLAS_NUM_THREADS} when it is a positive number, else {@link #DEFAULT_THREADS}.
+     */
+    static int threads(BackendOptions options, String openblasNumThreads) {
+        if (options.threads() > 0) {
+            return options.threads();
+        }
+        if (openblasNumThreads != null) {
+            try {
+                int n = Integer.parseInt(openblasNumThreads.trim());
+                if (n > 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // OpenBLAS itself ignores a malformed value; so do we.
+            }
+        }
+        return DEFAULT_THREADS;
     }
 }

@@ -19,7 +19,7 @@ final class CacheCommand extends BaseCommand {
     /** The directory option shared by both subcommands. */
     static final class DirOption {
         @Option(names = "--dir", paramLabel = "DIR",
-                description = "The cache directory (default: $GRAFT_CACHE_DIR or ~/.cache/graft).")
+                description = "The cache directory (default: $GRAFT_CACHE_DIR, else $XDG_CACHE_HOME/graft, else ~/.cache/graft).")
         Path dir;
 
         Path resolve() {

@@ -19,7 +19,7 @@ final class CacheOption {
 
     @Option(names = "--cache", paramLabel = "memory|disk|none|DIR", defaultValue = "memory",
             description = "Where the frozen layers' outputs (bottleneck features) are cached: memory, disk (the default "
-                    + "directory, $GRAFT_CACHE_DIR or ~/.cache/graft), a directory, or none (default: ${DEFAULT-VALUE}).")
+                    + "directory: $GRAFT_CACHE_DIR, else $XDG_CACHE_HOME/graft, else ~/.cache/graft), a directory, or none (default: ${DEFAULT-VALUE}).")
     String cache;
 
     @Option(names = "--cache-storage", paramLabel = "fp32|fp16", defaultValue = "fp32",
@@ -30,13 +30,20 @@ final class CacheOption {
             description = "On disk: keep the cache directory under this size, evicting the least recently used entries.")
     Long maxMegabytes;
 
-    /** The default on-disk cache directory. */
+    /** The default on-disk cache directory: $GRAFT_CACHE_DIR, else $XDG_CACHE_HOME/graft, else ~/.cache/graft. */
     static Path defaultDirectory() {
-        String env = System.getenv(DIR_ENV);
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
+        return defaultDirectory(System.getenv(DIR_ENV), System.getenv("XDG_CACHE_HOME"), System.getProperty("user.home"));
+    }
+
+    static Path defaultDirectory(String graftCacheDir, String xdgCacheHome, String home) {
+        if (graftCacheDir != null && !graftCacheDir.isBlank()) {
+            return Path.of(graftCacheDir);
         }
-        return Path.of(System.getProperty("user.home"), ".cache", "graft");
+        // The XDG base-directory spec: an unset, empty or relative value is ignored.
+        if (xdgCacheHome != null && !xdgCacheHome.isBlank() && Path.of(xdgCacheHome).isAbsolute()) {
+            return Path.of(xdgCacheHome, "graft");
+        }
+        return Path.of(home, ".cache", "graft");
     }
 
     /** The cache to train with, or null for none. */

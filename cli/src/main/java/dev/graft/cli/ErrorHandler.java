@@ -30,8 +30,11 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
     public int handleParseException(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println(cmd.getCommandName() + ": " + e.getMessage()
-                + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+        String message = e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')";
+        if (root.json || java.util.Arrays.asList(args).contains("--json")) {
+            printJson(cmd, message, USAGE);
+        }
+        err.println(cmd.getCommandName() + ": " + message);
         if (root.debug) {
             e.printStackTrace(err);
         }
@@ -42,12 +45,28 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
+        if (root.json) {
+            printJson(cmd, describe(e), FAILED);
+        }
         err.println(cmd.getCommandSpec().qualifiedName() + ": " + describe(e));
         if (root.debug) {
             e.printStackTrace(err);
         }
         err.flush();
         return FAILED;
+    }
+
+    /**
+     * Under {@code --json}, the error as the one JSON object on standard output (where the result
+     * would have been), so a script reading it gets JSON either way; the line on standard error stays.
+     */
+    private static void printJson(CommandLine cmd, String message, int exitCode) {
+        java.util.Map<String, Object> j = Json.object();
+        j.put("command", cmd.getCommandName());
+        j.put("error", message);
+        j.put("exitCode", exitCode);
+        cmd.getOut().println(Json.write(j));
+        cmd.getOut().flush();
     }
 
     /** The one-line message for {@code e}. */

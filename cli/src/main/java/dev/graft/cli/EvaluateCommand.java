@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code graft evaluate MODEL --data ...}: accuracy, loss and the confusion matrix. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Score a model on labelled data: accuracy, mean softmax cross-entropy, confusion matrix.",
+        description = {"Score a model on labelled data: accuracy, mean softmax cross-entropy, confusion matrix "
+                + "(--json adds per-class precision, recall and F1, macro F1 and top-k accuracy).",
             "--classes: the list a model was trained with renumbers the data the same way; fewer classes than the model "
                     + "has outputs select samples and keep the model's class numbers."})
 final class EvaluateCommand extends BaseCommand {
@@ -58,6 +59,12 @@ final class EvaluateCommand extends BaseCommand {
             j.put("classes", names);
             j.putAll(Json.evaluation(e));
             j.put("recall", java.util.Arrays.stream(e.recallPerClass()).mapToObj(Json::number).toList());
+            j.put("precision", java.util.Arrays.stream(e.precisionPerClass()).mapToObj(Json::number).toList());
+            j.put("f1", java.util.Arrays.stream(e.f1PerClass()).mapToObj(Json::number).toList());
+            j.put("macroF1", Json.number(e.macroF1()));
+            if (e.classes() > 2) {
+                j.put("top" + Math.min(5, e.classes() - 1) + "Accuracy", Json.number(e.topKAccuracy(Math.min(5, e.classes() - 1))));
+            }
             out().println(Json.write(j));
             return 0;
         }

@@ -29,12 +29,20 @@ import java.util.regex.Pattern;
  */
 public final class CsvDatasets {
 
-    /** How to read a file: {@code labelColumn} is a header name or a 0-based index (negative counts from the end). */
+    /**
+     * How to read a file: {@code labelColumn} is a header name or a 0-based index (negative counts from
+     * the end), or null when every column is a feature ({@link #unlabelled()}: data to predict on).
+     */
     public record Options(boolean header, char delimiter, String labelColumn, boolean classification) {
 
         /** Header row present, comma-separated, label in the last column, classification. */
         public static Options classification(String labelColumn) {
             return new Options(true, ',', labelColumn, true);
+        }
+
+        /** Header row present, comma-separated, every column a feature: an unlabelled dataset. */
+        public static Options unlabelled() {
+            return new Options(true, ',', null, false);
         }
 
         public static Options regression(String labelColumn) {
@@ -105,10 +113,10 @@ public final class CsvDatasets {
                 String[] cells = split.split(line.strip(), -1);
                 if (columns < 0) {
                     columns = cells.length;
-                    if (columns < 2) {
+                    if (columns < 2 && options.labelColumn() != null) {
                         throw new ModelFileException(file, "line " + lineNumber, "needs at least 2 columns (features and a label)");
                     }
-                    labelIndex = labelIndex(file, options, options.header() ? cells : null, columns);
+                    labelIndex = options.labelColumn() == null ? -1 : labelIndex(file, options, options.header() ? cells : null, columns);
                     if (options.header()) {
                         continue;
                     }
@@ -116,7 +124,7 @@ public final class CsvDatasets {
                 if (cells.length != columns) {
                     throw new ModelFileException(file, "line " + lineNumber, "has " + cells.length + " columns, expected " + columns);
                 }
-                float[] features = new float[columns - 1];
+                float[] features = new float[labelIndex < 0 ? columns : columns - 1];
                 for (int c = 0, f = 0; c < columns; c++) {
                     if (c == labelIndex) {
                         labels.add(cells[c].strip());
@@ -132,10 +140,13 @@ public final class CsvDatasets {
         if (rows.isEmpty()) {
             throw new ModelFileException(file, "has no data rows");
         }
-        int width = columns - 1;
+        int width = labelIndex < 0 ? columns : columns - 1;
         float[] x = new float[Math.multiplyExact(rows.size(), width)];
         for (int i = 0; i < rows.size(); i++) {
             System.arraycopy(rows.get(i), 0, x, i * width, width);
+        }
+        if (labelIndex < 0) {
+            return Dataset.unlabelled(x, width);
         }
         if (!options.classification()) {
             float[] y = new float[labels.size()];
