@@ -151,7 +151,9 @@ public final class GraftHeadEstimator extends Estimator<GraftHeadModel> implemen
             throw new IllegalArgumentException("label column '" + getOrDefault(labelCol) + "' is not in the data; its columns are "
                     + String.join(", ", schema.fieldNames()));
         }
-        return new GraftHeadModel(uid).transformSchema(schema);
+        GraftHeadModel shape = new GraftHeadModel(uid);
+        shape.set(shape.featuresCol(), getOrDefault(featuresCol));
+        return shape.transformSchema(schema);
     }
 
     @Override

@@ -118,8 +118,8 @@ class GraftFeaturizerTest {
     /** Many small partitions, some empty: each non-empty one opens one runner and every runner is closed. */
     @Test
     void manySmallPartitionsLeakNothing() throws Exception {
-        dev.graft.data.Dataset data = SparkTests.fashion("t10k").head(90);
-        int partitions = 120;
+        dev.graft.data.Dataset data = SparkTests.fashion("t10k").head(30);
+        int partitions = 48;
         Dataset<Row> input = SparkTests.vectors(data, partitions);
         long nonEmpty = input.javaRDD().mapPartitions(it -> List.of(it.hasNext() ? 1 : 0).iterator())
                 .collect().stream().mapToInt(Integer::intValue).sum();
