@@ -79,7 +79,7 @@ public final class SparkFeaturize {
             if (fs.exists(target) && !overwrite) {
                 throw new IllegalArgumentException(out + " already exists; pass --overwrite to replace it");
             }
-            Path temp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+            Path temp = new Path(target.getParent(), target.getName() + ".tmp-" + UUID.randomUUID());
             try {
                 features.write().parquet(temp.toString());
                 long rows = spark.read().parquet(temp.toString()).count();

@@ -41,8 +41,8 @@ class HeadPipelineTest {
 
     @BeforeAll
     static void trainOnOneMachine() throws Exception {
-        train = SparkTests.fashion("train").head(3000);
-        test = SparkTests.fashion("t10k").head(1000);
+        train = SparkTests.fashion("train").head(2000);
+        test = SparkTests.fashion("t10k").head(600);
         transferred = SparkTests.seedMlp(784, 10);
         try (Backend b = Backends.open(BACKEND, BackendOptions.defaults())) {
             Trainer trainer = trainer(b);
