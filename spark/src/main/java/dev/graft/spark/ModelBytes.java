@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A model as the bytes of a Graft {@code .safetensors} file: what the driver broadcasts to executors
@@ -23,8 +23,18 @@ final class ModelBytes implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    /** Models already parsed in this JVM, by content hash: executors run many tasks on one broadcast. */
-    private static final Map<String, Model> PARSED = new ConcurrentHashMap<>();
+    /** Models kept parsed per JVM; a long-lived executor that sees many models keeps only the latest few. */
+    private static final int KEEP_PARSED = 4;
+
+    /** Models already parsed in this JVM, by content hash, least recently used first. */
+    private static final Map<String, Model> PARSED = new LinkedHashMap<>(8, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Model> eldest) {
+            return size() > KEEP_PARSED;
+        }
+    };
 
     private final byte[] bytes;
     private final String sha256;
@@ -42,7 +52,9 @@ final class ModelBytes implements Serializable {
             try {
                 Models.save(model, file, ModelFormat.GRAFT);
                 ModelBytes result = new ModelBytes(Files.readAllBytes(file));
-                PARSED.putIfAbsent(result.sha256, model);
+                synchronized (PARSED) {
+                    PARSED.putIfAbsent(result.sha256, model);
+                }
                 return result;
             } finally {
                 Files.deleteIfExists(file);
@@ -66,9 +78,11 @@ final class ModelBytes implements Serializable {
         return sha256;
     }
 
-    /** The model, parsed at most once per JVM. */
+    /** The model, parsed once per JVM (while it is among the last few used); concurrent tasks wait for one parse. */
     Model model() {
-        return PARSED.computeIfAbsent(sha256, k -> parse());
+        synchronized (PARSED) {
+            return PARSED.computeIfAbsent(sha256, k -> parse());
+        }
     }
 
     private Model parse() {
