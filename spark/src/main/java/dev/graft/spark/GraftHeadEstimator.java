@@ -3,6 +3,7 @@ package dev.graft.spark;
 import dev.graft.Model;
 import dev.graft.train.Optimizer;
 import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
@@ -50,7 +51,7 @@ public final class GraftHeadEstimator extends Estimator<GraftHeadModel> implemen
     final Param<String> optimizer;
     final LongParam seed;
     final Param<String> backend;
-    final Param<Boolean> shuffle;
+    final BooleanParam shuffle;
     private ModelBytes model;
 
     public GraftHeadEstimator() {
@@ -71,7 +72,7 @@ public final class GraftHeadEstimator extends Estimator<GraftHeadModel> implemen
         optimizer = new Param<>(this, "optimizer", "sgd or adam", ParamValidators.inArray(new String[] {"sgd", "adam"}));
         seed = new LongParam(this, "seed", "seeds the batch shuffles and dropout");
         backend = new Param<>(this, "backend", "Graft backend for training (driver) and prediction (executors); empty: the best present");
-        shuffle = new Param<>(this, "shuffle", "stream mode: shuffle the rows on the cluster every epoch");
+        shuffle = new BooleanParam(this, "shuffle", "stream mode: shuffle the rows on the cluster every epoch");
         setDefault(featuresCol, "graft_features");
         setDefault(labelCol, "label");
         setDefault(modelPath, "");
@@ -102,7 +103,7 @@ public final class GraftHeadEstimator extends Estimator<GraftHeadModel> implemen
     public Param<String> optimizer() { return optimizer; }
     public LongParam seed() { return seed; }
     public Param<String> backend() { return backend; }
-    public Param<Boolean> shuffle() { return shuffle; }
+    public BooleanParam shuffle() { return shuffle; }
 
     public GraftHeadEstimator setFeaturesCol(String value) { set(featuresCol, value); return this; }
     public GraftHeadEstimator setLabelCol(String value) { set(labelCol, value); return this; }

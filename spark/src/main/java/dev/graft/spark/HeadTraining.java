@@ -57,7 +57,7 @@ final class HeadTraining {
         int batch = (Integer) e.getOrDefault(e.batchSize);
         int width = top.inputWidth();
         long seed = (Long) e.getOrDefault(e.seed);
-        boolean shuffle = e.getOrDefault(e.shuffle);
+        boolean shuffle = (Boolean) e.getOrDefault(e.shuffle);
         float[] x = new float[batch * width];
         float[] y = new float[batch];
         try (GraftSeam.StreamingTrainer trainer = new GraftSeam.StreamingTrainer(top, e.optimizerValue(), seed, batch,

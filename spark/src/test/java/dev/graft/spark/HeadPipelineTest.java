@@ -41,6 +41,7 @@ class HeadPipelineTest {
 
     @BeforeAll
     static void trainOnOneMachine() throws Exception {
+        SparkTests.spark();   // readers and writers use the active session
         train = SparkTests.fashion("train").head(2000);
         test = SparkTests.fashion("t10k").head(600);
         transferred = SparkTests.seedMlp(784, 10);
@@ -90,6 +91,21 @@ class HeadPipelineTest {
                     "the saved Graft model vs one machine");
         }
         assertTrue(Files.size(file) > 0);
+    }
+
+    /** An unfitted pipeline saves and loads too: the estimator keeps its parameters and its Graft model. */
+    @Test
+    void unfittedPipelineKeepsParamsAndModel(@TempDir Path dir) throws Exception {
+        String saved = dir.resolve("unfitted").toString();
+        pipeline("stream").write().save(saved);
+        PipelineStage[] stages = Pipeline.load(saved).getStages();
+        GraftHeadEstimator head = (GraftHeadEstimator) stages[1];
+        assertEquals("stream", head.getOrDefault(head.mode()));
+        assertEquals(EPOCHS, head.getOrDefault(head.epochs()));
+        assertEquals(ModelBytes.of(transferred).sha256(), head.modelBytes().sha256(), "the estimator's model, byte for byte");
+        GraftFeaturizer featurizer = (GraftFeaturizer) stages[0];
+        assertEquals("bottleneck", featurizer.getOrDefault(featurizer.outputCol()));
+        assertEquals(transferred.toString(), featurizer.getModel().toString());
     }
 
     /** Streaming sees other batches (a cluster-side shuffle), so it matches in quality, not bit for bit. */
