@@ -46,8 +46,16 @@ final class FeaturizeCommand extends BaseCommand {
     @Mixin
     BackendOption backend;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Run on Apache Spark (e.g. local[2], yarn): --data and --out are Parquet tables. Needs Spark and "
+                    + "graft-spark.jar on the class path; otherwise use spark-submit (see 'graft featurize --help').")
+    String spark;
+
     @Override
     int run() throws Exception {
+        if (spark != null) {
+            return SparkLaunch.featurize(spark, model, data.data, out, through, backend.name, out());
+        }
         OutputPaths.checkFile("--out", out);
         Model m = ModelFiles.load(model).model();
         int top = topIndex(m);
