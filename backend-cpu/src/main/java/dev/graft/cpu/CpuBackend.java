@@ -9,11 +9,13 @@ import dev.graft.Activation;
 import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
 import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.FusedDenseHead;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -24,7 +26,7 @@ import java.util.Set;
  * <p>OpenBLAS's thread count is process-wide: each GEMM sets it to this backend's count if another
  * backend instance changed it.
  */
-public final class CpuBackend implements Backend, ChannelKernels {
+public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead {
 
     private static final System.Logger LOG = System.getLogger(CpuBackend.class.getName());
 
@@ -33,8 +35,22 @@ public final class CpuBackend implements Backend, ChannelKernels {
     /** Staging arrays for the Java kernels, reused by every call (no per-call scratch). */
     private final CpuScratch scratch = new CpuScratch();
     private boolean closed;
+    /** When training steps run a small dense head as one fused pass ({@link CpuFusedHeads}). */
+    private final CpuFusedHeads.Mode fusedHeads;
+    private final boolean vectorApi;
 
     CpuBackend(int threads) {
+        this(threads, CpuFusedHeads.Mode.AUTO);
+    }
+
+    CpuBackend(int threads, CpuFusedHeads.Mode fusedHeads) {
+        this(threads, fusedHeads, CpuFusedHeads.vectorApi());
+    }
+
+    /** {@code vectorApi}: whether a fused head may use the Vector API (false: plain loops; for tests). */
+    CpuBackend(int threads, CpuFusedHeads.Mode fusedHeads, boolean vectorApi) {
+        this.fusedHeads = fusedHeads;
+        this.vectorApi = vectorApi;
         if (threads <= 0) {
             throw new IllegalArgumentException("threads must be positive, got " + threads);
         }
@@ -217,6 +233,15 @@ public final class CpuBackend implements Backend, ChannelKernels {
         CpuKernels.adam(data(param, 0, length, "adamUpdate parameters"), data(grad, 0, length, "adamUpdate gradient"),
                 data(m, 0, length, "adamUpdate first moment"), data(v, 0, length, "adamUpdate second moment"),
                 (int) length, learningRate, beta1, beta2, epsilon, step, l2, scratch);
+    }
+
+    @Override
+    public Optional<Head> fuseHead(List<DenseLayer> layers, UpdateRule rule, int maxBatch, boolean inputGradient) {
+        for (DenseLayer l : layers) {
+            own(l.kernel(), (long) l.inputWidth() * l.outputWidth(), "fused head kernel of '" + l.name() + "'", l.inputWidth(), l.outputWidth());
+            own(l.bias(), l.outputWidth(), "fused head bias of '" + l.name() + "'", -1, -1);
+        }
+        return CpuFusedHeads.fuse(fusedHeads, layers, rule, inputGradient, vectorApi);
     }
 
     @Override
