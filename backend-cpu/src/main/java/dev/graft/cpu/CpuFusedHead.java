@@ -121,6 +121,10 @@ final class CpuFusedHead implements FusedDenseHead.Head {
         FloatBuffer zb = ((CpuBuffer) logits).data();
         FloatBuffer dxb = inputGrad == null ? null : ((CpuBuffer) inputGrad).data();
         int top = layers - 1;
+        for (int r = 0; r < rows; r++) {
+            // every label checked before any block adds to the accumulators: a bad batch changes nothing
+            CpuKernels.label(yb.get(r), r, out[top]);
+        }
         double loss = 0;
         for (int r0 = 0; r0 < rows; r0 += BLOCK) {
             int nr = Math.min(BLOCK, rows - r0);

@@ -3,6 +3,7 @@ package dev.graft.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Activation;
@@ -130,6 +131,36 @@ class CpuFusedHeadTest {
     private static int start(Backend backend, Model model, TrainingConfig config) {
         try (Network net = Networks.open(backend, new NetworkPlan(model, config, 16))) {
             return ((KernelNetwork) net).fusedHeadStart();
+        }
+    }
+
+    @Test
+    void aBatchWithABadLabelIsRefusedAndChangesNothing() {
+        TrainingConfig sgd = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.momentum(0.1f, 0.9f), 0f, Map.of(), 1);
+        Model model = model(true);
+        SplittableRandom r = new SplittableRandom(2);
+        int rows = 40;
+        float[] x = Conformance.random(r, rows * 20, 1);
+        float[] labels = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            labels[i] = r.nextInt(4);
+        }
+        float[] bad = labels.clone();
+        bad[rows - 1] = 7;
+        try (Backend cpu = new CpuBackend(1, CpuFusedHeads.Mode.ON, CpuFusedHeads.vectorApi());
+             Network refused = Networks.open(cpu, new NetworkPlan(model, sgd, rows));
+             Network clean = Networks.open(cpu, new NetworkPlan(model, sgd, rows))) {
+            assertEquals(1, ((KernelNetwork) refused).fusedHeadStart());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> refused.trainStep(x, bad, rows));
+            assertTrue(e.getMessage().contains("label 7"), e.getMessage());
+            refused.trainStep(x, labels, rows);
+            clean.trainStep(x, labels, rows);
+            Model a = refused.snapshot();
+            Model b = clean.snapshot();
+            for (int i = 0; i < model.size(); i++) {
+                assertArrayEquals(((Dense) b.layer(i)).weights(), ((Dense) a.layer(i)).weights(), "layer " + i);
+                assertArrayEquals(((Dense) b.layer(i)).bias(), ((Dense) a.layer(i)).bias(), "layer " + i);
+            }
         }
     }
 
