@@ -35,6 +35,10 @@ public final class KernelNetwork implements Network {
     private final DeviceBuffer topGrad;
     /** Host copy of a training batch's logits for the accuracy count; reused so a step allocates nothing. */
     private final float[] logits;
+    /** The backend's fused pass over the top dense layers in training steps, or null (see {@link DenseHeadFusion}). */
+    private final DenseHeadFusion.Fused fused;
+    /** Whether the fused head has trained since it last wrote its parameters into the layers' buffers. */
+    private boolean headUnpublished;
     private long step;
 
     public KernelNetwork(Backend backend, NetworkPlan plan) {
@@ -55,16 +59,27 @@ public final class KernelNetwork implements Network {
                     training.loss().usesClassLabels() ? batch : (long) batch * model.outputWidth()));
             this.topGrad = training == null ? null : own(backend.allocate((long) batch * model.outputWidth()));
             this.logits = training == null ? null : new float[batch * model.outputWidth()];
+            this.fused = training == null ? null
+                    : DenseHeadFusion.fuse(backend, rules, (i, name) -> stages[i].parameter(name)).orElse(null);
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-        this.updates = updateList.toArray(new Update[0]);
+        int fusedFrom = fused == null ? stages.length : fused.start();
+        this.updates = updateList.stream().filter(u -> u.layer < fusedFrom).toArray(Update[]::new);
     }
 
     @Override
     public NetworkPlan plan() {
         return plan;
+    }
+
+    /**
+     * Index of the lowest layer that training steps run as the backend's fused dense head
+     * ({@link dev.graft.spi.FusedDenseHead}); the model size when there is none.
+     */
+    public int fusedHeadStart() {
+        return fused == null ? stages.length : fused.start();
     }
 
     /** The execution rules this network follows. */
@@ -75,8 +90,9 @@ public final class KernelNetwork implements Network {
     @Override
     public void predict(float[] in, int inputOffset, int rows, float[] out, int outputOffset) {
         checkRows(rows);
+        publishHead();
         backend.upload(in, inputOffset, input, 0, rows * plan.model().inputWidth());
-        DeviceBuffer y = forward(rows, false);
+        DeviceBuffer y = forward(stages.length, rows, false);
         backend.download(y, 0, out, outputOffset, rows * plan.model().outputWidth());
     }
 
@@ -92,8 +108,11 @@ public final class KernelNetwork implements Network {
         boolean classification = training.loss().usesClassLabels();
         backend.upload(labels, 0, targets, 0, classification ? rows : rows * classes);
         step++;
-        DeviceBuffer y = forward(rows, true);
         float scale = 1f / rows;
+        if (fused != null) {
+            return fusedStep(labels, rows, scale);
+        }
+        DeviceBuffer y = forward(stages.length, rows, true);
         double loss;
         int correct = 0;
         if (classification) {
@@ -103,14 +122,41 @@ public final class KernelNetwork implements Network {
         } else {
             loss = backend.meanSquaredError(y, targets, rows, classes, scale, topGrad);
         }
-        backward(rows);
+        backward(stages.length - 1, topGrad, rows);
         update();
         return new StepStats(loss, correct);
     }
 
-    private DeviceBuffer forward(int rows, boolean train) {
+    /** A training step whose top layers run as the backend's fused head (loss, backward and update included). */
+    private StepStats fusedStep(float[] labels, int rows, float scale) {
+        int start = fused.start();
+        DeviceBuffer x = forward(start, rows, true);
+        Stage top = stages[stages.length - 1];
+        DeviceBuffer g = stages[start].inputGrad;
+        double loss = fused.head().trainStep(x, targets, rows, scale, step, top.output, g);
+        headUnpublished = true;
+        int classes = plan.model().outputWidth();
+        backend.download(top.output, 0, logits, 0, rows * classes);
+        int correct = Metrics.countCorrect(logits, labels, rows, classes);
+        if (g != null) {
+            backward(start - 1, g, rows);
+        }
+        update();
+        return new StepStats(loss, correct);
+    }
+
+    private void publishHead() {
+        if (headUnpublished) {
+            fused.head().publish();
+            headUnpublished = false;
+        }
+    }
+
+    /** Runs the first {@code end} layers; returns the last one's output (the input when {@code end} is 0). */
+    private DeviceBuffer forward(int end, int rows, boolean train) {
         DeviceBuffer x = input;
-        for (Stage s : stages) {
+        for (int i = 0; i < end; i++) {
+            Stage s = stages[i];
             pass.set(train && s.trainingMode, train && s.logits, train ? rules.seed(s.index, step) : 0L);
             s.op.forward(x, s.output, rows, pass);
             s.input = x;
@@ -119,9 +165,9 @@ public final class KernelNetwork implements Network {
         return x;
     }
 
-    private void backward(int rows) {
-        DeviceBuffer g = topGrad;
-        for (int i = stages.length - 1; i >= rules.firstTrainable(); i--) {
+    /** Back-propagates {@code g}, the gradient of layer {@code from}'s output, down to the lowest trainable layer. */
+    private void backward(int from, DeviceBuffer g, int rows) {
+        for (int i = from; i >= rules.firstTrainable(); i--) {
             Stage s = stages[i];
             s.op.backward(s.input, s.output, g, s.inputGrad, rows);
             g = s.inputGrad;
@@ -146,6 +192,7 @@ public final class KernelNetwork implements Network {
 
     @Override
     public Model snapshot() {
+        publishHead();
         List<Layer> layers = new ArrayList<>();
         for (Stage s : stages) {
             if (training != null && s.layer.trainable() && !s.parameters.isEmpty()) {
@@ -165,6 +212,9 @@ public final class KernelNetwork implements Network {
 
     @Override
     public void close() {
+        if (fused != null) {
+            fused.head().close();
+        }
         for (int i = owned.size() - 1; i >= 0; i--) {
             owned.get(i).close();
         }
@@ -183,7 +233,7 @@ public final class KernelNetwork implements Network {
     }
 
     /** One optimizer update: a parameter, its gradient and its slots. */
-    private record Update(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer slot1, DeviceBuffer slot2, long length,
+    private record Update(int layer, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer slot1, DeviceBuffer slot2, long length,
                           float learningRate, float l2) {
     }
 
@@ -234,7 +284,7 @@ public final class KernelNetwork implements Network {
             DeviceBuffer m = slot1 ? own(backend.allocate(p.size())) : null;
             DeviceBuffer v = opt instanceof Optimizer.Adam ? own(backend.allocate(p.size())) : null;
             float l2 = p.role() == Parameter.Role.WEIGHT ? training.l2() : 0f;
-            return new Update(value, grad, m, v, p.size(), rules.learningRate(index), l2);
+            return new Update(index, value, grad, m, v, p.size(), rules.learningRate(index), l2);
         }
 
         @Override public Backend backend() { return backend; }

@@ -10,6 +10,7 @@ import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
 import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.FusedDenseHead;
 import dev.graft.spi.PoolingKernels;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ import java.util.Set;
  * <p>OpenBLAS's thread count is process-wide: each GEMM sets it to this backend's count if another
  * backend instance changed it.
  */
-public final class CpuBackend implements Backend, ChannelKernels {
+public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead {
 
     private static final System.Logger LOG = System.getLogger(CpuBackend.class.getName());
 
@@ -38,8 +39,22 @@ public final class CpuBackend implements Backend, ChannelKernels {
     /** The convolution and pooling kernels, made on first use and closed with the backend. */
     private CpuConvKernels convolutions;
     private boolean closed;
+    /** When training steps run a small dense head as one fused pass ({@link CpuFusedHeads}). */
+    private final CpuFusedHeads.Mode fusedHeads;
+    private final boolean vectorApi;
 
     CpuBackend(int threads) {
+        this(threads, CpuFusedHeads.Mode.AUTO);
+    }
+
+    CpuBackend(int threads, CpuFusedHeads.Mode fusedHeads) {
+        this(threads, fusedHeads, CpuFusedHeads.vectorApi());
+    }
+
+    /** {@code vectorApi}: whether a fused head may use the Vector API (false: plain loops; for tests). */
+    CpuBackend(int threads, CpuFusedHeads.Mode fusedHeads, boolean vectorApi) {
+        this.fusedHeads = fusedHeads;
+        this.vectorApi = vectorApi;
         if (threads <= 0) {
             throw new IllegalArgumentException("threads must be positive, got " + threads);
         }
@@ -235,6 +250,15 @@ public final class CpuBackend implements Backend, ChannelKernels {
             return Optional.of(type.cast(convolutions));
         }
         return Backend.super.capability(type);
+    }
+
+    @Override
+    public Optional<Head> fuseHead(List<DenseLayer> layers, UpdateRule rule, int maxBatch, boolean inputGradient) {
+        for (DenseLayer l : layers) {
+            own(l.kernel(), (long) l.inputWidth() * l.outputWidth(), "fused head kernel of '" + l.name() + "'", l.inputWidth(), l.outputWidth());
+            own(l.bias(), l.outputWidth(), "fused head bias of '" + l.name() + "'", -1, -1);
+        }
+        return CpuFusedHeads.fuse(fusedHeads, layers, rule, inputGradient, vectorApi);
     }
 
     @Override

@@ -14,10 +14,14 @@ public final class CpuBackendProvider implements BackendProvider {
 
     /**
      * Threads used when neither {@link BackendOptions#threads()} ({@code -Dgraft.threads},
-     * {@code GRAFT_THREADS}) nor {@code OPENBLAS_NUM_THREADS} says otherwise; see backend-cpu/README.md
-     * for the measurements.
+     * {@code GRAFT_THREADS}) nor {@code OPENBLAS_NUM_THREADS} says otherwise: the processors available
+     * to this JVM, {@link Runtime#availableProcessors()}, which on JDK 17 follows the container's
+     * cgroup CPU quota and cpuset (and {@code -XX:ActiveProcessorCount}). See backend-cpu/README.md
+     * for when to pin a smaller number.
      */
-    public static final int DEFAULT_THREADS = 1;
+    public static int defaultThreads() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
 
     /** OpenBLAS's own thread variable, honoured when Graft's setting is absent. */
     public static final String OPENBLAS_THREADS_ENV = "OPENBLAS_NUM_THREADS";
@@ -48,12 +52,13 @@ public final class CpuBackendProvider implements BackendProvider {
             throw new BackendUnavailableException("cpu backend unavailable: " + availability.reason()
                     + ". Use another backend (-Dgraft.backend=reference) or fix the OpenBLAS natives.");
         }
-        return new CpuBackend(threads(options, System.getenv(OPENBLAS_THREADS_ENV)));
+        String fused = options.property(CpuFusedHeads.PROPERTY, System.getProperty(CpuFusedHeads.SYSTEM_PROPERTY, "auto"));
+        return new CpuBackend(threads(options, System.getenv(OPENBLAS_THREADS_ENV)), CpuFusedHeads.mode(fused));
     }
 
     /**
      * The thread count: Graft's setting ({@code -Dgraft.threads}, then {@code GRAFT_THREADS}) when
-     * given, else {@code OPENBLAS_NUM_THREADS} when it is a positive number, else {@link #DEFAULT_THREADS}.
+     * given, else {@code OPENBLAS_NUM_THREADS} when it is a positive number, else {@link #defaultThreads()}.
      */
     static int threads(BackendOptions options, String openblasNumThreads) {
         if (options.threads() > 0) {
@@ -69,6 +74,6 @@ public final class CpuBackendProvider implements BackendProvider {
                 // OpenBLAS itself ignores a malformed value; so do we.
             }
         }
-        return DEFAULT_THREADS;
+        return defaultThreads();
     }
 }

@@ -80,7 +80,7 @@ final class CpuKernels {
         return loss;
     }
 
-    private static int label(float value, int row, int cols) {
+    static int label(float value, int row, int cols) {
         int label = (int) value;
         if (label != value || label < 0 || label >= cols) {
             throw new IllegalArgumentException("label " + value + " at row " + row

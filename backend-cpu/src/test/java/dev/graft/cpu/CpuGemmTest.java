@@ -130,6 +130,6 @@ class CpuGemmTest {
             assertEquals(2, ((CpuBackend) two).threads());
             assertTrue(two.description().contains("2 threads"), two.description());
         }
-        assertEquals(CpuBackendProvider.DEFAULT_THREADS, ((CpuBackend) backend).threads());
+        assertEquals(CpuBackendProvider.defaultThreads(), ((CpuBackend) backend).threads());
     }
 }

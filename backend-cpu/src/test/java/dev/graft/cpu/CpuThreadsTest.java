@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Thread-count precedence: graft.threads, then GRAFT_THREADS, then OPENBLAS_NUM_THREADS, then 1. */
+/** Thread-count precedence: graft.threads, then GRAFT_THREADS, then OPENBLAS_NUM_THREADS, then the available processors. */
 class CpuThreadsTest {
 
     @Test
@@ -20,9 +20,9 @@ class CpuThreadsTest {
         assertEquals(3, CpuBackendProvider.threads(none.withThreads(3), "8"));
         assertEquals(8, CpuBackendProvider.threads(none, "8"));
         assertEquals(8, CpuBackendProvider.threads(none, " 8 "));
-        assertEquals(CpuBackendProvider.DEFAULT_THREADS, CpuBackendProvider.threads(none, null));
-        assertEquals(CpuBackendProvider.DEFAULT_THREADS, CpuBackendProvider.threads(none, "0"));
-        assertEquals(CpuBackendProvider.DEFAULT_THREADS, CpuBackendProvider.threads(none, "lots"));
+        assertEquals(CpuBackendProvider.defaultThreads(), CpuBackendProvider.threads(none, null));
+        assertEquals(CpuBackendProvider.defaultThreads(), CpuBackendProvider.threads(none, "0"));
+        assertEquals(CpuBackendProvider.defaultThreads(), CpuBackendProvider.threads(none, "lots"));
     }
 
     /** In a fresh JVM, as a user would: the environment variable reaches the opened backend. */
@@ -31,7 +31,10 @@ class CpuThreadsTest {
         Conformance.requireOrSkip(new CpuBackendProvider());
         assertEquals("2", run(Map.of("OPENBLAS_NUM_THREADS", "2"), List.of()));
         assertEquals("1", run(Map.of("OPENBLAS_NUM_THREADS", "2", "GRAFT_THREADS", "1"), List.of()));
-        assertEquals("1", run(Map.of(), List.of()));
+        assertEquals(String.valueOf(Runtime.getRuntime().availableProcessors()), run(Map.of(), List.of()),
+                "default: the processors available to the JVM");
+        assertEquals("1", run(Map.of(), List.of("-XX:ActiveProcessorCount=1")),
+                "the default follows the JVM's processor count (how cgroup quotas and cpusets arrive)");
         assertEquals("2", run(Map.of("OPENBLAS_NUM_THREADS", "1"), List.of("-Dgraft.threads=2")));
     }
 

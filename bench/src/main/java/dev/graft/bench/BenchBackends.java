@@ -33,6 +33,11 @@ public final class BenchBackends {
 
     /** Opens backend {@code name} with {@code threads} compute threads, or throws {@link Skipped} saying why not. */
     public static Backend open(String name, int threads) {
+        return open(name, threads, Map.of());
+    }
+
+    /** Like {@link #open(String, int)}, with backend properties (e.g. {@code cpu.fusedHead=off}). */
+    public static Backend open(String name, int threads, Map<String, String> properties) {
         Backends.Candidate candidate;
         try {
             candidate = Backends.find(name);
@@ -42,6 +47,6 @@ public final class BenchBackends {
         if (!candidate.availability().available()) {
             throw new Skipped("SKIPPED backend '" + name + "': " + candidate.availability().reason());
         }
-        return Backends.open(name, new BackendOptions(threads, Map.of()));
+        return Backends.open(name, new BackendOptions(threads, properties));
     }
 }

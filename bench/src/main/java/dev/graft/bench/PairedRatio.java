@@ -108,7 +108,7 @@ public final class PairedRatio {
         return s[s.length / 2];
     }
 
-    private static String load() {
+    static String load() {
         try {
             return new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/loadavg"))).trim();
         } catch (java.io.IOException e) {

@@ -1,0 +1,193 @@
+package dev.graft.cpu;
+
+import dev.graft.Activation;
+import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.FusedDenseHead;
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * A training step of a small dense head in one pass (see {@link FusedDenseHead}): the batch goes
+ * through in blocks of {@link #BLOCK} rows; each block runs forward, the softmax cross-entropy and
+ * backward through every layer while its activations are in L1, and adds its share into the
+ * gradient accumulators; the optimizer update (which also clears the accumulators) runs once at the
+ * end of the batch.
+ *
+ * <p>Layout for C2's auto-vectoriser (JDK 17): every matrix is an array of row arrays, each row
+ * padded with zeros to a multiple of {@link #LANES}, and every inner loop runs over {@code j} with
+ * all arrays indexed by that same {@code j} (C2 does not vectorise {@code x[base + j] += y[j]}). The
+ * products are register-tiled over four rows of the reduction dimension at a time:
+ * {@code acc[j] += a0·w0[j] + a1·w1[j] + a2·w2[j] + a3·w3[j]} loads the accumulator once per four
+ * multiply-adds. Padding columns stay exactly zero: their weights start at zero, and their
+ * gradients are never written.
+ *
+ * <p>The parameters and optimizer state live here, on the heap, while the head trains;
+ * {@link #publish()} writes the parameters back into the layers' off-heap buffers.
+ */
+final class CpuFusedHead implements FusedDenseHead.Head {
+
+    /** Rows per block: a block's activations and gradients (a few KiB per layer) stay in L1. */
+    static final int BLOCK = 32;
+    /** Row padding in floats: one AVX-512 vector. */
+    static final int LANES = 16;
+
+    private final int layers;
+    private final int[] in;
+    private final int[] out;
+    private final int[] width;
+    private final Activation.Kind[] kind;
+    private final float[] alpha;
+    private final float[] learningRate;
+    private final float[] l2;
+    private final FusedDenseHead.UpdateRule rule;
+    private final CpuBuffer[] kernelBuffers;
+    private final CpuBuffer[] biasBuffers;
+    /** Per layer: kernel rows {@code [in][width]}, then bias as one more row; same shape for gradients and slots. */
+    private final float[][][] w;
+    private final float[][][] gw;
+    private final float[][][] slot1;
+    private final float[][][] slot2;
+    /** Per layer that passes a gradient down: the kernel transposed, {@code [out][padded in]}, refreshed after each update. */
+    private final float[][][] wt;
+    /** Per layer: the block's outputs and output gradients, {@code [BLOCK][width]}. */
+    private final float[][][] act;
+    private final float[][][] grad;
+    private final float[][] x;
+    private final float[][] dx;
+    /** Whether the products run on {@link CpuFusedVectorKernels} (else the plain loops of {@link CpuFusedKernels}). */
+    private final boolean vector;
+
+    CpuFusedHead(List<FusedDenseHead.DenseLayer> spec, FusedDenseHead.UpdateRule rule, boolean inputGradient, boolean vector) {
+        this.layers = spec.size();
+        this.vector = vector;
+        this.rule = rule;
+        in = new int[layers];
+        out = new int[layers];
+        width = new int[layers];
+        kind = new Activation.Kind[layers];
+        alpha = new float[layers];
+        learningRate = new float[layers];
+        l2 = new float[layers];
+        kernelBuffers = new CpuBuffer[layers];
+        biasBuffers = new CpuBuffer[layers];
+        w = new float[layers][][];
+        gw = new float[layers][][];
+        slot1 = new float[layers][][];
+        slot2 = new float[layers][][];
+        act = new float[layers][][];
+        grad = new float[layers][][];
+        wt = new float[layers][][];
+        boolean slots1 = rule.adam() || rule.momentum() > 0f;
+        for (int l = 0; l < layers; l++) {
+            FusedDenseHead.DenseLayer d = spec.get(l);
+            in[l] = d.inputWidth();
+            out[l] = d.outputWidth();
+            width[l] = padded(out[l]);
+            kind[l] = d.activation().kind();
+            alpha[l] = d.activation().alpha();
+            learningRate[l] = d.learningRate();
+            l2[l] = d.l2();
+            kernelBuffers[l] = (CpuBuffer) d.kernel();
+            biasBuffers[l] = (CpuBuffer) d.bias();
+            w[l] = new float[in[l] + 1][width[l]];
+            gw[l] = new float[in[l] + 1][width[l]];
+            slot1[l] = slots1 ? new float[in[l] + 1][width[l]] : null;
+            slot2[l] = rule.adam() ? new float[in[l] + 1][width[l]] : null;
+            act[l] = new float[BLOCK][width[l]];
+            grad[l] = new float[BLOCK][width[l]];
+            FloatBuffer k = kernelBuffers[l].data();
+            for (int r = 0; r < in[l]; r++) {
+                k.get(r * out[l], w[l][r], 0, out[l]);
+            }
+            biasBuffers[l].data().get(0, w[l][in[l]], 0, out[l]);
+            if (l > 0 || inputGradient) {
+                wt[l] = new float[out[l]][padded(in[l])];
+                CpuFusedKernels.transpose(w[l], in[l], out[l], wt[l]);
+            }
+        }
+        x = new float[BLOCK][in[0]];
+        dx = inputGradient ? new float[BLOCK][padded(in[0])] : null;
+    }
+
+    static int padded(int n) {
+        return (n + LANES - 1) / LANES * LANES;
+    }
+
+    @Override
+    public double trainStep(DeviceBuffer input, DeviceBuffer labels, int rows, float gradScale, long step,
+                            DeviceBuffer logits, DeviceBuffer inputGrad) {
+        FloatBuffer xb = ((CpuBuffer) input).data();
+        FloatBuffer yb = ((CpuBuffer) labels).data();
+        FloatBuffer zb = ((CpuBuffer) logits).data();
+        FloatBuffer dxb = inputGrad == null ? null : ((CpuBuffer) inputGrad).data();
+        int top = layers - 1;
+        for (int r = 0; r < rows; r++) {
+            // every label checked before any block adds to the accumulators: a bad batch changes nothing
+            CpuKernels.label(yb.get(r), r, out[top]);
+        }
+        double loss = 0;
+        for (int r0 = 0; r0 < rows; r0 += BLOCK) {
+            int nr = Math.min(BLOCK, rows - r0);
+            for (int r = 0; r < nr; r++) {
+                xb.get((r0 + r) * in[0], x[r], 0, in[0]);
+            }
+            for (int l = 0; l < layers; l++) {
+                if (vector) {
+                    CpuFusedVectorKernels.forward(l == 0 ? x : act[l - 1], nr, in[l], w[l], act[l], width[l]);
+                } else {
+                    CpuFusedKernels.forward(l == 0 ? x : act[l - 1], nr, in[l], w[l], act[l], width[l]);
+                }
+                CpuFusedKernels.activate(act[l], nr, out[l], kind[l], alpha[l]);
+            }
+            for (int r = 0; r < nr; r++) {
+                zb.put((r0 + r) * out[top], act[top][r], 0, out[top]);
+                loss += CpuFusedKernels.softmaxCrossEntropy(act[top][r], out[top],
+                        CpuKernels.label(yb.get(r0 + r), r0 + r, out[top]), gradScale, grad[top][r]);
+            }
+            for (int l = top; l >= 0; l--) {
+                float[][] below = l == 0 ? x : act[l - 1];
+                if (vector) {
+                    CpuFusedVectorKernels.accumulateGradients(below, grad[l], nr, in[l], gw[l], width[l]);
+                } else {
+                    CpuFusedKernels.accumulateGradients(below, grad[l], nr, in[l], gw[l], width[l]);
+                }
+                if (l > 0) {
+                    CpuFusedKernels.backThrough(grad[l], nr, out[l], wt[l], grad[l - 1]);
+                    if (vector && kind[l - 1] == Activation.Kind.RELU) {
+                        CpuFusedVectorKernels.reluBackward(act[l - 1], grad[l - 1], nr, width[l - 1]);
+                    } else {
+                        CpuFusedKernels.activationBackward(act[l - 1], grad[l - 1], nr, out[l - 1], kind[l - 1], alpha[l - 1]);
+                    }
+                } else if (dx != null) {
+                    CpuFusedKernels.backThrough(grad[0], nr, out[0], wt[0], dx);
+                    for (int r = 0; r < nr; r++) {
+                        dxb.put((r0 + r) * in[0], dx[r], 0, in[0]);
+                    }
+                }
+            }
+        }
+        for (int l = 0; l < layers; l++) {
+            CpuFusedKernels.update(w[l], gw[l], slot1[l], slot2[l], in[l], learningRate[l], l2[l], rule, step);
+            if (wt[l] != null && learningRate[l] != 0f) {
+                CpuFusedKernels.transpose(w[l], in[l], out[l], wt[l]);
+            }
+        }
+        return loss;
+    }
+
+    @Override
+    public void publish() {
+        for (int l = 0; l < layers; l++) {
+            FloatBuffer k = kernelBuffers[l].data();
+            for (int r = 0; r < in[l]; r++) {
+                k.put(r * out[l], w[l][r], 0, out[l]);
+            }
+            biasBuffers[l].data().put(0, w[l][in[l]], 0, out[l]);
+        }
+    }
+
+    @Override
+    public void close() {
+        // heap only: nothing native to free
+    }
+}
