@@ -42,6 +42,7 @@ final class EvaluateCommand extends BaseCommand {
         Model m = ModelFiles.load(model).model();
         boolean renumbered = classesRenumbered(m.outputWidth());
         data.keepClassNumbers = !renumbered;
+        data.images.refuseAugmentation("evaluate");
         Dataset samples = data.load(idxPrefix());
         Checks.dataFitsModel(m, samples, "--data");
         Evaluation e;
@@ -79,7 +80,7 @@ final class EvaluateCommand extends BaseCommand {
         if (!split.equalsIgnoreCase("train") && !split.equalsIgnoreCase("test")) {
             throw new CliException("--split must be train or test, got '" + split + "'", null);
         }
-        if (wantTest && Files.isDirectory(data.data) && !Files.exists(data.data.resolve("t10k-images-idx3-ubyte.gz"))
+        if (wantTest && Files.isDirectory(data.data) && !ImageOptions.isImageFolder(data.data) && !Files.exists(data.data.resolve("t10k-images-idx3-ubyte.gz"))
                 && !Files.exists(data.data.resolve("t10k-images-idx3-ubyte"))) {
             note("no t10k-* files in " + data.data + ": evaluating on its train-* files");
             return "train";

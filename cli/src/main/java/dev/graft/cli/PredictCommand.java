@@ -37,8 +37,12 @@ final class PredictCommand extends BaseCommand {
 
     @Option(names = "--data", paramLabel = "PATH", required = true,
             description = "A CSV file of features (one row per sample), an IDX images file, or a directory with "
-                    + "MNIST-named IDX files (its t10k-images file, else train-images).")
+                    + "MNIST-named IDX files (its t10k-images file, else train-images), or an image folder (images directly "
+                    + "inside, or one subfolder per class; rows in sorted path order).")
     Path data;
+
+    @picocli.CommandLine.Mixin
+    ImageOptions images = new ImageOptions();
 
     @Option(names = "--label-column", paramLabel = "NAME|INDEX",
             description = "CSV: a label column to leave out of the features (default: every column is a feature).")
@@ -103,6 +107,12 @@ final class PredictCommand extends BaseCommand {
         if (!Files.exists(data)) {
             throw new CliException("no such file or directory: " + data,
                     "--data takes a CSV file, an IDX images file or a directory of MNIST-named IDX files");
+        }
+        if (ImageOptions.isImageFolder(data)) {
+            images.refuseAugmentation("predict");
+            Dataset d = images.read(data, true);
+            note("predicting on " + images.summary);
+            return d.isLabelled() ? d.withoutLabels() : d;
         }
         if (Files.isDirectory(data)) {
             for (String split : new String[] {"t10k", "train"}) {
