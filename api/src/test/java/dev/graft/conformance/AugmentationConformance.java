@@ -39,7 +39,7 @@ public abstract class AugmentationConformance extends CacheConformance {
     private static final int SIDE = 8;
 
     /** 8×8 gray images with 3 classes by which quadrant is brightest. */
-    static Dataset images(long seed) {
+    private static Dataset quadrantImages(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int n = 60;
         byte[] pixels = new byte[n * SIDE * SIDE];
@@ -68,8 +68,17 @@ public abstract class AugmentationConformance extends CacheConformance {
 
     @Test
     void cachedViewFeaturesAreTheFrozenForwardOfTheAugmentedImage() {
-        Dataset data = images(1);
-        Model prefix = frozenBottom().slice(0, 1);
+        viewFeaturesMatchTheDirectForward(frozenBottom().slice(0, 1));
+    }
+
+    @Test
+    void cachedViewFeaturesOfAConvolutionalPrefixAreItsForwardOfTheAugmentedImage() {
+        viewFeaturesMatchTheDirectForward(Model.builder(dev.graft.Shape.of(SIDE, SIDE, 1), 5)
+                .conv2d("conv", 3, 3, Activation.RELU).maxPool("pool", 2).build());
+    }
+
+    private void viewFeaturesMatchTheDirectForward(Model prefix) {
+        Dataset data = quadrantImages(1);
         Augmentation aug = augmentation();
         int views = 3;
         FeatureSource cached = new MemoryCache().featurize(prefix, aug.views(data, views), data.featureFingerprint(),
@@ -110,7 +119,7 @@ public abstract class AugmentationConformance extends CacheConformance {
     @Test
     void trainingOnCachedViewsEqualsTrainingOnViewsComputedEachEpoch() throws IOException {
         Model model = frozenBottom();
-        Dataset data = images(2);
+        Dataset data = quadrantImages(2);
         List<TrainingListener.FeaturesEvent> events = new ArrayList<>();
         TrainingListener recorder = new TrainingListener() {
             @Override public void onFeatures(FeaturesEvent e) { events.add(e); }
@@ -151,7 +160,7 @@ public abstract class AugmentationConformance extends CacheConformance {
     @Test
     void oneViewWithoutDistortionIsTodaysCache() {
         Model model = frozenBottom();
-        Dataset data = images(3);
+        Dataset data = quadrantImages(3);
         List<String> keys = new ArrayList<>();
         TrainingListener recorder = new TrainingListener() {
             @Override public void onFeatures(FeaturesEvent e) { keys.add(e.key()); }

@@ -93,6 +93,31 @@ class ImageFoldersTest {
         }
     }
 
+    /** A small CNN (conv, pool, flatten, dense) with its lowest conv frozen and cached: PNG folder vs IDX, bit for bit. */
+    @Test
+    void cnnTrainingFromThePngFolderEqualsTrainingFromIdxBitForBit() throws IOException {
+        Dataset fromPng = ImageFolders.labelled(png, gray()).data().head(120);
+        Dataset fromIdx = idxInFolderOrder().head(120);
+        Model base = Model.builder(dev.graft.Shape.of(28, 28, 1), 3).conv2d("conv1", 4, 3, Activation.RELU).maxPool("pool1", 2)
+                .conv2d("conv2", 4, 3, Activation.RELU).maxPool("pool2", 2).flatten("flat").dense("out", 10, Activation.IDENTITY).build();
+        Model model = dev.graft.Transfer.from(base).freezeThrough("pool1").build();
+        try (ReferenceBackend backend = new ReferenceBackend()) {
+            Trainer trainer = Trainer.builder(backend).optimizer(Optimizer.momentum(0.05f, 0.9f)).epochs(2).batchSize(16).seed(9)
+                    .cache(new dev.graft.cache.MemoryCache()).build();
+            Model a = trainer.fit(model, fromPng).model();
+            Model b = trainer.fit(model, fromIdx).model();
+            boolean changed = false;
+            for (int i = 0; i < model.size(); i++) {
+                for (dev.graft.Parameter p : model.layer(i).parameters()) {
+                    float[] expected = b.layer(i).parameterValues(p.name());
+                    assertArrayEquals(expected, a.layer(i).parameterValues(p.name()), model.layer(i).name() + "." + p.name());
+                    changed |= !Arrays.equals(expected, model.layer(i).parameterValues(p.name()));
+                }
+            }
+            assertTrue(changed, "training changed the trainable layers");
+        }
+    }
+
     @Test
     void decodingIsDeterministicWhateverTheThreadCount() throws IOException {
         Dataset one = ImageFolders.labelled(png, gray().threads(1)).data();
