@@ -143,8 +143,14 @@ final class LearningCurve {
                 Point transfer = r.points().get(i + offset + 1);
                 (transfer.mean() > scratch.mean() ? wins : losses).add(String.valueOf(scratch.perClass()));
             }
-            out.printf("%s: transfer beats scratch (mean accuracy) at %s labelled images per class; scratch wins or ties at %s%n",
-                    family, wins.isEmpty() ? "none" : String.join(", ", wins), losses.isEmpty() ? "none" : String.join(", ", losses));
+            if (losses.isEmpty()) {
+                out.printf("%s: transfer beats scratch (mean accuracy) at every count tried%n", family);
+            } else if (wins.isEmpty()) {
+                out.printf("%s: scratch beats or ties transfer (mean accuracy) at every count tried%n", family);
+            } else {
+                out.printf("%s: transfer beats scratch (mean accuracy) at %s labelled images per class; scratch wins or ties at %s%n",
+                        family, String.join(", ", wins), String.join(", ", losses));
+            }
         }
         out.printf(Locale.ROOT, "CNN epoch over %d images: %.1f ms with the cache (conv base run once), %.1f ms without (%.1fx)%n",
                 r.timingSamples(), r.cnnCachedEpochSeconds() * 1000, r.cnnUncachedEpochSeconds() * 1000,
