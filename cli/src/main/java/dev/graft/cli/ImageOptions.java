@@ -51,6 +51,8 @@ final class ImageOptions {
 
     /** The decoded folder's summary line, once read; null for other data. */
     String summary;
+    /** The decoded folder's files in row order, relative to the folder; null for other data. */
+    java.util.List<String> files;
     private int[] shape;
     private float valueRange = 1f;
 
@@ -92,6 +94,7 @@ final class ImageOptions {
         ImageFolders.ImageDataset images = ImageFolders.isFlat(dir) ? ImageFolders.unlabelled(dir, o) : ImageFolders.labelled(dir, o);
         if (primary) {
             summary = dir + ": " + images.summary();
+            files = images.files().stream().map(f -> dir.relativize(f).toString()).toList();
             shape = new int[] {images.height(), images.width(), images.channels()};
             valueRange = 255f / o.preprocessing().divisor(o.channels())[0];
         }

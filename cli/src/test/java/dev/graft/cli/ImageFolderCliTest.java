@@ -71,7 +71,12 @@ class ImageFolderCliTest {
         Cli.Run predict = Cli.run("predict", tuned, "--data", flat, "--image-size", "20", "--grayscale",
                 "--preprocess", "mobilenet", "--out", predictions, "--backend", "reference");
         assertEquals(0, predict.code(), predict::toString);
-        assertEquals(1 + 7, Files.readAllLines(predictions).size(), "a header and one row per image");
+        java.util.List<String> lines = Files.readAllLines(predictions);
+        assertEquals(1 + 7, lines.size(), "a header and one row per image");
+        assertTrue(lines.get(0).startsWith("sample,file,predicted,"), lines.get(0));
+        for (int s = 0; s < 7; s++) {
+            assertTrue(lines.get(1 + s).startsWith(s + "," + String.format("%04d.png", s) + ","), lines.get(1 + s));
+        }
     }
 
     @Test
