@@ -114,11 +114,16 @@ final class EvaluateCommand extends BaseCommand {
         return java.util.Arrays.stream(values).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
     }
 
-    /** The original class numbers when --classes renumbered them, else the model's own 0.. */
+    /**
+     * The original class numbers when --classes renumbered them, else the model's own 0..; an image
+     * folder's class (subfolder) names where it has them.
+     */
     private List<String> classNames(int width, boolean renumbered) {
         List<String> names = new ArrayList<>();
+        List<String> folders = data.images.classNames;
         for (int c = 0; c < width; c++) {
-            names.add(Integer.toString(renumbered ? data.classes[c] : c));
+            int original = renumbered ? data.classes[c] : c;
+            names.add(folders != null && original < folders.size() ? folders.get(original) : Integer.toString(original));
         }
         return names;
     }

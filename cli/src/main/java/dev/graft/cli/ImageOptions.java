@@ -53,6 +53,8 @@ final class ImageOptions {
     String summary;
     /** The decoded folder's files in row order, relative to the folder; null for other data. */
     java.util.List<String> files;
+    /** The decoded folder's class names (index = label); null for other data. */
+    java.util.List<String> classNames;
     private int[] shape;
     private float valueRange = 1f;
 
@@ -94,6 +96,7 @@ final class ImageOptions {
         ImageFolders.ImageDataset images = ImageFolders.isFlat(dir) ? ImageFolders.unlabelled(dir, o) : ImageFolders.labelled(dir, o);
         if (primary) {
             summary = dir + ": " + images.summary();
+            classNames = images.classNames().isEmpty() ? null : images.classNames();
             files = images.files().stream().map(f -> dir.relativize(f).toString()).toList();
             shape = new int[] {images.height(), images.width(), images.channels()};
             valueRange = 255f / o.preprocessing().divisor(o.channels())[0];

@@ -66,6 +66,10 @@ class ImageFolderCliTest {
         assertEquals(0, evaluate.code(), evaluate::toString);
         JsonNode e = evaluate.json();
         assertEquals(400, e.get("samples").asInt(), e::toString);
+        Cli.Run table = Cli.run("evaluate", tuned, "--data", photos, "--image-size", "20", "--grayscale",
+                "--preprocess", "mobilenet", "--backend", "reference");
+        assertEquals(0, table.code(), table::toString);
+        assertTrue(table.out().contains("class-9"), "the confusion matrix names the folders' classes: " + table.out());
 
         Path predictions = dir.resolve("p.csv");
         Cli.Run predict = Cli.run("predict", tuned, "--data", flat, "--image-size", "20", "--grayscale",
