@@ -22,6 +22,14 @@ public interface BottleneckCache {
     FeatureSource source(Model frozenPrefix, Dataset data, Backend backend, TrainingListener listener);
 
     /**
+     * Features of any row source (e.g. augmented views, or images streamed from files), keyed by the
+     * caller's {@code fingerprint} of its rows and {@code preprocessing} id (see {@link CacheKeys}):
+     * equal fingerprint and id must mean equal rows.
+     */
+    FeatureSource featurize(Model frozenPrefix, FeatureSource input, String fingerprint, String preprocessing,
+                            Backend backend, TrainingListener listener);
+
+    /**
      * As {@link #source}, but as a dataset whose features are copied onto the heap; prefer
      * {@link #source} for large sets.
      */

@@ -22,11 +22,14 @@ import java.util.HexFormat;
  * and the fixed scaling, carried through subsets, class filters and relabellings; for a streamed
  * source, the fingerprint the caller supplies); the
  * preprocessing id the caller supplies (empty for a {@code Dataset}, whose bytes are already the
- * preprocessed values); and the {@link Storage} type.
+ * preprocessed values; for augmented training, the {@link dev.graft.data.Augmentation#id()} — image
+ * shape, every distortion's setting, the augmentation seed — and the number of views K; for a
+ * streamed image folder, its decoding settings); and the {@link Storage} type.
  *
  * <p><b>Not in the key:</b> labels and targets (a frozen layer's outputs depend only on its inputs;
  * labels travel beside the features, read from the caller's dataset, so the same images featurized
- * for two label sets share one entry); trainability (a frozen layer computes the same values either way); the
+ * for two label sets share one entry); which of the K augmented views an epoch trains on (all are
+ * stored; K = 1 without distortion is plain training and reads the plain entry); trainability (a frozen layer computes the same values either way); the
  * layers above the boundary; the backend, thread count and batch size used to featurize (backends
  * agree within float tolerance, not bit for bit, so an entry written by one backend is served to
  * another); the Graft version beyond the format tag; and anything outside the data's bytes

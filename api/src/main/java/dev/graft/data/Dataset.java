@@ -106,6 +106,31 @@ public final class Dataset {
         return new Dataset(new FeatureStore.Pixels(pixels), width, labels, classes, null, 0);
     }
 
+    /**
+     * A dataset of unsigned 8-bit interleaved image pixels ({@code height × width × channels} per row,
+     * channels last) presented as {@code v / divisor[c] - subtract[c]} floats for channel {@code c}
+     * (a normalisation preset such as MobileNet's {@code [-1, 1]} or caffe's mean subtraction),
+     * computed as rows are read, over the caller's array without copying it. With {@code labels}
+     * null the set is unlabelled (for prediction). {@code divisor = {255}, subtract = {0}} is
+     * {@link #wrapPixels}. The caller must not modify the arrays.
+     */
+    public static Dataset wrapImages(byte[] pixels, int width, float[] divisor, float[] subtract, int[] labels, int classes) {
+        if (divisor.length == 0 || divisor.length != subtract.length || width % divisor.length != 0) {
+            throw new IllegalArgumentException("normalisation has " + divisor.length + " divisors and " + subtract.length
+                    + " offsets for rows of " + width + " values; give one of each per channel");
+        }
+        if (labels != null && classes < 2) {
+            throw new IllegalArgumentException("classification needs at least 2 classes, got " + classes);
+        }
+        boolean plain = true;
+        for (int c = 0; c < divisor.length; c++) {
+            plain &= divisor[c] == 255f && subtract[c] == 0f;
+        }
+        FeatureStore store = plain ? new FeatureStore.Pixels(pixels)
+                : new FeatureStore.NormalizedPixels(pixels, divisor.clone(), subtract.clone());
+        return new Dataset(store, width, labels, labels == null ? 0 : classes, null, 0);
+    }
+
     /** A regression dataset with {@code targetWidth} float targets per sample (arrays are copied). */
     public static Dataset regression(float[] features, int width, float[] targets, int targetWidth) {
         if (targetWidth <= 0) {

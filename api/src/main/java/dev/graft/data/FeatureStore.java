@@ -7,7 +7,7 @@ import java.security.MessageDigest;
  * {@code v / 255} (images), which take a quarter of the memory and need no float conversion of
  * the whole set when it is read.
  */
-sealed interface FeatureStore permits FeatureStore.Floats32, FeatureStore.Pixels {
+sealed interface FeatureStore permits FeatureStore.Floats32, FeatureStore.Pixels, FeatureStore.NormalizedPixels {
 
     /** Number of feature values. */
     int length();
@@ -88,6 +88,48 @@ sealed interface FeatureStore permits FeatureStore.Floats32, FeatureStore.Pixels
 
         @Override public void digest(MessageDigest digest) {
             digest.update((byte) 'u');
+            digest.update(values);
+        }
+
+        @Override public int firstNonFinite() { return -1; }
+    }
+
+    /**
+     * Unsigned 8-bit values of interleaved ({@code HWC}) images presented as
+     * {@code v / divisor[c] - subtract[c]} in float32 for channel {@code c}: a preprocessing preset
+     * ({@code [-1, 1]}, caffe mean subtraction) applied as rows are read, so the bytes stay a quarter
+     * of the floats' size. The arithmetic is the order Keras' {@code preprocess_input} uses, so the
+     * values are bit for bit the ones Keras computes from the same bytes.
+     */
+    record NormalizedPixels(byte[] values, float[] divisor, float[] subtract) implements FeatureStore {
+        @Override public int length() { return values.length; }
+
+        @Override public void copyRow(int row, int width, float[] dst, int offset) {
+            int base = row * width;
+            int channels = divisor.length;
+            for (int j = 0; j < width; j++) {
+                int c = j % channels;
+                dst[offset + j] = (values[base + j] & 0xFF) / divisor[c] - subtract[c];
+            }
+        }
+
+        @Override public FeatureStore select(int[] rows, int width) {
+            return new NormalizedPixels(((Pixels) new Pixels(values).select(rows, width)).values(), divisor, subtract);
+        }
+
+        @Override public float[] toFloats() {
+            float[] out = new float[values.length];
+            for (int i = 0; i < out.length; i++) {
+                int c = i % divisor.length;
+                out[i] = (values[i] & 0xFF) / divisor[c] - subtract[c];
+            }
+            return out;
+        }
+
+        @Override public void digest(MessageDigest digest) {
+            digest.update((byte) 'n');
+            digest.update((java.util.Arrays.toString(divisor) + java.util.Arrays.toString(subtract))
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             digest.update(values);
         }
 

@@ -4,6 +4,7 @@ import dev.graft.Model;
 import dev.graft.cache.BottleneckCache;
 import dev.graft.cache.FeatureSource;
 import dev.graft.cache.Featurizer;
+import dev.graft.data.Augmentation;
 import dev.graft.data.Dataset;
 import dev.graft.spi.Backend;
 import dev.graft.exec.Network;
@@ -54,6 +55,8 @@ public final class Trainer {
     private final LearningRateSchedule schedule;
     private final CheckpointStore checkpoints;
     private final int checkpointEvery;
+    private final Augmentation augmentation;
+    private final int views;
 
     private Trainer(Builder b) {
         this.backend = b.backend;
@@ -71,6 +74,10 @@ public final class Trainer {
         this.schedule = b.schedule;
         this.checkpoints = b.checkpoints;
         this.checkpointEvery = b.checkpointEvery;
+        // No distortion and one view is plain training: same rows, same cache entry as without augmentation.
+        boolean off = b.augmentation == null || (b.augmentation.isIdentity() && b.views == 1);
+        this.augmentation = off ? null : b.augmentation;
+        this.views = off ? 1 : b.views;
     }
 
     /** Starts a trainer that runs on {@code backend} (owned by the caller). */
@@ -111,7 +118,7 @@ public final class Trainer {
         Model prefix = split == 0 ? null : model.slice(0, split);
         // Cached features may live outside the heap (a memory-mapped file): read them through a
         // FeatureSource; labels and targets still come from the caller's datasets.
-        FeatureSource trainX = prefix == null ? FeatureSource.of(train) : cache.source(prefix, train, backend, events);
+        FeatureSource trainX = trainingRows(prefix, train, events);
         FeatureSource valX = validation == null ? null
                 : prefix == null ? FeatureSource.of(validation) : cache.source(prefix, validation, backend, events);
 
@@ -138,6 +145,7 @@ public final class Trainer {
                 control.place(initialTop, schedule.learningRate(epoch, optimizer.learningRate(), history), batch);
                 Network net = control.network;
                 int[] order = checkedOrder(epoch, train);
+                int[] rowsOf = viewRows(epoch, order, train.size());
                 int batches = (order.length + batch - 1) / batch;
                 events.onEpochStart(epoch, batches);
                 double lossSum = 0;
@@ -146,7 +154,7 @@ public final class Trainer {
                 for (int b = 0; b < batches && !control.stopRequested(); b++) {
                     int from = b * batch;
                     int rows = Math.min(batch, order.length - from);
-                    trainX.gather(order, from, from + rows, x);
+                    trainX.gather(rowsOf, from, from + rows, x);
                     train.gatherTargets(order, from, from + rows, y);
                     StepStats stats = net.trainStep(x, y, rows);
                     divergence.check(stats.lossSum(), rows, epoch, b + 1, batches);
@@ -206,6 +214,33 @@ public final class Trainer {
         return Evaluation.of(top, loss, data, outputs);
     }
 
+    /**
+     * The rows the training batches read: the data's features, the cached features of the frozen prefix,
+     * or, with an augmentation, {@code views} augmented views per sample (row {@code i * views + j}),
+     * cached after the prefix under a key that includes the augmentation and the number of views.
+     */
+    private FeatureSource trainingRows(Model prefix, Dataset train, TrainingListener events) {
+        if (augmentation == null) {
+            return prefix == null ? FeatureSource.of(train) : cache.source(prefix, train, backend, events);
+        }
+        FeatureSource augmented = augmentation.views(train, views);
+        return prefix == null ? augmented : cache.featurize(prefix, augmented, train.featureFingerprint(),
+                augmentation.id() + "|views=" + views, backend, events);
+    }
+
+    /** {@code order} mapped to the rows of {@link #trainingRows}: each sample's view for this epoch. */
+    private int[] viewRows(int epoch, int[] order, int samples) {
+        if (augmentation == null) {
+            return order;
+        }
+        int[] chosen = Augmentation.epochViews(seed, epoch, samples, views);
+        int[] rows = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            rows[i] = order[i] * views + chosen[order[i]];
+        }
+        return rows;
+    }
+
     /** The order for {@code epoch}, checked: every index must name a training sample. */
     private int[] checkedOrder(int epoch, Dataset train) {
         int[] order = batchOrder.order(epoch, train);
@@ -254,7 +289,8 @@ public final class Trainer {
     private String settings() {
         return "loss=" + loss + "|optimizer=" + optimizer + "|epochs=" + epochs + "|batch=" + batchSize + "|seed=" + seed
                 + "|l2=" + l2 + "|multipliers=" + new java.util.TreeMap<>(multipliers) + "|cache=" + (cache != null)
-                + "|early=" + earlyStopping;
+                + "|early=" + earlyStopping
+                + (augmentation == null ? "" : "|" + augmentation.id() + "|views=" + views);
     }
 
     static Model whole(Model prefix, Model top) {
@@ -303,6 +339,8 @@ public final class Trainer {
         private final Map<String, Float> multipliers = new HashMap<>();
         private EarlyStopping earlyStopping;
         private BottleneckCache cache;
+        private Augmentation augmentation;
+        private int views = 1;
         private final List<TrainingListener> listeners = new ArrayList<>();
         private boolean shuffle = true;
         private BatchOrder batchOrder;
@@ -347,6 +385,22 @@ public final class Trainer {
         }
 
         public Builder earlyStopping(EarlyStopping earlyStopping) { this.earlyStopping = earlyStopping; return this; }
+
+        /**
+         * Trains on {@code views} augmented views of every training image (validation data is not
+         * augmented); each epoch uses one view per image, drawn from the trainer's seed and the epoch.
+         * With a {@link #cache cache}, all views are featurized once and cached, so augmentation no
+         * longer costs the cache; {@code views = 1} trains on one fixed distortion per image. Null
+         * (the default) switches augmentation off.
+         */
+        public Builder augment(Augmentation augmentation, int views) {
+            if (views < 1) {
+                throw new IllegalArgumentException("views must be >= 1, got " + views);
+            }
+            this.augmentation = augmentation;
+            this.views = views;
+            return this;
+        }
 
         /** Caches the frozen prefix's outputs; null (the default) runs the whole model every epoch. */
         public Builder cache(BottleneckCache cache) { this.cache = cache; return this; }

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
  * activation does; the optional {@link ChannelKernels} family, native or composed, matches the
  * reference; and a layer that needs kernels a backend lacks is refused by name.
  */
-public abstract class LayerConformance extends CacheConformance {
+public abstract class LayerConformance extends AugmentationConformance {
 
     private static Model toyModel(long seed) {
         return Model.builder(6, seed)

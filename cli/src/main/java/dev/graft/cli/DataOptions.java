@@ -11,12 +11,14 @@ import java.util.Locale;
 import java.util.IntSummaryStatistics;
 import java.util.Optional;
 import java.util.stream.IntStream;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * Where the samples come from and which of them to use. {@code --data} is a CSV file, an IDX image
- * file, or a directory with MNIST naming ({@code train-images-idx3-ubyte[.gz]} and its labels; its
- * {@code t10k-*} files, when present, are the test set).
+ * file, a directory with MNIST naming ({@code train-images-idx3-ubyte[.gz]} and its labels; its
+ * {@code t10k-*} files, when present, are the test set), or an image folder (one subfolder per
+ * class; read as {@link ImageOptions} says).
  */
 final class DataOptions {
 
@@ -24,8 +26,12 @@ final class DataOptions {
     private static final int IDX_MAX_CLASSES = 256;
 
     @Option(names = "--data", paramLabel = "PATH", required = true,
-            description = "A CSV file, an IDX images file, or a directory with MNIST-named IDX files (train-*, t10k-*).")
+            description = "A CSV file, an IDX images file, a directory with MNIST-named IDX files (train-*, t10k-*), "
+                    + "or an image folder with one subfolder per class (PNG, JPEG, BMP, GIF).")
     Path data;
+
+    @Mixin
+    ImageOptions images = new ImageOptions();
 
     @Option(names = "--labels", paramLabel = "FILE",
             description = "The IDX labels file for an IDX images file given to --data (default: the images file's name "
@@ -60,13 +66,21 @@ final class DataOptions {
                     "--data takes a CSV file, an IDX images file or a directory of MNIST-named IDX files");
         }
         Dataset raw;
-        if (Files.isDirectory(path)) {
+        if (ImageOptions.isImageFolder(path)) {
+            raw = images.read(path, primary);
+            if (!raw.isLabelled()) {
+                return raw;
+            }
+        } else if (Files.isDirectory(path)) {
             raw = Idx.readSplit(path, idxSplit, IDX_MAX_CLASSES);
         } else if (path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {
             CsvDatasets.Options options = CsvDatasets.Options.classification(labelColumn);
             raw = Datasets.csv(path, noHeader ? options.withoutHeader() : options);
         } else {
             raw = Idx.read(path, idxLabels != null ? idxLabels : guessLabels(path), IDX_MAX_CLASSES);
+        }
+        if (primary) {
+            images.idxShape(raw);
         }
         return select(raw, path, primary);
     }
@@ -158,5 +172,16 @@ final class DataOptions {
     /** Reads another file with the same settings (CSV columns, --classes), for --test. */
     Dataset loadOther(Path path, String split) throws IOException {
         return read(path, split, null, false);
+    }
+
+    /** The image folder's summary and the augmentation, when there are any (text output). */
+    void printImages(java.io.PrintWriter out, TrainingOptions training) {
+        if (images.summary != null) {
+            out.println("images: " + images.summary);
+        }
+        if (training.augmentation != null) {
+            out.println("augmentation: " + training.augmentation.id().replaceFirst("^augment-v1\\|", "") + ", " + training.views
+                    + " view(s) per image" + (training.views > 1 ? " (cached with the features; one view per image each epoch)" : ""));
+        }
     }
 }

@@ -51,12 +51,32 @@ final class DemoCommand extends BaseCommand {
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the fine-tuning learning curves as a PNG.")
     Path plot;
 
+    @Option(names = "--curve", description = "Also run the learning curve: accuracy on classes 5-9 against labelled images per "
+            + "class, scratch vs transfer, MLP and CNN, 3 seeds (10 and 100 per class; --full for 5, 10, 30, 100, 300).")
+    boolean curve;
+
+    @Option(names = "--full", description = "With --curve: the whole sweep (5, 10, 30, 100, 300 labelled images per class).")
+    boolean full;
+
+    @Option(names = "--curve-counts", paramLabel = "N,N,...", split = ",",
+            description = "With --curve: the labelled images per class to try (default: 10,100; --full: 5,10,30,100,300).")
+    int[] curveCounts;
+
+    @Option(names = "--curve-seeds", paramLabel = "N", defaultValue = "3",
+            description = "With --curve: seeds per point (default: ${DEFAULT-VALUE}).")
+    int curveSeeds;
+
+    @Option(names = "--curve-plot", paramLabel = "FILE.png", description = "With --curve: write the learning curve as a PNG.")
+    Path curvePlot;
+
     @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
             description = "auto, bar, lines or none (default: ${DEFAULT-VALUE}).")
     TrainingOptions.Progress progress;
 
     @Mixin
     BackendOption backend;
+
+    private LearningCurve.Result curveResult;
 
     @Override
     int run() throws Exception {
@@ -74,6 +94,17 @@ final class DemoCommand extends BaseCommand {
         try (Backend b = backend.open()) {
             note("graft demo on " + dataDir + ", backend " + b.name() + " (" + b.description() + "), files in " + outDir);
             r = new DemoScenario(settings, err()).run(dataDir, outDir, b);
+            if (curve) {
+                int[] counts = curveCounts != null ? curveCounts : full ? new int[] {5, 10, 30, 100, 300} : new int[] {10, 100};
+                if (curveSeeds < 1 || java.util.Arrays.stream(counts).anyMatch(c -> c < 1)) {
+                    throw new CliException("--curve-seeds and --curve-counts must be >= 1", null);
+                }
+                curveResult = new LearningCurve(b).run(dev.graft.data.Idx.readSplit(dataDir, "train", 10),
+                        dev.graft.data.Idx.readSplit(dataDir, "t10k", 10), counts, curveSeeds, sourceSamples, timingSamples, err());
+            }
+        }
+        if (curveResult != null && curvePlot != null) {
+            LearningCurve.plot(curveResult, curvePlot);
         }
         if (plot != null) {
             CurvePlot.write(r.cached(), "transfer to classes 5-9", plot);
@@ -83,6 +114,9 @@ final class DemoCommand extends BaseCommand {
             out().println(Json.write(json(r, total)));
         } else {
             DemoReport.print(out(), r, total, plot);
+            if (curveResult != null) {
+                LearningCurve.print(out(), curveResult);
+            }
         }
         return 0;
     }
@@ -116,6 +150,22 @@ final class DemoCommand extends BaseCommand {
         m.put("transferredModel", r.transferredModel().toString());
         m.put("transferredCheckpoint", r.transferredCheckpoint().toString());
         m.put("plot", plot == null ? null : plot.toString());
+        if (curveResult != null) {
+            java.util.List<Map<String, Object>> points = new java.util.ArrayList<>();
+            for (LearningCurve.Point p : curveResult.points()) {
+                Map<String, Object> point = Json.object();
+                point.put("family", p.family());
+                point.put("mode", p.mode());
+                point.put("perClass", p.perClass());
+                point.put("meanAccuracy", Json.number(p.mean()));
+                point.put("minAccuracy", Json.number(p.min()));
+                point.put("maxAccuracy", Json.number(p.max()));
+                points.add(point);
+            }
+            m.put("learningCurve", points);
+            m.put("cnnEpochSecondsCached", curveResult.cnnCachedEpochSeconds());
+            m.put("cnnEpochSecondsUncached", curveResult.cnnUncachedEpochSeconds());
+        }
         m.put("seconds", total);
         return m;
     }

@@ -42,6 +42,7 @@ final class EvaluateCommand extends BaseCommand {
         Model m = ModelFiles.load(model).model();
         boolean renumbered = classesRenumbered(m.outputWidth());
         data.keepClassNumbers = !renumbered;
+        data.images.refuseAugmentation("evaluate");
         Dataset samples = data.load(idxPrefix());
         Checks.dataFitsModel(m, samples, "--data");
         Evaluation e;
@@ -79,7 +80,7 @@ final class EvaluateCommand extends BaseCommand {
         if (!split.equalsIgnoreCase("train") && !split.equalsIgnoreCase("test")) {
             throw new CliException("--split must be train or test, got '" + split + "'", null);
         }
-        if (wantTest && Files.isDirectory(data.data) && !Files.exists(data.data.resolve("t10k-images-idx3-ubyte.gz"))
+        if (wantTest && Files.isDirectory(data.data) && !ImageOptions.isImageFolder(data.data) && !Files.exists(data.data.resolve("t10k-images-idx3-ubyte.gz"))
                 && !Files.exists(data.data.resolve("t10k-images-idx3-ubyte"))) {
             note("no t10k-* files in " + data.data + ": evaluating on its train-* files");
             return "train";
@@ -113,11 +114,16 @@ final class EvaluateCommand extends BaseCommand {
         return java.util.Arrays.stream(values).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
     }
 
-    /** The original class numbers when --classes renumbered them, else the model's own 0.. */
+    /**
+     * The original class numbers when --classes renumbered them, else the model's own 0..; an image
+     * folder's class (subfolder) names where it has them.
+     */
     private List<String> classNames(int width, boolean renumbered) {
         List<String> names = new ArrayList<>();
+        List<String> folders = data.images.classNames;
         for (int c = 0; c < width; c++) {
-            names.add(Integer.toString(renumbered ? data.classes[c] : c));
+            int original = renumbered ? data.classes[c] : c;
+            names.add(folders != null && original < folders.size() ? folders.get(original) : Integer.toString(original));
         }
         return names;
     }

@@ -37,8 +37,12 @@ final class PredictCommand extends BaseCommand {
 
     @Option(names = "--data", paramLabel = "PATH", required = true,
             description = "A CSV file of features (one row per sample), an IDX images file, or a directory with "
-                    + "MNIST-named IDX files (its t10k-images file, else train-images).")
+                    + "MNIST-named IDX files (its t10k-images file, else train-images), or an image folder (images directly "
+                    + "inside, or one subfolder per class; rows in sorted path order).")
     Path data;
+
+    @picocli.CommandLine.Mixin
+    ImageOptions images = new ImageOptions();
 
     @Option(names = "--label-column", paramLabel = "NAME|INDEX",
             description = "CSV: a label column to leave out of the features (default: every column is a feature).")
@@ -81,7 +85,7 @@ final class PredictCommand extends BaseCommand {
             description = b.name() + " (" + b.description() + ")";
             p = predictor.predict(samples);
         }
-        byte[] bytes = (csv ? PredictionFiles.csv(p, topK) : PredictionFiles.json(p, topK, model.toString())).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = (csv ? PredictionFiles.csv(p, topK, images.files) : PredictionFiles.json(p, topK, model.toString(), images.files)).getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out, bytes);
         if (json()) {
             Map<String, Object> j = Json.object();
@@ -103,6 +107,12 @@ final class PredictCommand extends BaseCommand {
         if (!Files.exists(data)) {
             throw new CliException("no such file or directory: " + data,
                     "--data takes a CSV file, an IDX images file or a directory of MNIST-named IDX files");
+        }
+        if (ImageOptions.isImageFolder(data)) {
+            images.refuseAugmentation("predict");
+            Dataset d = images.read(data, true);
+            note("predicting on " + images.summary);
+            return d.isLabelled() ? d.withoutLabels() : d;
         }
         if (Files.isDirectory(data)) {
             for (String split : new String[] {"t10k", "train"}) {
@@ -131,9 +141,10 @@ final class PredictCommand extends BaseCommand {
         private PredictionFiles() {
         }
 
-        static String csv(Predictions p, int k) {
+        /** {@code files}: each row's image file (image folders), written as a {@code file} column; null for other data. */
+        static String csv(Predictions p, int k, List<String> files) {
             boolean scores = p.kind() != Predictions.OutputKind.VALUES;
-            StringBuilder sb = new StringBuilder("sample,predicted");
+            StringBuilder sb = new StringBuilder(files != null ? "sample,file,predicted" : "sample,predicted");
             for (int c = 0; c < p.width(); c++) {
                 sb.append(scores ? ",p" : ",out").append(c);
             }
@@ -143,7 +154,12 @@ final class PredictCommand extends BaseCommand {
             sb.append('\n');
             int[] classes = p.classes();
             for (int s = 0; s < p.size(); s++) {
-                sb.append(s).append(',').append(classes[s]);
+                sb.append(s).append(',');
+                if (files != null) {
+                    String f = files.get(s);
+                    sb.append(f.contains(",") || f.contains("\"") || f.contains("\n") ? '"' + f.replace("\"", "\"\"") + '"' : f).append(',');
+                }
+                sb.append(classes[s]);
                 for (float v : scores ? p.probabilities(s) : p.output(s)) {
                     sb.append(',').append(v);
                 }
@@ -157,13 +173,16 @@ final class PredictCommand extends BaseCommand {
             return sb.toString();
         }
 
-        static String json(Predictions p, int k, String model) {
+        static String json(Predictions p, int k, String model, List<String> files) {
             boolean scores = p.kind() != Predictions.OutputKind.VALUES;
             List<Map<String, Object>> rows = new ArrayList<>();
             int[] classes = p.classes();
             for (int s = 0; s < p.size(); s++) {
                 Map<String, Object> row = Json.object();
                 row.put("sample", s);
+                if (files != null) {
+                    row.put("file", files.get(s));
+                }
                 row.put("predicted", classes[s]);
                 row.put(scores ? "probabilities" : "outputs", scores ? p.probabilities(s) : p.output(s));
                 if (k > 1) {

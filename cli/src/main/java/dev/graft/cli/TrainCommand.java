@@ -43,6 +43,8 @@ final class TrainCommand extends BaseCommand {
         training.check();
         List<Dense.Spec> specs = LayerSpecs.stack("--layers", layers);
         Dataset train = data.load("train");
+        training.augmentation = data.images.augmentation(training.seed);
+        training.views = data.images.views;
         Dataset testData = test != null ? data.loadOther(test, "t10k") : data.idxTestSplit().orElse(null);
         Checks.newLayersFit("--layers", train.width(), specs);
         Model.Builder builder = Model.builder(train.width(), training.seed);
@@ -62,6 +64,7 @@ final class TrainCommand extends BaseCommand {
             return 0;
         }
         out().println("model: " + model.toString().replaceFirst("^Model", "") + ", " + model.parameterCount() + " parameters");
+        data.printImages(out(), training);
         TrainingRun.print(out(), outcome);
         written.print(out(), training.plot);
         return 0;

@@ -99,9 +99,16 @@ final class TrainingOptions {
         };
     }
 
+    /** Set by the command from {@code --augment} / {@code --views} once the data's image shape is known; null: none. */
+    dev.graft.data.Augmentation augmentation;
+    int views = 1;
+
     /** A trainer builder with these settings (no cache, no listener). */
     Trainer.Builder trainer(dev.graft.spi.Backend backend) {
         Trainer.Builder b = Trainer.builder(backend).optimizer(optimizer()).epochs(epochs).batchSize(batch).seed(seed).l2(l2);
+        if (augmentation != null) {
+            b.augment(augmentation, views);
+        }
         if (validation > 0 && patience > 0) {
             b.earlyStopping(EarlyStopping.onValidationLoss(patience));
         }

@@ -75,6 +75,8 @@ final class TransferCommand extends BaseCommand {
         Model original = ModelFiles.load(source).model();
         Model transferred = surgery(original);
         Dataset train = data.load("train");
+        training.augmentation = data.images.augmentation(training.seed);
+        training.views = data.images.views;
         Dataset testData = test != null ? data.loadOther(test, "t10k") : data.idxTestSplit().orElse(null);
         TrainingRun.Outcome outcome;
         try (Backend b = backend.open()) {
@@ -96,6 +98,7 @@ final class TransferCommand extends BaseCommand {
         out().println("new model: " + transferred.toString().replaceFirst("^Model", ""));
         out().printf("frozen: %s; trainable parameters %d of %d; cache: %s%n", frozenNames(transferred),
                 transferred.trainableParameterCount(), transferred.parameterCount(), cache.describe());
+        data.printImages(out(), training);
         TrainingRun.print(out(), outcome);
         written.print(out(), training.plot);
         return 0;
