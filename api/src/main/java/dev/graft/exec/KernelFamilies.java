@@ -3,6 +3,7 @@ package dev.graft.exec;
 import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
 import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.NormalizationKernels;
 import java.util.function.LongFunction;
 
 /** Finds a kernel family: the backend's own ({@link Backend#capability}) or the default composition in {@code graft-api}. */
@@ -25,6 +26,9 @@ public final class KernelFamilies {
     public static <T> T composed(Backend backend, Class<T> family, LongFunction<DeviceBuffer> allocator) {
         if (family == ChannelKernels.class) {
             return family.cast(new ComposedChannelKernels(backend, allocator));
+        }
+        if (family == NormalizationKernels.class) {
+            return family.cast(new ComposedNormalizationKernels(backend));
         }
         throw new IllegalArgumentException("backend '" + backend.name() + "' has no " + family.getName()
                 + " and graft-api has no default composition for it");

@@ -8,12 +8,14 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 import dev.graft.Activation;
 import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
+import dev.graft.spi.NormalizationKernels;
 import dev.graft.spi.DeviceBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -32,6 +34,8 @@ public final class CpuBackend implements Backend, ChannelKernels {
     private final Set<CpuBuffer> open = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Staging arrays for the Java kernels, reused by every call (no per-call scratch). */
     private final CpuScratch scratch = new CpuScratch();
+    /** Convolution and batch-norm kernels, created on first use and closed with this backend. */
+    private CpuConvKernels convKernels;
     private boolean closed;
 
     CpuBackend(int threads) {
@@ -219,12 +223,28 @@ public final class CpuBackend implements Backend, ChannelKernels {
                 (int) length, learningRate, beta1, beta2, epsilon, step, l2, scratch);
     }
 
+    /** Native kernel families beyond the core: {@link NormalizationKernels} (batch norm, {@link CpuConvKernels}). */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        if (type == NormalizationKernels.class) {
+            ensureOpen();
+            if (convKernels == null) {
+                convKernels = new CpuConvKernels(this);
+            }
+            return Optional.of(type.cast(convKernels));
+        }
+        return Backend.super.capability(type);
+    }
+
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        if (convKernels != null) {
+            convKernels.close();
+        }
         List<CpuBuffer> left = new ArrayList<>(open);
         for (CpuBuffer buffer : left) {
             buffer.close();
