@@ -8,8 +8,10 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 import dev.graft.Activation;
 import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
+import dev.graft.spi.ConvKernels;
 import dev.graft.spi.NormalizationKernels;
 import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.PoolingKernels;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,8 +36,8 @@ public final class CpuBackend implements Backend, ChannelKernels {
     private final Set<CpuBuffer> open = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Staging arrays for the Java kernels, reused by every call (no per-call scratch). */
     private final CpuScratch scratch = new CpuScratch();
-    /** Convolution and batch-norm kernels, created on first use and closed with this backend. */
-    private CpuConvKernels convKernels;
+    /** The convolution, pooling and batch-norm kernels, made on first use and closed with the backend. */
+    private CpuConvKernels convolutions;
     private boolean closed;
 
     CpuBackend(int threads) {
@@ -223,15 +225,18 @@ public final class CpuBackend implements Backend, ChannelKernels {
                 (int) length, learningRate, beta1, beta2, epsilon, step, l2, scratch);
     }
 
-    /** Native kernel families beyond the core: {@link NormalizationKernels} (batch norm, {@link CpuConvKernels}). */
+    /**
+     * Its own {@link ConvKernels}, {@link PoolingKernels} and {@link NormalizationKernels}
+     * ({@link CpuConvKernels}, owned by this backend).
+     */
     @Override
     public <T> Optional<T> capability(Class<T> type) {
-        if (type == NormalizationKernels.class) {
-            ensureOpen();
-            if (convKernels == null) {
-                convKernels = new CpuConvKernels(this);
+        if (type == ConvKernels.class || type == PoolingKernels.class || type == NormalizationKernels.class) {
+            if (convolutions == null) {
+                ensureOpen();
+                convolutions = new CpuConvKernels(this);
             }
-            return Optional.of(type.cast(convKernels));
+            return Optional.of(type.cast(convolutions));
         }
         return Backend.super.capability(type);
     }
@@ -242,8 +247,8 @@ public final class CpuBackend implements Backend, ChannelKernels {
             return;
         }
         closed = true;
-        if (convKernels != null) {
-            convKernels.close();
+        if (convolutions != null) {
+            convolutions.close();
         }
         List<CpuBuffer> left = new ArrayList<>(open);
         for (CpuBuffer buffer : left) {

@@ -1,4 +1,7 @@
-package dev.graft.conv;
+package dev.graft.spi;
+
+import dev.graft.conv.ReferenceConvKernels;
+
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
