@@ -29,7 +29,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The seed scenario with a convolutional network: on Fashion-MNIST classes 0–4 train
- * {@code conv 16 → BN → ReLU → pool → conv 32 → BN → ReLU → pool → dense 64 → 5}, transfer its
+ * {@code conv 8 → BN → ReLU → pool → conv 16 → BN → ReLU → pool → dense 64 → 5}, transfer its
  * convolutional base (frozen, BatchNorm included, cached after the last pooling) to classes 5–9 with
  * a new head, and fine-tune it on a few labelled images per class. Sizes are cut so that the
  * reference backend's double loops run it in seconds. Backends run it by extending this class.
@@ -57,11 +57,11 @@ public abstract class CnnScenarioConformance {
     /** The CNN, fresh; BatchNorm's momentum 0.9 so that its moving statistics settle within a short run. */
     public static Model cnn(long seed, int classes) {
         return Model.builder(Shape.of(28, 28, 1), seed)
-                .conv2d("conv1", 16, 3, Activation.IDENTITY)
+                .conv2d("conv1", 8, 3, Activation.IDENTITY)
                 .add(BatchNorm.spec("bn1", 0.9, 1e-3))
                 .activation("relu1", Activation.RELU)
                 .maxPool("pool1", 2)
-                .conv2d("conv2", 32, 3, Activation.IDENTITY)
+                .conv2d("conv2", 16, 3, Activation.IDENTITY)
                 .add(BatchNorm.spec("bn2", 0.9, 1e-3))
                 .activation("relu2", Activation.RELU)
                 .maxPool("pool2", 2)
