@@ -144,18 +144,21 @@ public abstract class CnnScenarioConformance {
                 ref = run(referenceBackend);
             }
             // As in SeedScenarioConformance: long trajectories drift apart where a ReLU or a max
-            // pooling flips on a rounding difference, so the originals are compared as whole
-            // layers, and the fine-tuning is compared from the same original (the reference's).
+            // pooling flips on a rounding difference, and batch statistics pass such a flip on to
+            // every sample of the batch; so the originals are compared as whole layers (measured on
+            // the cpu backend: at most 4.8e-2, bn2's parameters, after 76 steps), and the
+            // fine-tuning, which is compared tightly, starts from the same original (the
+            // reference's): the frozen base and its cache must make it agree (measured: 1.7e-7).
             Outcome fromSameOriginal;
             try (Backend backend = provider().open(BackendOptions.defaults())) {
                 fromSameOriginal = transferFrom(backend, ref.original());
             }
             double worst = 0;
             for (int i = 0; i < original.size(); i++) {
-                closeLayers("original", ref.original(), original, i, 5e-2);
+                closeLayers("original", ref.original(), original, i, 1e-1);
             }
             for (int i = 0; i < f.size(); i++) {
-                worst = Math.max(worst, closeLayers("fine-tuned", ref.fineTuned(), fromSameOriginal.fineTuned(), i, 1e-3));
+                worst = Math.max(worst, closeLayers("fine-tuned", ref.fineTuned(), fromSameOriginal.fineTuned(), i, 1e-5));
             }
             int targets = outcome.transferredOnTest().samples();
             assertEquals(ref.transferredOnTest().accuracy(), fromSameOriginal.transferredOnTest().accuracy(), 2.5 / targets,
