@@ -104,7 +104,10 @@ final class TfModelGraph {
             return logits ? z : TfActivations.forward(tf, z, d.activation());
         }
         if (layer instanceof ActivationLayer a) {
-            return logits ? x : TfActivations.forward(tf, x, a.activation());
+            return logits ? x : TfConvLayers.activation(tf, x, a.inputShape(), a.activation());
+        }
+        if (TfConvLayers.compiles(layer)) {
+            return TfConvLayers.apply(tf, layer, x, vars(i), logits);
         }
         return x;
     }
