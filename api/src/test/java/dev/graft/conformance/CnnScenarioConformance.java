@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Activation;
 import dev.graft.BatchNorm;
+import dev.graft.Conv2D;
 import dev.graft.Dense;
 import dev.graft.Flatten;
 import dev.graft.Layer;
@@ -54,14 +55,18 @@ public abstract class CnnScenarioConformance {
                           Evaluation transferredOnTest, Evaluation scratchOnTest) {
     }
 
-    /** The CNN, fresh; BatchNorm's momentum 0.9 so that its moving statistics settle within a short run. */
+    /**
+     * The CNN, fresh; convolutions without bias before their BatchNorm (as in Keras models: the
+     * normalisation cancels it), BatchNorm's momentum 0.9 so that its moving statistics settle
+     * within a short run.
+     */
     public static Model cnn(long seed, int classes) {
         return Model.builder(Shape.of(28, 28, 1), seed)
-                .conv2d("conv1", 8, 3, Activation.IDENTITY)
+                .add(Conv2D.spec("conv1", 8, 3, Activation.IDENTITY).withoutBias())
                 .add(BatchNorm.spec("bn1", 0.9, 1e-3))
                 .activation("relu1", Activation.RELU)
                 .maxPool("pool1", 2)
-                .conv2d("conv2", 16, 3, Activation.IDENTITY)
+                .add(Conv2D.spec("conv2", 16, 3, Activation.IDENTITY).withoutBias())
                 .add(BatchNorm.spec("bn2", 0.9, 1e-3))
                 .activation("relu2", Activation.RELU)
                 .maxPool("pool2", 2)

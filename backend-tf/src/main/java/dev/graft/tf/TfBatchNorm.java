@@ -7,6 +7,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * {@link BatchNorm} as TF ops, unfused so that the arithmetic is Keras 3's: the flat
@@ -29,7 +30,7 @@ final class TfBatchNorm {
         Operand<TFloat32> mean;
         Operand<TFloat32> variance;
         if (training) {
-            Operand<TFloat32> axis = tf.constant(new int[] {0});
+            Operand<TInt32> axis = tf.constant(new int[] {0});
             mean = tf.math.mean(rows, axis);
             variance = tf.math.mean(tf.math.square(tf.math.sub(rows, mean)), axis);
             Operand<TFloat32> momentum = tf.constant((float) bn.momentum());

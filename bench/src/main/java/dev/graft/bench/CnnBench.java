@@ -2,6 +2,7 @@ package dev.graft.bench;
 
 import dev.graft.Activation;
 import dev.graft.BatchNorm;
+import dev.graft.Conv2D;
 import dev.graft.Model;
 import dev.graft.Shape;
 import dev.graft.Transfer;
@@ -70,11 +71,11 @@ public class CnnBench {
     /** The CNN with its convolutional base frozen through {@code pool2}, as surgery leaves it. */
     static Model transferredCnn() {
         Model m = Model.builder(Shape.of(28, 28, 1), 11)
-                .conv2d("conv1", 32, 3, Activation.IDENTITY)
+                .add(Conv2D.spec("conv1", 32, 3, Activation.IDENTITY).withoutBias())
                 .add(BatchNorm.spec("bn1"))
                 .activation("relu1", Activation.RELU)
                 .maxPool("pool1", 2)
-                .conv2d("conv2", 64, 3, Activation.IDENTITY)
+                .add(Conv2D.spec("conv2", 64, 3, Activation.IDENTITY).withoutBias())
                 .add(BatchNorm.spec("bn2"))
                 .activation("relu2", Activation.RELU)
                 .maxPool("pool2", 2)
