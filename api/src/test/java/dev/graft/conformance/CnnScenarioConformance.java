@@ -150,8 +150,9 @@ public abstract class CnnScenarioConformance {
             }
             // As in SeedScenarioConformance: long trajectories drift apart where a ReLU or a max
             // pooling flips on a rounding difference, and batch statistics pass such a flip on to
-            // every sample of the batch; so the originals are compared as whole layers (measured on
-            // the cpu backend: at most 4.8e-2, bn2's parameters, after 76 steps), and the
+            // every sample of the batch; so the originals are compared as whole layers (measured,
+            // worst layer after 76 steps: cpu 4.8e-2, tf 9.8e-2, both bn2; the step-exact check of
+            // a BatchNorm CNN is NormalizationConformance's), and the
             // fine-tuning, which is compared tightly, starts from the same original (the
             // reference's): the frozen base and its cache must make it agree (measured: 1.7e-7).
             Outcome fromSameOriginal;
@@ -160,7 +161,7 @@ public abstract class CnnScenarioConformance {
             }
             double worst = 0;
             for (int i = 0; i < original.size(); i++) {
-                closeLayers("original", ref.original(), original, i, 1e-1);
+                closeLayers("original", ref.original(), original, i, 0.25);
             }
             for (int i = 0; i < f.size(); i++) {
                 worst = Math.max(worst, closeLayers("fine-tuned", ref.fineTuned(), fromSameOriginal.fineTuned(), i, 1e-5));
