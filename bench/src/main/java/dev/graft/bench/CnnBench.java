@@ -8,9 +8,6 @@ import dev.graft.Shape;
 import dev.graft.Transfer;
 import dev.graft.cache.MemoryCache;
 import dev.graft.data.Dataset;
-import dev.graft.exec.Network;
-import dev.graft.exec.NetworkPlan;
-import dev.graft.exec.Networks;
 import dev.graft.spi.Backend;
 import dev.graft.train.Optimizer;
 import dev.graft.train.Trainer;
@@ -31,11 +28,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The CNN of issue 14 on Fashion-MNIST ({@code conv 32 → BN → ReLU → pool → conv 64 → BN → ReLU →
- * pool → dense 128 → 5}, the convolutional base frozen): {@link #featurize} runs the frozen base
- * (BatchNorm in inference mode) over {@code samples} images; {@link #epoch} trains the head for one
- * epoch, {@code cached} reading the base's output (after the last pooling) from a
- * {@link MemoryCache} filled in setup, {@code uncached} running the base on every batch. Use
- * {@code -p samples=256} for a quick look; the reference backend is left out by default.
+ * pool → dense 128 → 5}, the convolutional base frozen; {@link CnnFeaturizeBench} times the base
+ * alone): {@link #epoch} trains the head for one epoch, {@code cached} reading the base's output
+ * (after the last pooling) from a {@link MemoryCache} filled in setup, {@code uncached} running the
+ * base on every batch. Use {@code -p samples=256} for a quick look; the reference backend is left
+ * out by default.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -62,11 +59,8 @@ public class CnnBench {
 
     private Backend engine;
     private Model model;
-    private Model base;
     private Dataset train;
     private Trainer trainer;
-    private float[] inputs;
-    private float[] features;
 
     /** The CNN with its convolutional base frozen through {@code pool2}, as surgery leaves it. */
     static Model transferredCnn() {
@@ -93,9 +87,6 @@ public class CnnBench {
         train = samples >= all.size() ? all : all.head(samples);
         System.out.println("\n[CnnBench] data: " + BenchData.describe() + ", first " + train.size());
         model = transferredCnn();
-        base = model.slice(0, model.names().indexOf("pool2") + 1);
-        inputs = train.features();
-        features = new float[train.size() * base.outputWidth()];
         Trainer.Builder b = Trainer.builder(engine).optimizer(Optimizer.sgd(0.01f)).epochs(1).batchSize(batch).seed(7);
         if (mode.equals("cached")) {
             b.cache(new MemoryCache());
@@ -104,19 +95,6 @@ public class CnnBench {
         if (mode.equals("cached")) {
             trainer.fit(model, train); // fills the cache; every measured epoch is a hit
         }
-    }
-
-    /** The frozen convolutional base over every sample (the work a cache fill does), batch by batch. */
-    @Benchmark
-    public float[] featurize() {
-        try (Network net = Networks.open(engine, NetworkPlan.inference(base, batch))) {
-            int width = train.width();
-            for (int at = 0; at < train.size(); at += batch) {
-                int rows = Math.min(batch, train.size() - at);
-                net.predict(inputs, at * width, rows, features, at * base.outputWidth());
-            }
-        }
-        return features;
     }
 
     /** One epoch of the head (a fresh network placed on the backend each time, as {@code Trainer.fit} does). */
