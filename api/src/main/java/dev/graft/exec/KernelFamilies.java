@@ -5,6 +5,7 @@ import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
 import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.NormalizationKernels;
 import dev.graft.spi.PoolingKernels;
 import java.util.function.LongFunction;
 
@@ -28,6 +29,9 @@ public final class KernelFamilies {
     public static <T> T composed(Backend backend, Class<T> family, LongFunction<DeviceBuffer> allocator) {
         if (family == ChannelKernels.class) {
             return family.cast(new ComposedChannelKernels(backend, allocator));
+        }
+        if (family == NormalizationKernels.class) {
+            return family.cast(new ComposedNormalizationKernels(backend));
         }
         if (family == ConvKernels.class || family == PoolingKernels.class) {
             // Host loops over the reference kernels: correct on every backend, for those without their own.

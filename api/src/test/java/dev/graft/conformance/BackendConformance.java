@@ -11,5 +11,5 @@ package dev.graft.conformance;
  * }
  * }</pre>
  */
-public abstract class BackendConformance extends ConvConformance {
+public abstract class BackendConformance extends ActivationConformance {
 }
