@@ -91,10 +91,17 @@ final class CpuFusedHeads {
         return Optional.of(new CpuFusedHead(layers, rule, inputGradient, vector));
     }
 
+    /** The activations the fused kernels compute; any other keeps the head on the per-layer path. */
+    private static final java.util.Set<Activation.Kind> FUSED_ACTIVATIONS = java.util.EnumSet.of(Activation.Kind.IDENTITY,
+            Activation.Kind.RELU, Activation.Kind.LEAKY_RELU, Activation.Kind.ELU, Activation.Kind.TANH, Activation.Kind.SIGMOID);
+
     private static String unsupported(List<FusedDenseHead.DenseLayer> layers) {
         for (FusedDenseHead.DenseLayer l : layers) {
             if (l.activation().kind() == Activation.Kind.SOFTMAX) {
                 return "softmax inside the head";
+            }
+            if (!FUSED_ACTIVATIONS.contains(l.activation().kind())) {
+                return "activation " + l.activation() + " has no fused kernel";
             }
             if (!(l.kernel() instanceof CpuBuffer) || !(l.bias() instanceof CpuBuffer)) {
                 return "buffers of another backend";

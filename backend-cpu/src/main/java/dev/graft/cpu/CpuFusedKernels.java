@@ -133,6 +133,7 @@ final class CpuFusedKernels {
                     }
                 }
                 case SOFTMAX -> throw new IllegalArgumentException("softmax inside a fused head");
+                default -> throw new IllegalArgumentException("activation " + kind + " is not supported by the fused head");
             }
         }
     }
@@ -170,6 +171,7 @@ final class CpuFusedKernels {
                     }
                 }
                 case SOFTMAX -> throw new IllegalArgumentException("softmax inside a fused head");
+                default -> throw new IllegalArgumentException("activation " + kind + " is not supported by the fused head");
             }
         }
     }
