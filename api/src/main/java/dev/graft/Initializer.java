@@ -46,7 +46,15 @@ public record Initializer(Kind kind, double scale) {
 
     /** Fills a {@code fanIn × fanOut} weight matrix (row-major) from {@code random}. */
     public float[] weights(int fanIn, int fanOut, SplittableRandom random) {
-        float[] w = new float[Math.multiplyExact(fanIn, fanOut)];
+        return values(Math.multiplyExact(fanIn, fanOut), fanIn, fanOut, random);
+    }
+
+    /**
+     * Fills {@code count} weights with the given fans, for kernels that are not a plain matrix: a
+     * convolution kernel {@code [kh, kw, in, out]} has Keras's fans {@code kh·kw·in} and {@code kh·kw·out}.
+     */
+    public float[] values(int count, int fanIn, int fanOut, SplittableRandom random) {
+        float[] w = new float[count];
         double limit;
         switch (kind) {
             case ZEROS -> { return w; }

@@ -196,6 +196,46 @@ public final class Model {
             return add(ActivationLayer.spec(name, activation));
         }
 
+        /** Adds a convolution with a {@code kernelSize × kernelSize} window, stride 1, {@code valid} padding, bias, Glorot-uniform kernel. */
+        public Builder conv2d(String name, int filters, int kernelSize, Activation activation) {
+            return add(Conv2D.spec(name, filters, kernelSize, activation));
+        }
+
+        /** Adds a convolution with the given window (e.g. {@code ConvWindow.of(3).strides(2).same()}). */
+        public Builder conv2d(String name, int filters, ConvWindow window, Activation activation) {
+            return add(Conv2D.spec(name, filters, window, activation));
+        }
+
+        /** Adds a depthwise convolution (depth multiplier 1) with the given window. */
+        public Builder depthwiseConv2d(String name, ConvWindow window, Activation activation) {
+            return add(DepthwiseConv2D.spec(name, window, activation));
+        }
+
+        /** Adds {@code size × size} max pooling with stride {@code size} ({@code valid}). */
+        public Builder maxPool(String name, int size) {
+            return add(MaxPool2D.spec(name, size));
+        }
+
+        /** Adds {@code size × size} average pooling with stride {@code size} ({@code valid}). */
+        public Builder avgPool(String name, int size) {
+            return add(AvgPool2D.spec(name, size));
+        }
+
+        /** Adds a global average pooling: images become one value per channel. */
+        public Builder globalAvgPool(String name) {
+            return add(GlobalAveragePooling2D.spec(name));
+        }
+
+        /** Adds a flatten: each sample becomes a vector (channels-last order). */
+        public Builder flatten(String name) {
+            return add(Flatten.spec(name));
+        }
+
+        /** Adds {@code amount} zero rows and columns on every side of each image. */
+        public Builder zeroPadding(String name, int amount) {
+            return add(ZeroPadding2D.spec(name, amount));
+        }
+
         public Builder add(LayerSpec spec) {
             Shape in = layers.isEmpty() ? inputShape : layers.get(layers.size() - 1).outputShape();
             layers.add(spec.create(in, random.split()));

@@ -1,5 +1,7 @@
 package dev.graft.conv;
 
+import dev.graft.spi.ConvGeometry;
+
 /**
  * The convolution oracle: Conv2D and DepthwiseConv2D forward and backward as direct loops over
  * channels-last ({@code [batch, height, width, channels]}, row-major) float arrays, accumulating

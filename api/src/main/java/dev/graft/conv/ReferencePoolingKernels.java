@@ -1,5 +1,8 @@
 package dev.graft.conv;
 
+import dev.graft.spi.ConvGeometry;
+import dev.graft.spi.ZeroPadding;
+
 import static dev.graft.conv.ReferenceConvKernels.check;
 import static dev.graft.conv.ReferenceConvKernels.inCol;
 import static dev.graft.conv.ReferenceConvKernels.inRow;

@@ -1,19 +1,35 @@
 package dev.graft.reference;
 
 import dev.graft.Activation;
+import dev.graft.conv.HostConvKernels;
 import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
+import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.DropoutMask;
+import dev.graft.spi.PoolingKernels;
 import java.nio.FloatBuffer;
+import java.util.Optional;
 
 /**
  * The pure-Java backend: plain loops over heap arrays, accumulating in double. It is the oracle
  * every other backend is tested against, and the fallback where no native backend loads, so it
  * favours being obviously right over being fast. It implements every optional kernel family
- * ({@link ChannelKernels}) directly, as the oracle for other backends' and the default compositions.
+ * ({@link ChannelKernels}) directly, and {@link ConvKernels} / {@link PoolingKernels} through the
+ * double-precision loops of {@code dev.graft.conv}, as the oracle for other backends' and the
+ * default compositions.
  */
 public final class ReferenceBackend implements Backend, ChannelKernels {
+
+    private final HostConvKernels convolutions = new HostConvKernels(this);
+
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        if (type == ConvKernels.class || type == PoolingKernels.class) {
+            return Optional.of(type.cast(convolutions));
+        }
+        return Backend.super.capability(type);
+    }
 
     @Override
     public String name() {

@@ -1,5 +1,9 @@
 package dev.graft.conv;
 
+import dev.graft.spi.ConvGeometry;
+import dev.graft.spi.Padding;
+import dev.graft.spi.ZeroPadding;
+
 import static dev.graft.conv.ConvTestSupport.assertClose;
 import static dev.graft.conv.ConvTestSupport.dot;
 import static dev.graft.conv.ConvTestSupport.finiteDifferences;

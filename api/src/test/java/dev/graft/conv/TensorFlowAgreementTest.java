@@ -1,5 +1,8 @@
 package dev.graft.conv;
 
+import dev.graft.spi.ConvGeometry;
+import dev.graft.spi.ZeroPadding;
+
 import static dev.graft.conv.ConvTestSupport.assertClose;
 import static dev.graft.conv.ConvTestSupport.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;

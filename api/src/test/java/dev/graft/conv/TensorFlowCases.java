@@ -1,5 +1,8 @@
 package dev.graft.conv;
 
+import dev.graft.spi.ConvGeometry;
+import dev.graft.spi.Padding;
+
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -8,12 +8,15 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 import dev.graft.Activation;
 import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
+import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.PoolingKernels;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -32,6 +35,8 @@ public final class CpuBackend implements Backend, ChannelKernels {
     private final Set<CpuBuffer> open = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Staging arrays for the Java kernels, reused by every call (no per-call scratch). */
     private final CpuScratch scratch = new CpuScratch();
+    /** The convolution and pooling kernels, made on first use and closed with the backend. */
+    private CpuConvKernels convolutions;
     private boolean closed;
 
     CpuBackend(int threads) {
@@ -219,12 +224,28 @@ public final class CpuBackend implements Backend, ChannelKernels {
                 (int) length, learningRate, beta1, beta2, epsilon, step, l2, scratch);
     }
 
+    /** Its own {@link ConvKernels} and {@link PoolingKernels} ({@link CpuConvKernels}, owned by this backend). */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        if (type == ConvKernels.class || type == PoolingKernels.class) {
+            if (convolutions == null) {
+                ensureOpen();
+                convolutions = new CpuConvKernels(this);
+            }
+            return Optional.of(type.cast(convolutions));
+        }
+        return Backend.super.capability(type);
+    }
+
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        if (convolutions != null) {
+            convolutions.close();
+        }
         List<CpuBuffer> left = new ArrayList<>(open);
         for (CpuBuffer buffer : left) {
             buffer.close();

@@ -6,9 +6,11 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 
 import dev.graft.Activation;
-import dev.graft.conv.ConvGeometry;
-import dev.graft.conv.ZeroPadding;
+import dev.graft.spi.ConvGeometry;
+import dev.graft.spi.ZeroPadding;
+import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.PoolingKernels;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 
@@ -30,7 +32,7 @@ import org.bytedeco.javacpp.FloatPointer;
  * belongs to one {@link CpuBackend} and one thread; it owns its column buffer and staging arrays
  * (allocated once, grown to the largest shape seen) and frees the column buffer on {@link #close}.
  */
-public final class CpuConvKernels implements AutoCloseable {
+public final class CpuConvKernels implements ConvKernels, PoolingKernels, AutoCloseable {
 
     /** Default column-buffer limit: 4 Mi floats (16 MiB). */
     public static final int DEFAULT_SCRATCH_FLOATS = 4 << 20;
@@ -63,6 +65,7 @@ public final class CpuConvKernels implements AutoCloseable {
      *
      * @param bias {@code [filters]}, or null for none
      */
+    @Override
     public void conv2d(ConvGeometry g, int batch, DeviceBuffer input, DeviceBuffer kernel, int filters,
                        DeviceBuffer bias, DeviceBuffer output) {
         int k = g.windowSize() * g.channels();
@@ -90,6 +93,7 @@ public final class CpuConvKernels implements AutoCloseable {
     }
 
     /** Conv2D's input gradient {@code [batch, inH, inW, in]} from {@code gradOut [batch, outH, outW, filters]}. */
+    @Override
     public void conv2dBackwardInput(ConvGeometry g, int batch, DeviceBuffer gradOut, DeviceBuffer kernel, int filters,
                                     DeviceBuffer gradInput) {
         int k = g.windowSize() * g.channels();
@@ -112,6 +116,7 @@ public final class CpuConvKernels implements AutoCloseable {
     }
 
     /** Conv2D's kernel gradient {@code [kh, kw, in, filters]}. */
+    @Override
     public void conv2dBackwardKernel(ConvGeometry g, int batch, DeviceBuffer input, DeviceBuffer gradOut, int filters,
                                      DeviceBuffer gradKernel) {
         int k = g.windowSize() * g.channels();
@@ -148,6 +153,7 @@ public final class CpuConvKernels implements AutoCloseable {
      *
      * @param bias {@code [in·multiplier]}, or null for none
      */
+    @Override
     public void depthwiseConv2d(ConvGeometry g, int batch, DeviceBuffer input, DeviceBuffer kernel, int multiplier,
                                 DeviceBuffer bias, DeviceBuffer output) {
         int outC = g.channels() * multiplier;
@@ -159,6 +165,7 @@ public final class CpuConvKernels implements AutoCloseable {
     }
 
     /** DepthwiseConv2D's input gradient. */
+    @Override
     public void depthwiseBackwardInput(ConvGeometry g, int batch, DeviceBuffer gradOut, DeviceBuffer kernel,
                                        int multiplier, DeviceBuffer gradInput) {
         int outC = g.channels() * multiplier;
@@ -169,6 +176,7 @@ public final class CpuConvKernels implements AutoCloseable {
     }
 
     /** DepthwiseConv2D's kernel gradient {@code [kh, kw, in, multiplier]}. */
+    @Override
     public void depthwiseBackwardKernel(ConvGeometry g, int batch, DeviceBuffer input, DeviceBuffer gradOut,
                                         int multiplier, DeviceBuffer gradKernel) {
         int outC = g.channels() * multiplier;
@@ -180,12 +188,14 @@ public final class CpuConvKernels implements AutoCloseable {
     }
 
     /** MaxPool2D forward (padding cells count as −∞). */
+    @Override
     public void maxPool(ConvGeometry g, int batch, DeviceBuffer input, DeviceBuffer output) {
         CpuPooling.maxPool(g, batch, own(input, (long) batch * g.inputSize(), "max pool input", g).data(),
                 own(output, (long) batch * g.outPixels() * g.channels(), "max pool output", g).data(), staging);
     }
 
     /** MaxPool2D's input gradient: each output gradient goes to the first maximum of its window. */
+    @Override
     public void maxPoolBackward(ConvGeometry g, int batch, DeviceBuffer input, DeviceBuffer gradOut,
                                 DeviceBuffer gradInput) {
         CpuPooling.maxPoolBackward(g, batch, own(input, (long) batch * g.inputSize(), "max pool input", g).data(),
@@ -194,12 +204,14 @@ public final class CpuConvKernels implements AutoCloseable {
     }
 
     /** AvgPool2D forward (padding cells excluded from the mean). */
+    @Override
     public void avgPool(ConvGeometry g, int batch, DeviceBuffer input, DeviceBuffer output) {
         CpuPooling.avgPool(g, batch, own(input, (long) batch * g.inputSize(), "average pool input", g).data(),
                 own(output, (long) batch * g.outPixels() * g.channels(), "average pool output", g).data(), staging);
     }
 
     /** AvgPool2D's input gradient. */
+    @Override
     public void avgPoolBackward(ConvGeometry g, int batch, DeviceBuffer gradOut, DeviceBuffer gradInput) {
         CpuPooling.avgPoolBackward(g, batch,
                 own(gradOut, (long) batch * g.outPixels() * g.channels(), "average pool output gradient", g).data(),
@@ -207,6 +219,7 @@ public final class CpuConvKernels implements AutoCloseable {
     }
 
     /** GlobalAveragePooling2D forward: {@code [batch, height·width, channels]} to {@code [batch, channels]}. */
+    @Override
     public void globalAvgPool(int batch, int height, int width, int channels, DeviceBuffer input, DeviceBuffer output) {
         String shape = "global average pool of " + height + "x" + width + "x" + channels;
         CpuPooling.globalAvgPool(batch, height * width, channels,
@@ -215,6 +228,7 @@ public final class CpuConvKernels implements AutoCloseable {
     }
 
     /** GlobalAveragePooling2D's input gradient. */
+    @Override
     public void globalAvgPoolBackward(int batch, int height, int width, int channels, DeviceBuffer gradOut,
                                       DeviceBuffer gradInput) {
         String shape = "global average pool of " + height + "x" + width + "x" + channels;
@@ -224,6 +238,7 @@ public final class CpuConvKernels implements AutoCloseable {
     }
 
     /** ZeroPadding2D forward. */
+    @Override
     public void zeroPad(ZeroPadding pad, int batch, int height, int width, int channels, DeviceBuffer input,
                         DeviceBuffer output) {
         long out = (long) batch * pad.outHeight(height) * pad.outWidth(width) * channels;
@@ -233,6 +248,7 @@ public final class CpuConvKernels implements AutoCloseable {
     }
 
     /** ZeroPadding2D's input gradient. */
+    @Override
     public void zeroPadBackward(ZeroPadding pad, int batch, int height, int width, int channels, DeviceBuffer gradOut,
                                 DeviceBuffer gradInput) {
         long out = (long) batch * pad.outHeight(height) * pad.outWidth(width) * channels;

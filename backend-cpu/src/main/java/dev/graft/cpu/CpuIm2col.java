@@ -1,6 +1,6 @@
 package dev.graft.cpu;
 
-import dev.graft.conv.ConvGeometry;
+import dev.graft.spi.ConvGeometry;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 

@@ -1,7 +1,7 @@
 package dev.graft.cpu;
 
-import dev.graft.conv.ConvGeometry;
-import dev.graft.conv.ZeroPadding;
+import dev.graft.spi.ConvGeometry;
+import dev.graft.spi.ZeroPadding;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.graft.conv.ConvGeometry;
-import dev.graft.conv.Padding;
+import dev.graft.spi.ConvGeometry;
+import dev.graft.spi.Padding;
 import dev.graft.conv.ReferenceConvKernels;
 import dev.graft.conv.ReferencePoolingKernels;
-import dev.graft.conv.ZeroPadding;
+import dev.graft.spi.ZeroPadding;
 import dev.graft.spi.DeviceBuffer;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -1,4 +1,4 @@
-package dev.graft.conv;
+package dev.graft.spi;
 
 /**
  * Keras's {@code ZeroPadding2D} amounts: zero rows above and below, zero columns left and right of

@@ -1,4 +1,4 @@
-package dev.graft.conv;
+package dev.graft.spi;
 
 /**
  * How a convolution or pooling window treats the image border, with TensorFlow's meaning:

@@ -1,4 +1,4 @@
-package dev.graft.conv;
+package dev.graft.spi;
 
 /**
  * The spatial shape of one sliding-window operation over channels-last images (NHWC): the input's

@@ -1,4 +1,5 @@
-package dev.graft.conv;
+package dev.graft.spi;
+
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

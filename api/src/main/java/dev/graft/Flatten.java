@@ -1,0 +1,79 @@
+package dev.graft;
+
+import dev.graft.exec.LayerOp;
+import dev.graft.exec.OpContext;
+import dev.graft.exec.Pass;
+import dev.graft.spi.Backend;
+import dev.graft.spi.DeviceBuffer;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Reshapes each sample to a vector of its values in row-major (channels-last) order, as Keras's
+ * {@code Flatten} and TensorFlow's reshape do: {@code [h, w, c]} becomes {@code [h·w·c]}. The values
+ * are copied unchanged; no parameters.
+ */
+public final class Flatten extends ParameterlessLayer {
+
+    /** The description type. */
+    public static final String TYPE = "flatten";
+
+    /** A flatten layer for samples of {@code inputShape}. */
+    public Flatten(String name, Shape inputShape, boolean trainable) {
+        super(name, inputShape, trainable);
+    }
+
+    /** A flatten layer to be placed by a builder or surgery. */
+    public static LayerSpec spec(String name) {
+        return new LayerSpec() {
+            @Override public String name() { return name; }
+            @Override public Layer create(Shape inputShape, SplittableRandom random) {
+                return new Flatten(name, inputShape, true);
+            }
+        };
+    }
+
+    /** Reads {@code flatten} descriptions. */
+    public static final class Type implements LayerType {
+        @Override public String type() { return TYPE; }
+
+        @Override
+        public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
+            Flatten layer = new Flatten(name, inputShape, trainable);
+            Layers.checkNames(layer, p);
+            return layer;
+        }
+    }
+
+    @Override public Shape outputShape() { return Shape.vector(inputShape().size()); }
+    @Override public LayerDescription description() { return LayerDescription.of(TYPE); }
+
+    @Override
+    public Flatten withTrainable(boolean trainable) {
+        return new Flatten(name(), inputShape(), trainable);
+    }
+
+    @Override
+    public Flatten withName(String newName) {
+        return new Flatten(newName, inputShape(), trainable());
+    }
+
+    @Override
+    public LayerOp op(OpContext context) {
+        Backend backend = context.backend();
+        long size = inputShape().size();
+        return new LayerOp() {
+            @Override
+            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
+                backend.copy(input, 0, output, 0, rows * size);
+            }
+
+            @Override
+            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
+                if (inputGrad != null) {
+                    backend.copy(g, 0, inputGrad, 0, rows * size);
+                }
+            }
+        };
+    }
+}

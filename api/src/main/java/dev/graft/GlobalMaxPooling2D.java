@@ -1,0 +1,84 @@
+package dev.graft;
+
+import dev.graft.exec.LayerOp;
+import dev.graft.exec.OpContext;
+import dev.graft.exec.Pass;
+import dev.graft.spi.ConvGeometry;
+import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.PoolingKernels;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The largest value of each channel over all pixels: images {@code [h, w, c]} become vectors
+ * {@code [c]} (Keras's {@code GlobalMaxPooling2D}). Computed as one max pool whose window is the
+ * whole image, so the gradient goes to the first maximum as TensorFlow's does. No parameters.
+ */
+public final class GlobalMaxPooling2D extends ParameterlessLayer {
+
+    /** The description type. */
+    public static final String TYPE = "global_max_pool2d";
+
+    private final ConvGeometry whole;
+
+    /** A global max pooling layer over images of {@code inputShape} ({@code [h, w, c]}). */
+    public GlobalMaxPooling2D(String name, Shape inputShape, boolean trainable) {
+        super(name, ConvLayers.image(name, TYPE, inputShape), trainable);
+        int h = inputShape.dim(0);
+        int w = inputShape.dim(1);
+        this.whole = ConvLayers.geometry(name, TYPE, inputShape, ConvWindow.of(h, w));
+    }
+
+    /** A global max pooling layer to be placed by a builder or surgery. */
+    public static LayerSpec spec(String name) {
+        return new LayerSpec() {
+            @Override public String name() { return name; }
+            @Override public Layer create(Shape inputShape, SplittableRandom random) {
+                return new GlobalMaxPooling2D(name, inputShape, true);
+            }
+        };
+    }
+
+    /** Reads {@code global_max_pool2d} descriptions. */
+    public static final class Type implements LayerType {
+        @Override public String type() { return TYPE; }
+
+        @Override
+        public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
+            GlobalMaxPooling2D layer = new GlobalMaxPooling2D(name, inputShape, trainable);
+            Layers.checkNames(layer, p);
+            return layer;
+        }
+    }
+
+    @Override public Shape outputShape() { return Shape.vector(inputShape().dim(2)); }
+    @Override public LayerDescription description() { return LayerDescription.of(TYPE); }
+
+    @Override
+    public GlobalMaxPooling2D withTrainable(boolean trainable) {
+        return new GlobalMaxPooling2D(name(), inputShape(), trainable);
+    }
+
+    @Override
+    public GlobalMaxPooling2D withName(String newName) {
+        return new GlobalMaxPooling2D(newName, inputShape(), trainable());
+    }
+
+    @Override
+    public LayerOp op(OpContext context) {
+        PoolingKernels pool = context.kernels(PoolingKernels.class);
+        return new LayerOp() {
+            @Override
+            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
+                pool.maxPool(whole, rows, input, output);
+            }
+
+            @Override
+            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
+                if (inputGrad != null) {
+                    pool.maxPoolBackward(whole, rows, input, g, inputGrad);
+                }
+            }
+        };
+    }
+}
