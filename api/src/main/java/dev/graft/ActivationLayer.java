@@ -104,7 +104,8 @@ public record ActivationLayer(String name, Shape shape, Activation activation, b
                     return;
                 }
                 if (applied.kind() != Activation.Kind.IDENTITY) {
-                    backend.activationBackward(output, g, rows * perSample, cols, applied);
+                    DeviceBuffer from = applied.derivativeFromOutput() ? output : input;
+                    backend.activationBackward(from, g, rows * perSample, cols, applied);
                 }
                 backend.copy(g, 0, inputGrad, 0, (long) rows * shape.size());
             }

@@ -198,6 +198,8 @@ public final class Dense implements Layer {
         private final DeviceBuffer biasBuffer;
         private final DeviceBuffer kernelGrad;
         private final DeviceBuffer biasGrad;
+        /** The pre-activation of the latest forward, kept only for activations differentiated from their input (swish). */
+        private final DeviceBuffer preActivation;
         private Activation applied = Activation.IDENTITY;
 
         Op(OpContext context) {
@@ -206,20 +208,29 @@ public final class Dense implements Layer {
             this.biasBuffer = context.parameter("bias");
             this.kernelGrad = context.gradient("kernel");
             this.biasGrad = context.gradient("bias");
+            this.preActivation = context.trains() && !activation.derivativeFromOutput()
+                    ? context.allocate((long) context.maxBatch() * outputWidth) : null;
         }
 
         @Override
         public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
             Activation act = pass.logits() ? Activation.IDENTITY : activation;
             backend.gemm(false, false, rows, outputWidth, inputWidth, 1f, input, kernel, 0f, output);
-            backend.biasActivation(output, biasBuffer, rows, outputWidth, act);
+            if (preActivation != null && !act.derivativeFromOutput()) {
+                backend.biasActivation(output, biasBuffer, rows, outputWidth, Activation.IDENTITY);
+                backend.copy(output, 0, preActivation, 0, (long) rows * outputWidth);
+                backend.biasActivation(output, null, rows, outputWidth, act);
+            } else {
+                backend.biasActivation(output, biasBuffer, rows, outputWidth, act);
+            }
             applied = act;
         }
 
         @Override
         public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
             if (applied.kind() != Activation.Kind.IDENTITY) {
-                backend.activationBackward(output, g, rows, outputWidth, applied);
+                backend.activationBackward(applied.derivativeFromOutput() ? output : preActivation, g, rows,
+                        outputWidth, applied);
             }
             if (kernelGrad != null) {
                 backend.gemm(true, false, inputWidth, outputWidth, rows, 1f, input, g, 0f, kernelGrad);

@@ -8,6 +8,7 @@ import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.DropoutMask;
 import dev.graft.spi.PoolingKernels;
+import dev.graft.spi.NormalizationKernels;
 import java.nio.FloatBuffer;
 import java.util.Optional;
 
@@ -15,18 +16,22 @@ import java.util.Optional;
  * The pure-Java backend: plain loops over heap arrays, accumulating in double. It is the oracle
  * every other backend is tested against, and the fallback where no native backend loads, so it
  * favours being obviously right over being fast. It implements every optional kernel family
- * ({@link ChannelKernels}) directly, and {@link ConvKernels} / {@link PoolingKernels} through the
- * double-precision loops of {@code dev.graft.conv}, as the oracle for other backends' and the
- * default compositions.
+ * ({@link ChannelKernels}, {@link NormalizationKernels}) directly, and {@link ConvKernels} /
+ * {@link PoolingKernels} through the double-precision loops of {@code dev.graft.conv}, as the oracle for
+ * other backends' and the default compositions.
  */
 public final class ReferenceBackend implements Backend, ChannelKernels {
 
     private final HostConvKernels convolutions = new HostConvKernels(this);
+    private final NormalizationKernels normalization = new ReferenceNormalizationKernels();
 
     @Override
     public <T> Optional<T> capability(Class<T> type) {
         if (type == ConvKernels.class || type == PoolingKernels.class) {
             return Optional.of(type.cast(convolutions));
+        }
+        if (type == NormalizationKernels.class) {
+            return Optional.of(type.cast(normalization));
         }
         return Backend.super.capability(type);
     }
@@ -133,11 +138,16 @@ public final class ReferenceBackend implements Backend, ChannelKernels {
             case ELU -> z > 0 ? z : act.alpha() * Math.expm1(z);
             case TANH -> Math.tanh(z);
             case SIGMOID -> 1 / (1 + Math.exp(-z));
+            case RELU6 -> Math.min(Math.max(z, 0), 6);
+            case SWISH -> z / (1 + Math.exp(-z));
+            case HARD_SWISH -> z * Math.min(Math.max(z + 3, 0), 6) / 6;
+            case HARD_SIGMOID -> Math.min(Math.max(z + 3, 0), 6) / 6;
+            case SELU -> z > 0 ? Activation.SELU_SCALE * z : Activation.SELU_SCALE * Activation.SELU_ALPHA * Math.expm1(z);
             case SOFTMAX -> throw new AssertionError("row-wise");
         };
     }
 
-    /** Derivative from the output {@code y = f(z)}. */
+    /** Derivative from the output {@code y = f(z)}, or from the input {@code z} when not {@link Activation#derivativeFromOutput()}. */
     private static double derivative(Activation act, double y) {
         return switch (act.kind()) {
             case IDENTITY -> 1;
@@ -146,6 +156,14 @@ public final class ReferenceBackend implements Backend, ChannelKernels {
             case ELU -> y > 0 ? 1 : y + act.alpha();
             case TANH -> 1 - y * y;
             case SIGMOID -> y * (1 - y);
+            case RELU6 -> y > 0 && y < 6 ? 1 : 0;
+            case HARD_SIGMOID -> y > 0 && y < 1 ? 1.0 / 6 : 0;
+            case SELU -> y > 0 ? Activation.SELU_SCALE : y + Activation.SELU_SCALE * Activation.SELU_ALPHA;
+            case SWISH -> {
+                double s = 1 / (1 + Math.exp(-y));
+                yield s * (1 + y * (1 - s));
+            }
+            case HARD_SWISH -> y < -3 ? 0 : y > 3 ? 1 : (2 * y + 3) / 6;
             case SOFTMAX -> throw new AssertionError("row-wise");
         };
     }

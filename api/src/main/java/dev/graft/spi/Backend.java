@@ -63,7 +63,9 @@ public interface Backend extends AutoCloseable {
     /**
      * In place on {@code grad}: multiplies the gradient with respect to an activation's output by the
      * activation's derivative, computed from that output {@code y} (both {@code rows × cols}); for
-     * softmax the row-wise Jacobian product {@code y ⊙ (g − Σ g⊙y)}.
+     * softmax the row-wise Jacobian product {@code y ⊙ (g − Σ g⊙y)}. For the kinds whose derivative
+     * is not a function of the output ({@link Activation#derivativeFromOutput()} false: swish, hard
+     * swish) {@code y} is the activation's <em>input</em> (the pre-activation) instead.
      */
     void activationBackward(DeviceBuffer y, DeviceBuffer grad, int rows, int cols, Activation activation);
 

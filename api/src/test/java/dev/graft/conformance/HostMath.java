@@ -132,6 +132,12 @@ final class HostMath {
                 case ELU -> v > 0 ? v : act.alpha() * Math.expm1(v);
                 case TANH -> Math.tanh(v);
                 case SIGMOID -> 1 / (1 + Math.exp(-v));
+                // Keras 3's definitions, written out independently of the backends
+                case RELU6 -> v <= 0 ? 0 : v >= 6 ? 6 : v;
+                case SWISH -> v * (1 / (1 + Math.exp(-v)));
+                case HARD_SIGMOID -> v <= -3 ? 0 : v >= 3 ? 1 : v / 6 + 0.5;
+                case HARD_SWISH -> v <= -3 ? 0 : v >= 3 ? v : v * (v / 6 + 0.5);
+                case SELU -> v > 0 ? 1.0507009873554805 * v : 1.0507009873554805 * 1.6732632423543772 * (Math.exp(v) - 1);
                 case SOFTMAX -> throw new AssertionError();
             };
         }

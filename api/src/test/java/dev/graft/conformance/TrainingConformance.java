@@ -40,7 +40,12 @@ public abstract class TrainingConformance extends KernelConformance {
                 Arguments.of(Activation.ELU, Activation.SIGMOID, Loss.MEAN_SQUARED_ERROR),
                 Arguments.of(Activation.leakyRelu(0.2f), Activation.IDENTITY, Loss.MEAN_SQUARED_ERROR),
                 Arguments.of(Activation.RELU, Activation.TANH, Loss.MEAN_SQUARED_ERROR),
-                Arguments.of(Activation.SOFTMAX, Activation.IDENTITY, Loss.SOFTMAX_CROSS_ENTROPY));
+                Arguments.of(Activation.SOFTMAX, Activation.IDENTITY, Loss.SOFTMAX_CROSS_ENTROPY),
+                Arguments.of(Activation.RELU6, Activation.SELU, Loss.MEAN_SQUARED_ERROR),
+                Arguments.of(Activation.SWISH, Activation.HARD_SIGMOID, Loss.MEAN_SQUARED_ERROR),
+                Arguments.of(Activation.HARD_SWISH, Activation.SWISH, Loss.MEAN_SQUARED_ERROR),
+                Arguments.of(Activation.SELU, Activation.HARD_SWISH, Loss.MEAN_SQUARED_ERROR),
+                Arguments.of(Activation.HARD_SIGMOID, Activation.IDENTITY, Loss.SOFTMAX_CROSS_ENTROPY));
     }
 
     /**

@@ -94,6 +94,34 @@ final class CpuActivations {
                     x[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
                 }
             }
+            case RELU6 -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = Math.min(Math.max(x[i], 0f), 6f);
+                }
+            }
+            case HARD_SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = Math.min(Math.max(x[i] + 3f, 0f), 6f) / 6f;
+                }
+            }
+            case HARD_SWISH -> {
+                for (int i = 0; i < n; i++) {
+                    float v = x[i];
+                    x[i] = v * (Math.min(Math.max(v + 3f, 0f), 6f) / 6f);
+                }
+            }
+            case SWISH -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = (float) (x[i] / (1.0 + Math.exp(-x[i])));
+                }
+            }
+            case SELU -> {
+                for (int i = 0; i < n; i++) {
+                    float v = x[i];
+                    x[i] = (float) (v > 0f ? Activation.SELU_SCALE * v
+                            : Activation.SELU_SCALE * Activation.SELU_ALPHA * Math.expm1(v));
+                }
+            }
             case SOFTMAX -> throw new AssertionError("softmax is row-wise");
         }
     }
@@ -116,7 +144,10 @@ final class CpuActivations {
         }
     }
 
-    /** {@code g *= act'(y)} for {@code rows × cols}, from the activation's output {@code y}. */
+    /**
+     * {@code g *= act'(y)} for {@code rows × cols}, from the activation's output {@code y} (its input
+     * for swish and hard swish, see {@link Activation#derivativeFromOutput()}).
+     */
     static void backward(FloatBuffer y, FloatBuffer g, int rows, int cols, Activation act, CpuScratch s) {
         if (act.kind() == Activation.Kind.IDENTITY) {
             return;
@@ -167,6 +198,36 @@ final class CpuActivations {
             case SIGMOID -> {
                 for (int i = 0; i < n; i++) {
                     g[i] *= y[i] * (1f - y[i]);
+                }
+            }
+            case RELU6 -> {
+                for (int i = 0; i < n; i++) {
+                    g[i] = y[i] > 0f && y[i] < 6f ? g[i] : 0f;
+                }
+            }
+            case HARD_SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    g[i] = y[i] > 0f && y[i] < 1f ? g[i] / 6f : 0f;
+                }
+            }
+            case SELU -> {
+                float scale = (float) Activation.SELU_SCALE;
+                float scaleAlpha = (float) (Activation.SELU_SCALE * Activation.SELU_ALPHA);
+                for (int i = 0; i < n; i++) {
+                    g[i] *= y[i] > 0f ? scale : y[i] + scaleAlpha;
+                }
+            }
+            case SWISH -> {
+                for (int i = 0; i < n; i++) {
+                    double x = y[i];
+                    double s = 1.0 / (1.0 + Math.exp(-x));
+                    g[i] = (float) (g[i] * s * (1.0 + x * (1.0 - s)));
+                }
+            }
+            case HARD_SWISH -> {
+                for (int i = 0; i < n; i++) {
+                    float x = y[i];
+                    g[i] = x < -3f ? 0f : x > 3f ? g[i] : g[i] * (2f * x + 3f) / 6f;
                 }
             }
             case IDENTITY, SOFTMAX -> throw new AssertionError(act);

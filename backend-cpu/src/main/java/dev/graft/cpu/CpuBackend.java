@@ -9,6 +9,7 @@ import dev.graft.Activation;
 import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
 import dev.graft.spi.ConvKernels;
+import dev.graft.spi.NormalizationKernels;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
 import java.nio.FloatBuffer;
@@ -35,7 +36,7 @@ public final class CpuBackend implements Backend, ChannelKernels {
     private final Set<CpuBuffer> open = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Staging arrays for the Java kernels, reused by every call (no per-call scratch). */
     private final CpuScratch scratch = new CpuScratch();
-    /** The convolution and pooling kernels, made on first use and closed with the backend. */
+    /** Convolution, pooling and batch-norm kernels, made on first use and closed with the backend. */
     private CpuConvKernels convolutions;
     private boolean closed;
 
@@ -224,10 +225,13 @@ public final class CpuBackend implements Backend, ChannelKernels {
                 (int) length, learningRate, beta1, beta2, epsilon, step, l2, scratch);
     }
 
-    /** Its own {@link ConvKernels} and {@link PoolingKernels} ({@link CpuConvKernels}, owned by this backend). */
+    /**
+     * Its own {@link ConvKernels}, {@link PoolingKernels} and {@link NormalizationKernels} (one
+     * {@link CpuConvKernels}, owned by this backend).
+     */
     @Override
     public <T> Optional<T> capability(Class<T> type) {
-        if (type == ConvKernels.class || type == PoolingKernels.class) {
+        if (type == ConvKernels.class || type == PoolingKernels.class || type == NormalizationKernels.class) {
             if (convolutions == null) {
                 ensureOpen();
                 convolutions = new CpuConvKernels(this);

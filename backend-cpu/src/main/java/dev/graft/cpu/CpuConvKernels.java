@@ -11,6 +11,7 @@ import dev.graft.spi.ZeroPadding;
 import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
+import dev.graft.spi.NormalizationKernels;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 
@@ -32,7 +33,7 @@ import org.bytedeco.javacpp.FloatPointer;
  * belongs to one {@link CpuBackend} and one thread; it owns its column buffer and staging arrays
  * (allocated once, grown to the largest shape seen) and frees the column buffer on {@link #close}.
  */
-public final class CpuConvKernels implements ConvKernels, PoolingKernels, AutoCloseable {
+public final class CpuConvKernels implements ConvKernels, PoolingKernels, NormalizationKernels, AutoCloseable {
 
     /** Default column-buffer limit: 4 Mi floats (16 MiB). */
     public static final int DEFAULT_SCRATCH_FLOATS = 4 << 20;
@@ -259,6 +260,7 @@ public final class CpuConvKernels implements ConvKernels, PoolingKernels, AutoCl
     }
 
     /** BatchNorm inference over {@code [rows, channels]} with the moving statistics; gamma/beta may be null (1/0); y may be x. */
+    @Override
     public void batchNormInference(int rows, int channels, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
                                    DeviceBuffer movingMean, DeviceBuffer movingVariance, float epsilon, DeviceBuffer y) {
         CpuBatchNorm.inference(rows, channels, rowsOf(x, rows, channels, "input"), channel(gamma, channels, "gamma"),
@@ -270,6 +272,7 @@ public final class CpuConvKernels implements ConvKernels, PoolingKernels, AutoCl
      * BatchNorm training forward: normalises with the batch statistics and writes them (mean and
      * biased variance) to {@code batchMean}/{@code batchVariance}; y may be x.
      */
+    @Override
     public void batchNormTraining(int rows, int channels, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta,
                                   float epsilon, DeviceBuffer y, DeviceBuffer batchMean, DeviceBuffer batchVariance) {
         CpuBatchNorm.training(rows, channels, rowsOf(x, rows, channels, "input"), channel(gamma, channels, "gamma"),
@@ -282,6 +285,7 @@ public final class CpuConvKernels implements ConvKernels, PoolingKernels, AutoCl
      * of the forward; otherwise those are the moving statistics, held constant. Any of
      * {@code gradInput}, {@code gradGamma}, {@code gradBeta} may be null when not needed.
      */
+    @Override
     public void batchNormBackward(boolean training, int rows, int channels, DeviceBuffer x, DeviceBuffer gradOut,
                                   DeviceBuffer gamma, DeviceBuffer mean, DeviceBuffer variance, float epsilon,
                                   DeviceBuffer gradInput, DeviceBuffer gradGamma, DeviceBuffer gradBeta) {
@@ -293,6 +297,7 @@ public final class CpuConvKernels implements ConvKernels, PoolingKernels, AutoCl
     }
 
     /** Keras's moving-average step, in place: {@code moving = moving·momentum + batch·(1 − momentum)}. */
+    @Override
     public void updateMoving(int channels, DeviceBuffer moving, DeviceBuffer batch, float momentum) {
         CpuBatchNorm.updateMoving(channels, channel(moving, channels, "moving statistic"),
                 channel(batch, channels, "batch statistic"), momentum);

@@ -373,6 +373,11 @@ public final class CudaBackend implements Backend {
             case ELU -> 3;
             case TANH -> 4;
             case SIGMOID -> 5;
+            case RELU6 -> 6;
+            case SWISH -> 7;
+            case HARD_SWISH -> 8;
+            case HARD_SIGMOID -> 9;
+            case SELU -> 10;
             case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise, not elementwise");
         };
     }

@@ -9,6 +9,13 @@
 #define ACT_ELU 3
 #define ACT_TANH 4
 #define ACT_SIGMOID 5
+#define ACT_RELU6 6
+#define ACT_SWISH 7
+#define ACT_HARD_SWISH 8
+#define ACT_HARD_SIGMOID 9
+#define ACT_SELU 10
+#define SELU_SCALE 1.0507009873554805f
+#define SELU_ALPHA 1.6732632423543772f
 
 __device__ __forceinline__ float graft_activate(float x, int kind, float alpha) {
     switch (kind) {
@@ -17,11 +24,17 @@ __device__ __forceinline__ float graft_activate(float x, int kind, float alpha) 
         case ACT_ELU: return x > 0.0f ? x : alpha * expm1f(x);
         case ACT_TANH: return tanhf(x);
         case ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
+        case ACT_RELU6: return fminf(fmaxf(x, 0.0f), 6.0f);
+        case ACT_SWISH: return x / (1.0f + expf(-x));
+        case ACT_HARD_SWISH: return x * (fminf(fmaxf(x + 3.0f, 0.0f), 6.0f) / 6.0f);
+        case ACT_HARD_SIGMOID: return fminf(fmaxf(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+        case ACT_SELU: return x > 0.0f ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * expm1f(x);
         default: return x;
     }
 }
 
-// Derivative of the activation expressed through its output y (every Graft activation allows it).
+// Derivative of the activation expressed through its output y; for swish and hard swish (not
+// monotonic) y is the activation's input instead (Activation.derivativeFromOutput() in Java).
 __device__ __forceinline__ float graft_derivative(float y, int kind, float alpha) {
     switch (kind) {
         case ACT_RELU: return y > 0.0f ? 1.0f : 0.0f;
@@ -29,6 +42,14 @@ __device__ __forceinline__ float graft_derivative(float y, int kind, float alpha
         case ACT_ELU: return y > 0.0f ? 1.0f : y + alpha;
         case ACT_TANH: return 1.0f - y * y;
         case ACT_SIGMOID: return y * (1.0f - y);
+        case ACT_RELU6: return (y > 0.0f && y < 6.0f) ? 1.0f : 0.0f;
+        case ACT_HARD_SIGMOID: return (y > 0.0f && y < 1.0f) ? (1.0f / 6.0f) : 0.0f;
+        case ACT_SELU: return y > 0.0f ? SELU_SCALE : y + SELU_SCALE * SELU_ALPHA;
+        case ACT_SWISH: {
+            float s = 1.0f / (1.0f + expf(-y));
+            return s * (1.0f + y * (1.0f - s));
+        }
+        case ACT_HARD_SWISH: return y < -3.0f ? 0.0f : (y > 3.0f ? 1.0f : (2.0f * y + 3.0f) / 6.0f);
         default: return 1.0f;
     }
 }
