@@ -41,6 +41,11 @@ class CpuKernelsTest {
             case ELU -> v -> v > 0 ? v : alpha * (Math.exp(v) - 1);
             case TANH -> Math::tanh;
             case SIGMOID -> v -> 1 / (1 + Math.exp(-v));
+            case RELU6 -> v -> Math.min(6, Math.max(0, v));
+            case SWISH -> v -> v / (1 + Math.exp(-v));
+            case HARD_SIGMOID -> v -> Math.min(6, Math.max(0, v + 3)) / 6;
+            case HARD_SWISH -> v -> v * Math.min(6, Math.max(0, v + 3)) / 6;
+            case SELU -> v -> v > 0 ? 1.0507009873554805 * v : 1.0507009873554805 * 1.6732632423543772 * Math.expm1(v);
         };
     }
 
@@ -49,7 +54,8 @@ class CpuKernelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"identity", "relu", "leaky_relu(0.2)", "elu(0.7)", "tanh", "sigmoid", "softmax"})
+    @ValueSource(strings = {"identity", "relu", "leaky_relu(0.2)", "elu(0.7)", "tanh", "sigmoid", "softmax", "relu6", "swish",
+        "hard_swish", "hard_sigmoid", "selu"})
     void biasActivationMatchesDoubleLoop(String name) {
         biasActivationCase(name, ROWS, COLS);
     }
@@ -95,7 +101,8 @@ class CpuKernelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"identity", "relu", "leaky_relu(0.2)", "elu(0.7)", "tanh", "sigmoid", "softmax"})
+    @ValueSource(strings = {"identity", "relu", "leaky_relu(0.2)", "elu(0.7)", "tanh", "sigmoid", "softmax", "relu6", "swish",
+        "hard_swish", "hard_sigmoid", "selu"})
     void activationBackwardMatchesFiniteDifferences(String name) {
         backwardCase(name, ROWS, COLS);
         backwardCase(name, 61, 45);
@@ -126,7 +133,7 @@ class CpuKernelsTest {
             }
         }
         DeviceBuffer gb = put(backend, g);
-        backend.activationBackward(y, gb, rows, cols, act);
+        backend.activationBackward(act.derivativeFromOutput() ? y : put(backend, pre), gb, rows, cols, act);
         assertClose(expected, get(backend, gb, g.length), 2e-4, name);
     }
 
