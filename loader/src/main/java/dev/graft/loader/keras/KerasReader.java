@@ -67,7 +67,7 @@ public final class KerasReader {
             }
             List<String> notes = new ArrayList<>();
             notes.add("Keras " + keras(h5) + " HDF5 model");
-            return build(file, ModelFormat.KERAS_H5, specs, g -> legacyWeights(file, nodes, group, g.legacyGroup()), skipped, notes);
+            return build(file, ModelFormat.KERAS_H5, specs, legacyLookup(file, nodes, group), skipped, notes);
         } catch (RuntimeException e) {
             throw new ModelFileException(file, null, "unreadable HDF5 file: " + e.getMessage(), e);
         } catch (StackOverflowError e) {
@@ -98,9 +98,9 @@ public final class KerasReader {
             if (nodes.find(h5, "layers") instanceof Group || nodes.find(h5, "_layer_checkpoint_dependencies") instanceof Group) {
                 lookup = archiveLookup(file, "", nodes, h5, specs);
             } else if (modelWeights instanceof Group g) {
-                lookup = group -> legacyWeights(file, nodes, g, group.legacyGroup());
+                lookup = legacyLookup(file, nodes, g);
             } else if (h5.getAttribute("layer_names") != null) {
-                lookup = group -> legacyWeights(file, nodes, h5, group.legacyGroup());
+                lookup = legacyLookup(file, nodes, h5);
             } else {
                 throw new ModelFileException(file, "not a Keras weights file: no 'layers' group (Keras 3 save_weights), "
                         + "no 'layer_names' attribute (Keras 2 save_weights) and no 'model_weights' group");
@@ -144,6 +144,26 @@ public final class KerasReader {
     /** The tensors of one weight group, in Keras's storage order. */
     private interface WeightLookup {
         List<Tensor> find(KerasConfig.WeightGroup group) throws IOException;
+
+        /** Which stored group {@code group} is: a legacy file stores a nested model's layers in one. */
+        default Object key(KerasConfig.WeightGroup group) {
+            return group;
+        }
+    }
+
+    /** Weights in a legacy HDF5 layout: one group per top-level layer under {@code container}. */
+    private static WeightLookup legacyLookup(Path file, Hdf5Nodes nodes, Group container) {
+        return new WeightLookup() {
+            @Override
+            public List<Tensor> find(KerasConfig.WeightGroup group) throws IOException {
+                return legacyWeights(file, nodes, container, group.legacyGroup());
+            }
+
+            @Override
+            public Object key(KerasConfig.WeightGroup group) {
+                return group.legacyGroup();
+            }
+        };
     }
 
     /**
@@ -156,18 +176,18 @@ public final class KerasReader {
         List<LayerRecipe> located = new ArrayList<>();
         List<TensorLayer> origins = new ArrayList<>();
         Map<String, Tensor> byPath = new HashMap<>();
-        Map<KerasConfig.WeightGroup, List<Tensor>> groups = new LinkedHashMap<>();
-        Map<KerasConfig.WeightGroup, Integer> taken = new HashMap<>();
+        Map<Object, List<Tensor>> groups = new LinkedHashMap<>();
+        Map<Object, Integer> taken = new HashMap<>();
         for (KerasConfig.Entry entry : entries) {
             LayerRecipe r = entry.recipe();
             if (r.parameters().isEmpty()) {
                 located.add(r);
                 continue;
             }
-            KerasConfig.WeightGroup g = entry.group();
+            Object g = lookup.key(entry.group());
             List<Tensor> stored = groups.get(g);
             if (stored == null) {
-                stored = lookup.find(g);
+                stored = lookup.find(entry.group());
                 groups.put(g, stored);
             }
             int from = taken.getOrDefault(g, 0);
@@ -204,7 +224,7 @@ public final class KerasReader {
                         Activation.parse(r.description().string("activation")), false));
             }
         }
-        for (Map.Entry<KerasConfig.WeightGroup, List<Tensor>> e : groups.entrySet()) {
+        for (Map.Entry<Object, List<Tensor>> e : groups.entrySet()) {
             int used = taken.getOrDefault(e.getKey(), 0);
             if (used < e.getValue().size()) {
                 throw new ModelFileException(file, e.getValue().get(used).path(), "stored weight not used by any layer of the "
