@@ -5,8 +5,8 @@ import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
 import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
-import dev.graft.spi.PoolingKernels;
 import dev.graft.spi.NormalizationKernels;
+import dev.graft.spi.PoolingKernels;
 import java.util.function.LongFunction;
 
 /** Finds a kernel family: the backend's own ({@link Backend#capability}) or the default composition in {@code graft-api}. */
@@ -30,12 +30,12 @@ public final class KernelFamilies {
         if (family == ChannelKernels.class) {
             return family.cast(new ComposedChannelKernels(backend, allocator));
         }
+        if (family == NormalizationKernels.class) {
+            return family.cast(new ComposedNormalizationKernels(backend));
+        }
         if (family == ConvKernels.class || family == PoolingKernels.class) {
             // Host loops over the reference kernels: correct on every backend, for those without their own.
             return family.cast(new HostConvKernels(backend));
-        }
-        if (family == NormalizationKernels.class) {
-            return family.cast(new ComposedNormalizationKernels(backend));
         }
         throw new IllegalArgumentException("backend '" + backend.name() + "' has no " + family.getName()
                 + " and graft-api has no default composition for it");

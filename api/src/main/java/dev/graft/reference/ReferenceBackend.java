@@ -7,8 +7,8 @@ import dev.graft.spi.ChannelKernels;
 import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.DropoutMask;
-import dev.graft.spi.PoolingKernels;
 import dev.graft.spi.NormalizationKernels;
+import dev.graft.spi.PoolingKernels;
 import java.nio.FloatBuffer;
 import java.util.Optional;
 
@@ -16,9 +16,10 @@ import java.util.Optional;
  * The pure-Java backend: plain loops over heap arrays, accumulating in double. It is the oracle
  * every other backend is tested against, and the fallback where no native backend loads, so it
  * favours being obviously right over being fast. It implements every optional kernel family
- * ({@link ChannelKernels}, {@link NormalizationKernels}) directly, and {@link ConvKernels} /
- * {@link PoolingKernels} through the double-precision loops of {@code dev.graft.conv}, as the oracle for
- * other backends' and the default compositions.
+ * ({@link ChannelKernels}) directly, {@link ConvKernels} / {@link PoolingKernels} through the
+ * double-precision loops of {@code dev.graft.conv}, and {@link NormalizationKernels} through
+ * {@code dev.graft.conv.ReferenceBatchNormKernels}, as the oracle for other backends' and the
+ * default compositions.
  */
 public final class ReferenceBackend implements Backend, ChannelKernels {
 

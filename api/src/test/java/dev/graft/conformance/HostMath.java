@@ -38,6 +38,8 @@ final class HostMath {
             }
         } else if (layer instanceof dev.graft.ActivationLayer act && !fusedTop) {
             return activate(a, act.activation());
+        } else if (ConvHostMath.handles(layer)) {
+            return ConvHostMath.apply(layer, a, fusedTop);
         }
         return a;
     }
@@ -106,7 +108,7 @@ final class HostMath {
         return activate(z, act);
     }
 
-    private static double[] activate(double[] z, Activation act) {
+    static double[] activate(double[] z, Activation act) {
         int out = z.length;
         if (act.kind() == Activation.Kind.SOFTMAX) {
             double max = Double.NEGATIVE_INFINITY;

@@ -45,7 +45,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * freeze contract (a frozen BatchNorm runs in inference mode and its state stays bit-identical);
  * a trainable one's moving statistics against a hand computation; cached vs uncached training.
  */
-public abstract class NormalizationConformance extends PredictorConformance {
+public abstract class NormalizationConformance extends ConvConformance {
 
     /** {rows, channels}: one row, a 5×7 image of 3 channels, odd widths, a single channel. */
     private static final int[][] SIZES = {{1, 3}, {35, 3}, {70, 5}, {7, 1}, {129, 16}};

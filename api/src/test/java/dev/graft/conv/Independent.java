@@ -4,9 +4,10 @@ package dev.graft.conv;
  * An independent double-precision formulation of the window operations for the finite-difference
  * tests: each image is first copied into an explicitly padded array (TF's padding rule written out
  * again here), then every output is a plain sum over its window. It shares no code with the
- * reference kernels.
+ * reference kernels. Public for the conformance suite's independent forward pass
+ * ({@code dev.graft.conformance.ConvHostMath}).
  */
-final class Independent {
+public final class Independent {
 
     final int batch;
     final int h;
@@ -26,7 +27,7 @@ final class Independent {
     final int ph;
     final int pw;
 
-    Independent(int batch, int h, int w, int c, int kh, int kw, int sh, int sw, int dh, int dw, boolean same) {
+    public Independent(int batch, int h, int w, int c, int kh, int kw, int sh, int sw, int dh, int dw, boolean same) {
         this.batch = batch;
         this.h = h;
         this.w = w;
@@ -66,7 +67,7 @@ final class Independent {
         return p;
     }
 
-    double[] conv(double[] x, double[] k, int filters, double[] bias) {
+    public double[] conv(double[] x, double[] k, int filters, double[] bias) {
         double[] out = new double[batch * oh * ow * filters];
         for (int n = 0; n < batch; n++) {
             double[][][] p = padded(x, n, 0);
@@ -89,7 +90,7 @@ final class Independent {
         return out;
     }
 
-    double[] depthwise(double[] x, double[] k, int mult, double[] bias) {
+    public double[] depthwise(double[] x, double[] k, int mult, double[] bias) {
         double[] out = new double[batch * oh * ow * c * mult];
         for (int n = 0; n < batch; n++) {
             double[][][] p = padded(x, n, 0);
@@ -113,7 +114,7 @@ final class Independent {
     }
 
     /** Max pooling (padding −∞) or average pooling over in-image cells (padding marked NaN and skipped). */
-    double[] pool(double[] x, boolean max) {
+    public double[] pool(double[] x, boolean max) {
         double[] out = new double[batch * oh * ow * c];
         for (int n = 0; n < batch; n++) {
             double[][][] p = padded(x, n, Double.NaN);

@@ -1,11 +1,12 @@
 package dev.graft.spi;
 
+import dev.graft.conv.ReferenceConvKernels;
+
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.graft.conv.ReferenceConvKernels;
 import org.junit.jupiter.api.Test;
 
 /** TF's output-size and padding rules (as documented for tf.nn.convolution), and the refusals. */

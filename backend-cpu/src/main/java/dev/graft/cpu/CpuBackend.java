@@ -36,7 +36,7 @@ public final class CpuBackend implements Backend, ChannelKernels {
     private final Set<CpuBuffer> open = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Staging arrays for the Java kernels, reused by every call (no per-call scratch). */
     private final CpuScratch scratch = new CpuScratch();
-    /** Convolution, pooling and batch-norm kernels, made on first use and closed with the backend. */
+    /** The convolution, pooling and batch-norm kernels, made on first use and closed with the backend. */
     private CpuConvKernels convolutions;
     private boolean closed;
 
@@ -226,8 +226,8 @@ public final class CpuBackend implements Backend, ChannelKernels {
     }
 
     /**
-     * Its own {@link ConvKernels}, {@link PoolingKernels} and {@link NormalizationKernels} (one
-     * {@link CpuConvKernels}, owned by this backend).
+     * Its own {@link ConvKernels}, {@link PoolingKernels} and {@link NormalizationKernels}
+     * ({@link CpuConvKernels}, owned by this backend).
      */
     @Override
     public <T> Optional<T> capability(Class<T> type) {

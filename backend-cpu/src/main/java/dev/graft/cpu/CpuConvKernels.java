@@ -10,8 +10,8 @@ import dev.graft.spi.ConvGeometry;
 import dev.graft.spi.ZeroPadding;
 import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
-import dev.graft.spi.PoolingKernels;
 import dev.graft.spi.NormalizationKernels;
+import dev.graft.spi.PoolingKernels;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 

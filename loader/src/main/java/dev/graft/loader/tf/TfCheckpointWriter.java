@@ -130,6 +130,10 @@ public final class TfCheckpointWriter {
             case TANH -> "Tanh";
             case SIGMOID -> "Sigmoid";
             case SOFTMAX -> "Softmax";
+            case RELU6 -> "Relu6";
+            case SELU -> "Selu";
+            case SWISH, HARD_SWISH, HARD_SIGMOID -> throw new IllegalArgumentException("activation " + a
+                    + " has no single TF op; this writer emits one op per activation (use the SavedModel export)");
         };
     }
 
