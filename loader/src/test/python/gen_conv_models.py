@@ -160,6 +160,7 @@ def tf1_lenet():
     """TF1 graph mode, unnamed tf.Variable's (Variable, Variable_1, ...), all weights before all biases."""
     g = tf.Graph()
     with g.as_default():
+        tf.compat.v1.set_random_seed(20261130)
         x = tf.compat.v1.placeholder(tf.float32, [None, 196], name="x")
         img = tf.reshape(x, [-1, 14, 14, 1])
         w1 = tf.Variable(tf.random.truncated_normal([5, 5, 1, 6], stddev=0.3))
@@ -177,12 +178,12 @@ def tf1_lenet():
         flat = tf.reshape(p2, [-1, 3 * 3 * 8])
         h3 = tf.nn.elu(tf.matmul(flat, w3) + b3)
         logits = tf.add(tf.matmul(h3, w4), b4, name="logits")
-        tf.nn.softmax(logits, name="probabilities")
+        probabilities = tf.nn.softmax(logits, name="probabilities")
         saver = tf.compat.v1.train.Saver()
         xs = batch(3, 196)
         with tf.compat.v1.Session(graph=g) as s:
             s.run(tf.compat.v1.global_variables_initializer())
-            ys = s.run(logits, {x: xs})
+            ys = s.run(probabilities, {x: xs})  # the longest chain in the graph ends with the softmax
             d = folder("tf1-lenet")
             saver.save(s, os.path.join(d, "model.ckpt"))
     os.remove(os.path.join(d, "checkpoint"))

@@ -31,7 +31,7 @@ class ConvFixturesTest {
         "keras3-weights-json|model.weights.h5|model.json|[8, 8, 1]|conv conv2d relu, pool max_pool2d, flat flatten, out dense softmax",
         "keras3-nested|model.keras||[8, 8, 3]|base_conv conv2d relu, base_bn batch_norm, base_gap global_avg_pool2d, head dense softmax",
         "keras3-nested|model.h5||[8, 8, 3]|base_conv conv2d relu, base_bn batch_norm, base_gap global_avg_pool2d, head dense softmax",
-        "tf1-lenet|model.ckpt||[196]|Variable conv2d relu, max_pool2d, Variable_1 conv2d relu6, avg_pool2d, flatten, Variable_2 dense elu, Variable_3 dense identity",
+        "tf1-lenet|model.ckpt||[14, 14, 1]|Variable conv2d relu, max_pool2d, Variable_1 conv2d relu6, avg_pool2d, flatten, Variable_2 dense elu(1.0), Variable_3 dense softmax",
         "tf1-batchnorm|model.ckpt||[8, 8, 2]|conv1 conv2d identity, bn1 batch_norm, relu, dw depthwise_conv2d identity, bn2 batch_norm, selu, flatten, dense dense identity",
     })
     void loadsAndMatchesTheFramework(String name, String file, String architecture, String input, String layers) throws Exception {
@@ -58,7 +58,7 @@ class ConvFixturesTest {
         if (d.type().equals("activation")) {
             return d.string("activation");
         }
-        return (l.name().equals(d.type()) || l.name().startsWith(d.type() + "_") && !d.type().equals("dense") ? "" : l.name() + " ")
-                + d.type() + act;
+        boolean generated = l.parameters().isEmpty() && (l.name().equals(d.type()) || l.name().startsWith(d.type() + "_"));
+        return (generated ? "" : l.name() + " ") + d.type() + act;
     }
 }
