@@ -50,6 +50,17 @@ def perturb_batchnorm(model):
             perturb_batchnorm(layer)
 
 
+def randomize_zeros(model):
+    """Zero-initialised biases get random values: a loader that drops or swaps them must fail, and each tensor's
+    bytes are unique in the file (the fuzz test finds HDF5 raw data by its bytes)."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Sequential):
+            randomize_zeros(layer)
+        elif layer.get_weights():
+            layer.set_weights([rng.uniform(-0.2, 0.2, size=w.shape).astype(np.float32) if not w.any() else w
+                               for w in layer.get_weights()])
+
+
 def save_io(d, x, y):
     np.save(os.path.join(d, "input.npy"), np.ascontiguousarray(x, dtype=np.float32))
     np.save(os.path.join(d, "output.npy"), np.ascontiguousarray(y, dtype=np.float32))
@@ -67,6 +78,7 @@ def keras_cnn():
         keras.layers.Dense(5, activation="softmax", name="out"),
     ], name="cnn")
     perturb_batchnorm(m)
+    randomize_zeros(m)
     x = batch(4, 12, 12, 1)
     y = m.predict(x, verbose=0)
     d = folder("keras3-cnn")
@@ -92,6 +104,7 @@ def keras_activations():
     # Large kernel values so ReLU6's ceiling is reached.
     conv = m.get_layer("conv_nobias")
     conv.set_weights([w * 8 for w in conv.get_weights()])
+    randomize_zeros(m)
     x = batch(3, 10, 10, 2) * 3
     y = m.predict(x, verbose=0)
     d = folder("keras3-activations")
@@ -111,6 +124,7 @@ def keras_depthwise():
         keras.layers.Dense(4, activation="softmax", name="out"),
     ], name="dw")
     perturb_batchnorm(m)
+    randomize_zeros(m)
     x = batch(3, 9, 9, 3)
     y = m.predict(x, verbose=0)
     d = folder("keras3-depthwise")
@@ -126,6 +140,7 @@ def keras_weights_and_json():
         keras.layers.Flatten(name="flat"),
         keras.layers.Dense(3, activation="softmax", name="out"),
     ], name="pair")
+    randomize_zeros(m)
     x = batch(2, 8, 8, 1)
     y = m.predict(x, verbose=0)
     d = folder("keras3-weights-json")
@@ -148,6 +163,7 @@ def keras_nested():
         keras.layers.Dense(3, activation="softmax", name="head"),
     ], name="outer")
     perturb_batchnorm(base)
+    randomize_zeros(m)
     x = batch(2, 8, 8, 3)
     y = m.predict(x, verbose=0)
     d = folder("keras3-nested")
