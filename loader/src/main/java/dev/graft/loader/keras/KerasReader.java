@@ -32,8 +32,10 @@ import java.util.zip.ZipFile;
 /**
  * Reads Keras models: full-model HDF5 files from Keras 1, 2 and 3 (legacy {@code .h5}: the
  * {@code model_config} attribute gives the layers, {@code model_weights/<layer>} with its
- * {@code weight_names} the tensors; {@code optimizer_weights} is reported as skipped) and Keras 3
- * {@code .keras} zips ({@code config.json} + {@code model.weights.h5} with {@code layers/<name>/vars/N}).
+ * {@code weight_names} the tensors; {@code optimizer_weights} is reported as skipped), Keras 3 and tf.keras 2.13+
+ * {@code .keras} zips ({@code config.json} + {@code model.weights.h5} with {@code layers/<class key>/vars/N} or
+ * {@code _layer_checkpoint_dependencies/<name>/vars/N}), and weights-only files with a separate architecture JSON.
+ * The layers and their parameters come from {@link KerasConfig} and {@link KerasLayers}.
  */
 public final class KerasReader {
 

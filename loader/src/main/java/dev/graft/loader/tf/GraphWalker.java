@@ -32,7 +32,9 @@ import org.tensorflow.proto.NodeDef;
  * input, a variable, a chain of layers recognised so far, or something else ({@link GraphParts}).
  * {@code MatMul} of a chain and a variable starts a dense layer (orientation from the operand order and
  * transpose flags), {@code Add}/{@code AddV2}/{@code BiasAdd} with a variable gives it a bias, an activation
- * op closes it, and TF's dropout subgraphs become dropout layers ({@link DropoutRules}). Reads are looked
+ * op closes it, and TF's dropout subgraphs become dropout layers ({@link DropoutRules}). Convolutions, pooling,
+ * fused batch norm and {@code Reshape} follow {@link ConvRules}, the unfused batch-norm arithmetic
+ * {@link BatchNormRules}; an activation after a batch norm or a pooling is a layer of its own. Reads are looked
  * through; function calls ({@code StatefulPartitionedCall}, as in TF2 SavedModels), {@code If} and TF1
  * {@code Switch}/{@code Merge} conditionals are followed. A chain starts only at a placeholder (the model
  * input). The longest chain found is the model; the input or activations that go through an op with no rule
