@@ -197,6 +197,10 @@ public final class Conv2D implements Layer {
         DeviceBuffer kernelGrad = context.gradient("kernel");
         DeviceBuffer biasGrad = bias == null ? null : context.gradient("bias");
         int pixels = geometry.outPixels();
+        // swish-like activations are differentiated from their input, kept while training
+        long outputSize = outputShape().size();
+        DeviceBuffer preActivation = context.trains() && !activation.derivativeFromOutput()
+                ? context.allocate(context.maxBatch() * outputSize) : null;
         return new LayerOp() {
             private Activation applied = Activation.IDENTITY;
 
@@ -205,6 +209,9 @@ public final class Conv2D implements Layer {
                 conv.conv2d(geometry, rows, input, kernelBuffer, filters, biasBuffer, output);
                 applied = pass.logits() ? Activation.IDENTITY : activation;
                 if (applied.kind() != Activation.Kind.IDENTITY) {
+                    if (preActivation != null && !applied.derivativeFromOutput()) {
+                        backend.copy(output, 0, preActivation, 0, rows * outputSize);
+                    }
                     backend.biasActivation(output, null, rows * pixels, filters, applied);
                 }
             }
@@ -212,7 +219,8 @@ public final class Conv2D implements Layer {
             @Override
             public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
                 if (applied.kind() != Activation.Kind.IDENTITY) {
-                    backend.activationBackward(output, g, rows * pixels, filters, applied);
+                    backend.activationBackward(applied.derivativeFromOutput() ? output : preActivation, g,
+                            rows * pixels, filters, applied);
                 }
                 if (kernelGrad != null) {
                     conv.conv2dBackwardKernel(geometry, rows, input, g, filters, kernelGrad);

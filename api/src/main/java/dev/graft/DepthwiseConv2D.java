@@ -204,6 +204,10 @@ public final class DepthwiseConv2D implements Layer {
         DeviceBuffer biasGrad = bias == null ? null : context.gradient("bias");
         int pixels = geometry.outPixels();
         int channels = outChannels();
+        // swish-like activations are differentiated from their input, kept while training
+        long outputSize = outputShape().size();
+        DeviceBuffer preActivation = context.trains() && !activation.derivativeFromOutput()
+                ? context.allocate(context.maxBatch() * outputSize) : null;
         return new LayerOp() {
             private Activation applied = Activation.IDENTITY;
 
@@ -212,6 +216,9 @@ public final class DepthwiseConv2D implements Layer {
                 conv.depthwiseConv2d(geometry, rows, input, kernelBuffer, multiplier, biasBuffer, output);
                 applied = pass.logits() ? Activation.IDENTITY : activation;
                 if (applied.kind() != Activation.Kind.IDENTITY) {
+                    if (preActivation != null && !applied.derivativeFromOutput()) {
+                        backend.copy(output, 0, preActivation, 0, rows * outputSize);
+                    }
                     backend.biasActivation(output, null, rows * pixels, channels, applied);
                 }
             }
@@ -219,7 +226,8 @@ public final class DepthwiseConv2D implements Layer {
             @Override
             public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
                 if (applied.kind() != Activation.Kind.IDENTITY) {
-                    backend.activationBackward(output, g, rows * pixels, channels, applied);
+                    backend.activationBackward(applied.derivativeFromOutput() ? output : preActivation, g,
+                            rows * pixels, channels, applied);
                 }
                 if (kernelGrad != null) {
                     conv.depthwiseBackwardKernel(geometry, rows, input, g, multiplier, kernelGrad);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Activation;
 import dev.graft.BatchNorm;
+import dev.graft.Conv2D;
 import dev.graft.Dense;
 import dev.graft.Flatten;
 import dev.graft.Layer;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The seed scenario with a convolutional network: on Fashion-MNIST classes 0–4 train
- * {@code conv 16 → BN → ReLU → pool → conv 32 → BN → ReLU → pool → dense 64 → 5}, transfer its
+ * {@code conv 8 → BN → ReLU → pool → conv 16 → BN → ReLU → pool → dense 64 → 5}, transfer its
  * convolutional base (frozen, BatchNorm included, cached after the last pooling) to classes 5–9 with
  * a new head, and fine-tune it on a few labelled images per class. Sizes are cut so that the
  * reference backend's double loops run it in seconds. Backends run it by extending this class.
@@ -54,14 +55,18 @@ public abstract class CnnScenarioConformance {
                           Evaluation transferredOnTest, Evaluation scratchOnTest) {
     }
 
-    /** The CNN, fresh; BatchNorm's momentum 0.9 so that its moving statistics settle within a short run. */
+    /**
+     * The CNN, fresh; convolutions without bias before their BatchNorm (as in Keras models: the
+     * normalisation cancels it), BatchNorm's momentum 0.9 so that its moving statistics settle
+     * within a short run.
+     */
     public static Model cnn(long seed, int classes) {
         return Model.builder(Shape.of(28, 28, 1), seed)
-                .conv2d("conv1", 16, 3, Activation.IDENTITY)
+                .add(Conv2D.spec("conv1", 8, 3, Activation.IDENTITY).withoutBias())
                 .add(BatchNorm.spec("bn1", 0.9, 1e-3))
                 .activation("relu1", Activation.RELU)
                 .maxPool("pool1", 2)
-                .conv2d("conv2", 32, 3, Activation.IDENTITY)
+                .add(Conv2D.spec("conv2", 16, 3, Activation.IDENTITY).withoutBias())
                 .add(BatchNorm.spec("bn2", 0.9, 1e-3))
                 .activation("relu2", Activation.RELU)
                 .maxPool("pool2", 2)
@@ -144,18 +149,22 @@ public abstract class CnnScenarioConformance {
                 ref = run(referenceBackend);
             }
             // As in SeedScenarioConformance: long trajectories drift apart where a ReLU or a max
-            // pooling flips on a rounding difference, so the originals are compared as whole
-            // layers, and the fine-tuning is compared from the same original (the reference's).
+            // pooling flips on a rounding difference, and batch statistics pass such a flip on to
+            // every sample of the batch; so the originals are compared as whole layers (measured,
+            // worst layer after 76 steps: cpu 4.8e-2, tf 9.8e-2, both bn2; the step-exact check of
+            // a BatchNorm CNN is NormalizationConformance's), and the
+            // fine-tuning, which is compared tightly, starts from the same original (the
+            // reference's): the frozen base and its cache must make it agree (measured: 1.7e-7).
             Outcome fromSameOriginal;
             try (Backend backend = provider().open(BackendOptions.defaults())) {
                 fromSameOriginal = transferFrom(backend, ref.original());
             }
             double worst = 0;
             for (int i = 0; i < original.size(); i++) {
-                closeLayers("original", ref.original(), original, i, 5e-2);
+                closeLayers("original", ref.original(), original, i, 0.25);
             }
             for (int i = 0; i < f.size(); i++) {
-                worst = Math.max(worst, closeLayers("fine-tuned", ref.fineTuned(), fromSameOriginal.fineTuned(), i, 1e-3));
+                worst = Math.max(worst, closeLayers("fine-tuned", ref.fineTuned(), fromSameOriginal.fineTuned(), i, 1e-5));
             }
             int targets = outcome.transferredOnTest().samples();
             assertEquals(ref.transferredOnTest().accuracy(), fromSameOriginal.transferredOnTest().accuracy(), 2.5 / targets,

@@ -127,6 +127,13 @@ public abstract class ConvConformance extends PredictorConformance {
                     .add(AvgPool2D.spec("ap", ConvWindow.pool(2).same()))
                     .flatten("flat")
                     .dense("out", 3, Activation.SOFTMAX).build();
+            case "pads_and_pools" -> b.add(Conv2D.spec("c1", 3, ConvWindow.of(2, 4).same(), Activation.TANH).withoutBias())
+                    .zeroPadding("zp", 1)
+                    .add(MaxPool2D.spec("mp", ConvWindow.of(2).same()))
+                    .conv2d("c2", 4, ConvWindow.of(3).strides(2), Activation.SIGMOID)
+                    .add(AvgPool2D.spec("ap", ConvWindow.of(2).strides(1).same()))
+                    .flatten("flat")
+                    .dense("out", 3, Activation.SOFTMAX).build();
             case "global_avg" -> b.conv2d("c1", 4, ConvWindow.of(3).strides(2).same(), Activation.TANH)
                     .globalAvgPool("gap").dense("out", 3, Activation.IDENTITY).build();
             case "global_max" -> b.add(Conv2D.spec("c1", 4, ConvWindow.of(2, 3).strides(2), Activation.TANH).withoutBias())
@@ -136,7 +143,7 @@ public abstract class ConvConformance extends PredictorConformance {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"chain", "global_avg", "global_max"})
+    @ValueSource(strings = {"chain", "pads_and_pools", "global_avg", "global_max"})
     void cnnGradientsMatchFiniteDifferences(String name) {
         int rows = 3;
         Model model = network(name, 5);
@@ -201,7 +208,7 @@ public abstract class ConvConformance extends PredictorConformance {
     @ValueSource(strings = {"sgd", "adam"})
     void cnnTrainsLikeTheReference(String optimizerName) {
         Optimizer optimizer = optimizerName.equals("sgd") ? Optimizer.sgd(0.1f) : Optimizer.adam(0.01f);
-        for (String name : List.of("chain", "global_avg")) {
+        for (String name : List.of("chain", "pads_and_pools", "global_avg")) {
             Model model = network(name, 31);
             Dataset data = images(6);
             Model expected = trainer(reference, optimizer).build().fit(model, data).model();

@@ -303,6 +303,35 @@ public abstract class NormalizationConformance extends ConvConformance {
         }
     }
 
+    /** A CNN with a trainable BatchNorm after its convolution trains like the reference, step for step. */
+    @Test
+    void trainableBatchNormInACnnTrainsLikeTheReference() {
+        Model model = Model.builder(Shape.of(6, 6, 2), 12)
+                // no bias before a BatchNorm (its gradient is zero but for rounding, which Adam would amplify)
+                .add(dev.graft.Conv2D.spec("conv", 3, 3, Activation.IDENTITY).withoutBias())
+                .add(BatchNorm.spec("bn", 0.8, 1e-3))
+                .activation("relu", Activation.TANH)
+                .maxPool("pool", 2)
+                .flatten("flat")
+                .dense("out", 3, Activation.SOFTMAX)
+                .build();
+        SplittableRandom r = new SplittableRandom(12);
+        int n = 32;
+        float[] x = random(r, n * 72, 1);
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = (x[i * 72] + x[i * 72 + 9] > 0 ? 1 : 0) + (x[i * 72 + 40] > 0.5f ? 1 : 0);
+        }
+        Dataset data = Dataset.classification(x, 72, y, 3);
+        for (Optimizer optimizer : List.of(Optimizer.sgd(0.1f), Optimizer.adam(0.01f))) {
+            Model expected = Trainer.builder(reference).optimizer(optimizer).epochs(2).batchSize(8).seed(3).build()
+                    .fit(model, data).model();
+            Model actual = Trainer.builder(backend).optimizer(optimizer).epochs(2).batchSize(8).seed(3).build()
+                    .fit(model, data).model();
+            LayerConformance.assertParametersClose(expected, actual);
+        }
+    }
+
     /**
      * A trainable BatchNorm on NHWC input ({@code [3, 5, 2]}: per channel over batch·height·width)
      * as the first layer, so its inputs are the data: after N steps its moving statistics equal an

@@ -1,6 +1,7 @@
 package dev.graft.tf;
 
 import dev.graft.ActivationLayer;
+import dev.graft.BatchNorm;
 import dev.graft.Dense;
 import dev.graft.Dropout;
 import dev.graft.Layer;
@@ -20,7 +21,8 @@ final class TfLayers {
 
     /** Whether the TF graphs know this layer's type. */
     static boolean compiles(Layer layer) {
-        return layer instanceof Dense || layer instanceof Dropout || layer instanceof ActivationLayer;
+        return layer instanceof Dense || layer instanceof Dropout || layer instanceof ActivationLayer
+                || layer instanceof BatchNorm || TfConvLayers.compiles(layer);
     }
 
     /** The first layer the TF graphs cannot compile, if any. */
@@ -32,7 +34,8 @@ final class TfLayers {
     static void requireCompilable(Model model, String component) {
         firstUnknown(model).ifPresent(l -> {
             throw new IllegalArgumentException("layer '" + l.name() + "' (type " + l.description().type() + ") cannot be written by "
-                    + component + ": TensorFlow graphs are built for dense, dropout and activation layers only");
+                    + component + ": TensorFlow graphs are built for dense, dropout, activation, batch-norm, undilated conv2d,"
+                    + " pooling, flatten and zero padding layers only");
         });
     }
 

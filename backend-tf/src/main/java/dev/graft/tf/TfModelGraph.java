@@ -1,6 +1,7 @@
 package dev.graft.tf;
 
 import dev.graft.ActivationLayer;
+import dev.graft.BatchNorm;
 import dev.graft.Dense;
 import dev.graft.Layer;
 import dev.graft.Model;
@@ -86,13 +87,27 @@ final class TfModelGraph {
      * identity here); with {@code logits} a top softmax is left out for the loss to fuse.
      */
     Operand<TFloat32> layer(Ops tf, int i, Operand<TFloat32> x, boolean logits) {
+        return layer(tf, i, x, logits, false, null);
+    }
+
+    /**
+     * Layer {@code i} applied to {@code x}; {@code training} puts a BatchNorm in training mode (batch
+     * statistics), whose moving-average assignments are added to {@code stateUpdates}.
+     */
+    Operand<TFloat32> layer(Ops tf, int i, Operand<TFloat32> x, boolean logits, boolean training, List<Op> stateUpdates) {
         Layer layer = model.layer(i);
+        if (layer instanceof BatchNorm bn) {
+            return TfBatchNorm.forward(tf, bn, vars.get(i), x, training, stateUpdates);
+        }
         if (layer instanceof Dense d) {
             Operand<TFloat32> z = affine(tf, x, i);
             return logits ? z : TfActivations.forward(tf, z, d.activation());
         }
         if (layer instanceof ActivationLayer a) {
-            return logits ? x : TfActivations.forward(tf, x, a.activation());
+            return logits ? x : TfConvLayers.activation(tf, x, a.inputShape(), a.activation());
+        }
+        if (TfConvLayers.compiles(layer)) {
+            return TfConvLayers.apply(tf, layer, x, vars(i), logits);
         }
         return x;
     }

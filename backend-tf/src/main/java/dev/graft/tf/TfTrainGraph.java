@@ -43,6 +43,8 @@ final class TfTrainGraph {
     private final List<AdamRate> adamRates = new ArrayList<>();
     private final List<Op> updates = new ArrayList<>();
     private final List<Op> slotInits = new ArrayList<>();
+    /** Moving-statistics assignments of BatchNorm layers in training mode, run with every step. */
+    private final List<Op> stateUpdates = new ArrayList<>();
     private final Placeholder<TInt32> labels;
     private final Placeholder<TFloat32> targets;
     private final Placeholder<TFloat32> gradScale;
@@ -62,7 +64,7 @@ final class TfTrainGraph {
                 masks.add(new Mask(i, d, mask));
                 x = tf.math.mul(x, mask);
             } else {
-                x = params.layer(tf, i, x, rules.outputsLogits(i));
+                x = params.layer(tf, i, x, rules.outputsLogits(i), rules.trainingMode(i), stateUpdates);
             }
         }
         prediction = x;
@@ -82,6 +84,7 @@ final class TfTrainGraph {
             topGrad = tf.math.mul(diff, gradScale);
         }
         buildUpdates(tf, rules, params, x, topGrad);
+        updates.addAll(stateUpdates);
     }
 
     private void buildUpdates(Ops tf, ExecutionPlan rules, TfModelGraph params, Operand<TFloat32> top, Operand<TFloat32> topGrad) {

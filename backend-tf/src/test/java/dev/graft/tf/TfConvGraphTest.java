@@ -1,0 +1,105 @@
+package dev.graft.tf;
+
+import static dev.graft.conformance.Conformance.assertClose;
+import static dev.graft.conformance.Conformance.random;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import dev.graft.Activation;
+import dev.graft.ConvWindow;
+import dev.graft.DepthwiseConv2D;
+import dev.graft.Model;
+import dev.graft.Parameter;
+import dev.graft.Shape;
+import dev.graft.conformance.Conformance;
+import dev.graft.exec.KernelNetwork;
+import dev.graft.exec.Network;
+import dev.graft.exec.NetworkPlan;
+import dev.graft.exec.Networks;
+import dev.graft.reference.ReferenceBackend;
+import dev.graft.spi.Backend;
+import dev.graft.spi.BackendOptions;
+import dev.graft.train.Loss;
+import dev.graft.train.Optimizer;
+import dev.graft.train.TrainingConfig;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * CNNs on the TF backend: undilated convolutions, pooling, padding and flatten compile into one TF
+ * graph (forward and train step) and agree with the reference; depthwise and dilated convolutions
+ * run on the portable executor over TF kernels and agree too.
+ */
+class TfConvGraphTest {
+
+    private static Backend tf;
+
+    @BeforeAll
+    static void open() {
+        TfBackendProvider provider = new TfBackendProvider();
+        Conformance.requireOrSkip(provider);
+        tf = provider.open(BackendOptions.defaults().withThreads(1));
+    }
+
+    @AfterAll
+    static void close() {
+        if (tf != null) {
+            tf.close();
+        }
+    }
+
+    private static Model compiled() {
+        return Model.builder(Shape.of(9, 8, 2), 3)
+                .conv2d("c1", 4, ConvWindow.of(2).same(), Activation.RELU).zeroPadding("zp", 1)
+                .maxPool("mp", 2).conv2d("c2", 3, ConvWindow.of(3).strides(2).same(), Activation.TANH)
+                .avgPool("ap", 1).flatten("flat").dense("out", 3, Activation.SOFTMAX).build();
+    }
+
+    private static Model fallback() {
+        return Model.builder(Shape.of(9, 8, 2), 4)
+                .add(DepthwiseConv2D.spec("dw", ConvWindow.of(3).same(), Activation.RELU))
+                .conv2d("dilated", 3, ConvWindow.of(2).dilation(2), Activation.TANH)
+                .globalAvgPool("gap").dense("out", 3, Activation.SOFTMAX).build();
+    }
+
+    @Test
+    void cnnsCompileIntoOneGraphOrRunOnTfKernelsAndTrainLikeTheReference() {
+        int rows = 6;
+        float[] x = random(new SplittableRandom(8), rows * 9 * 8 * 2, 1);
+        float[] labels = {0, 1, 2, 2, 1, 0};
+        TrainingConfig config = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.adam(0.01f), 0f, Map.of(), 1);
+        for (Model model : new Model[] {compiled(), fallback()}) {
+            float[] expected = new float[rows * 3];
+            float[] actual = new float[rows * 3];
+            Model expectedAfter;
+            Model actualAfter;
+            try (Backend reference = new ReferenceBackend();
+                 Network ref = Networks.open(reference, new NetworkPlan(model, config, rows));
+                 Network net = Networks.open(tf, new NetworkPlan(model, config, rows))) {
+                if (model.layer(0) instanceof DepthwiseConv2D) {
+                    assertInstanceOf(KernelNetwork.class, net, "depthwise and dilated convolutions run op by op");
+                } else {
+                    assertInstanceOf(TfNetwork.class, net, "convolutions, pooling, padding and flatten compile");
+                }
+                ref.predict(x, 0, rows, expected, 0);
+                net.predict(x, 0, rows, actual, 0);
+                assertClose("TF vs reference predictions", expected, actual, 1e-6, 1e-5);
+                for (int step = 0; step < 3; step++) {
+                    ref.trainStep(x, labels, rows);
+                    net.trainStep(x, labels, rows);
+                }
+                expectedAfter = ref.snapshot();
+                actualAfter = net.snapshot();
+            }
+            for (int i = 0; i < model.size(); i++) {
+                for (Parameter p : model.layer(i).parameters()) {
+                    assertClose(model.layer(i).name() + "." + p.name() + " after 3 Adam steps",
+                            expectedAfter.layer(i).parameterValues(p.name()), actualAfter.layer(i).parameterValues(p.name()),
+                            1e-5, 1e-4);
+                }
+            }
+        }
+    }
+}
