@@ -104,6 +104,7 @@ public abstract class ConvConformance extends PredictorConformance {
             assertEquals(rows * model.outputWidth(), expected.length, name + ": output size");
             assertClose(name + " (batch " + rows + ") reference vs independent", expected, oracle, 1e-6, 1e-5);
             assertClose(name + " (batch " + rows + ") " + backend.name() + " vs independent", expected, actual, 1e-5, 1e-4);
+            report(name + " forward (batch " + rows + ")", expected, actual);
         }
     }
 
@@ -168,6 +169,7 @@ public abstract class ConvConformance extends PredictorConformance {
                     fd[i] = (float) finiteDifference(model, li, p.name(), i, x, labels, rows);
                 }
                 assertClose(name + ": " + before.name() + "." + p.name() + " gradient", fd, gradient, 3e-5, 3e-3);
+                report(name + " " + before.name() + "." + p.name() + " gradient vs finite differences", fd, gradient);
             }
         }
     }
@@ -216,6 +218,15 @@ public abstract class ConvConformance extends PredictorConformance {
             assertParametersClose(name + " with " + optimizerName, expected, actual);
             assertFalse(model.layer("c1").sameParameters(actual.layer("c1")), "the convolution trains");
         }
+    }
+
+    /** Prints the largest absolute difference (the measured error, for reports). */
+    private void report(String what, float[] expected, float[] actual) {
+        double max = 0;
+        for (int i = 0; i < expected.length; i++) {
+            max = Math.max(max, Math.abs((double) actual[i] - expected[i]));
+        }
+        System.out.printf("conv conformance %s: %s max |error| %.3e%n", backend.name(), what, max);
     }
 
     static void assertParametersClose(String what, Model expected, Model actual) {

@@ -104,7 +104,7 @@ public final class TfExport {
 
     /** The model's inference graph with its parameters loaded, in a fresh session. */
     private static Built build(Model model) {
-        TfLayers.requireCompilable(model, "TF export (SavedModel/checkpoint)");
+        TfLayers.requireExportable(model);
         for (Layer layer : model.layers()) {
             if (!Scope.isValidOpName(layer.name())) {
                 throw new IllegalArgumentException("layer name '" + layer.name() + "' is not a valid TensorFlow name "

@@ -30,6 +30,19 @@ final class TfLayers {
         return model.layers().stream().filter(l -> !compiles(l)).findFirst();
     }
 
+    /**
+     * Throws naming the layer when TF export cannot write the model: export is for dense, dropout and
+     * activation layers (a CNN would compile, but its exported signature and re-import are untested).
+     */
+    static void requireExportable(Model model) {
+        model.layers().stream().filter(l -> !(l instanceof Dense || l instanceof Dropout || l instanceof ActivationLayer))
+                .findFirst().ifPresent(l -> {
+                    throw new IllegalArgumentException("layer '" + l.name() + "' (type " + l.description().type()
+                            + ") cannot be written by TF export (SavedModel/checkpoint): it writes dense, dropout and"
+                            + " activation layers only; save the model in Graft's format instead");
+                });
+    }
+
     /** Throws naming the layer and {@code component} when the model holds a layer the TF graphs cannot compile. */
     static void requireCompilable(Model model, String component) {
         firstUnknown(model).ifPresent(l -> {

@@ -65,6 +65,15 @@ class TfConvGraphTest {
     }
 
     @Test
+    void tfExportRefusesACnnByName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TfExport.savedModel(compiled(), dir.resolve("saved")));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'c1'") && e.getMessage().contains("conv2d")
+                && e.getMessage().contains("Graft's format"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(dir.resolve("saved")));
+    }
+
+    @Test
     void cnnsCompileIntoOneGraphOrRunOnTfKernelsAndTrainLikeTheReference() {
         int rows = 6;
         float[] x = random(new SplittableRandom(8), rows * 9 * 8 * 2, 1);
