@@ -116,8 +116,10 @@ public final class TfModelReader {
                         + "W·x or uses transpose_b); transposed to [in, out]");
             }
         }
-        notes.add("architecture from the graph in " + graphFile.getFileName() + " (" + denseCount + " dense layers, "
-                + (layers.size() - denseCount) + " others)");
+        long others = layers.stream().map(l -> l.description().type())
+                .filter(t -> !t.equals(dev.graft.Dense.TYPE) && !t.equals(dev.graft.Dropout.TYPE)).count();
+        notes.add("architecture from the graph in " + graphFile.getFileName() + " (" + denseCount + " dense layers"
+                + (others > 0 ? ", " + others + " convolution, pooling, batch-norm, flatten or activation layers)" : ")"));
         Shape input = chain.input();
         if (!layers.isEmpty() && !layers.get(0).description().type().equals(dev.graft.Dense.TYPE)) {
             layers.set(0, GraphRecipes.withInput(layers.get(0), input, graphFile));
