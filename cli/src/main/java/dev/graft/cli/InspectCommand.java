@@ -20,9 +20,13 @@ final class InspectCommand extends BaseCommand {
             + "Keras .h5/.keras file, or Graft .safetensors file.")
     Path model;
 
+    @picocli.CommandLine.Option(names = "--architecture", paramLabel = "JSON", description = "With a Keras weights-only "
+            + ".h5 file (model.save_weights): the model's architecture, as written by model.to_json().")
+    Path architecture;
+
     @Override
     int run() throws Exception {
-        LoadedModel loaded = ModelFiles.load(model);
+        LoadedModel loaded = ModelFiles.load(model, architecture);
         ModelSummary summary = ModelSummary.of(loaded);
         if (json()) {
             out().println(Json.write(json(summary)));

@@ -35,7 +35,24 @@ final class ModelFiles {
     private ModelFiles() {
     }
 
+    /** {@link #load(Path)}, or a Keras weights-only HDF5 file with its architecture JSON when {@code architecture} is given. */
+    static LoadedModel load(Path path, Path architecture) throws IOException {
+        if (architecture == null) {
+            return load(path);
+        }
+        if (!Files.isRegularFile(architecture)) {
+            throw new CliException("no such architecture file: " + architecture, "give the JSON written by model.to_json()");
+        }
+        requireExists(path);
+        return Models.load(path, architecture);
+    }
+
     static LoadedModel load(Path path) throws IOException {
+        requireExists(path);
+        return Models.load(path);
+    }
+
+    private static void requireExists(Path path) {
         if (!Files.exists(path) && !Files.exists(Path.of(path + ".index"))) {
             List<Path> interrupted = AtomicFiles.interruptedReplacements(path);
             if (!interrupted.isEmpty()) {
@@ -46,7 +63,7 @@ final class ModelFiles {
             throw new CliException("no such model: " + path, "give a TF checkpoint (prefix, .index file or directory), "
                     + "a SavedModel directory, a Keras .h5/.keras file or a Graft .safetensors file");
         }
-        return Models.load(path);
+
     }
 
     /**

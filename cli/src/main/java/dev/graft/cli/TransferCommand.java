@@ -32,6 +32,10 @@ final class TransferCommand extends BaseCommand {
     @Parameters(paramLabel = "MODEL", description = "The trained model (any format 'graft inspect' reads).")
     Path source;
 
+    @picocli.CommandLine.Option(names = "--architecture", paramLabel = "JSON", description = "With a Keras weights-only "
+            + ".h5 file (model.save_weights): the model's architecture, as written by model.to_json().")
+    Path architecture;
+
     @Option(names = "--keep", paramLabel = "LAYER",
             description = "Copy the layers from the input up to and including LAYER (default: all but the top layer).")
     String keep;
@@ -72,7 +76,7 @@ final class TransferCommand extends BaseCommand {
     int run() throws Exception {
         outputs.check();
         training.check();
-        Model original = ModelFiles.load(source).model();
+        Model original = ModelFiles.load(source, architecture).model();
         Model transferred = surgery(original);
         Dataset train = data.load("train");
         training.augmentation = data.images.augmentation(training.seed);

@@ -51,6 +51,18 @@ public final class Models {
         return loaded;
     }
 
+    /**
+     * Loads a Keras weights-only HDF5 file ({@code model.save_weights}) with its architecture from a separate JSON
+     * file ({@code model.to_json()}).
+     */
+    public static LoadedModel load(Path weights, Path architecture) throws IOException {
+        if (detect(weights) != ModelFormat.KERAS_H5) {
+            throw new ModelFileException(weights, "an architecture JSON goes with a Keras weights HDF5 file, and this is "
+                    + detect(weights));
+        }
+        return KerasReader.readWeights(weights, architecture);
+    }
+
     /** Writes {@code model} in {@code format} ({@link ModelFormat#TF_CHECKPOINT}: {@code target} is the prefix). */
     public static void save(Model model, Path target, ModelFormat format) throws IOException {
         switch (format) {

@@ -32,8 +32,10 @@ import java.util.zip.ZipFile;
 /**
  * Reads Keras models: full-model HDF5 files from Keras 1, 2 and 3 (legacy {@code .h5}: the
  * {@code model_config} attribute gives the layers, {@code model_weights/<layer>} with its
- * {@code weight_names} the tensors; {@code optimizer_weights} is reported as skipped) and Keras 3
- * {@code .keras} zips ({@code config.json} + {@code model.weights.h5} with {@code layers/<name>/vars/N}).
+ * {@code weight_names} the tensors; {@code optimizer_weights} is reported as skipped), Keras 3 and tf.keras 2.13+
+ * {@code .keras} zips ({@code config.json} + {@code model.weights.h5} with {@code layers/<class key>/vars/N} or
+ * {@code _layer_checkpoint_dependencies/<name>/vars/N}), and weights-only files with a separate architecture JSON.
+ * The layers and their parameters come from {@link KerasConfig} and {@link KerasLayers}.
  */
 public final class KerasReader {
 
@@ -51,9 +53,10 @@ public final class KerasReader {
             Attribute config = h5.getAttribute("model_config");
             if (config == null) {
                 throw new ModelFileException(file, "HDF5 file is not a Keras model: no 'model_config' attribute "
-                        + "(a weights-only file needs the model's architecture too)");
+                        + "(a weights-only file needs the model's architecture too: give the JSON of model.to_json() with "
+                        + "Models.load(weights, architecture) or graft's --architecture)");
             }
-            List<LayerRecipe> specs = KerasConfig.parse(file, text(config.getData()));
+            List<KerasConfig.Entry> specs = KerasConfig.parse(file, text(config.getData()));
             Hdf5Nodes nodes = new Hdf5Nodes(file, h5);
             Node weights = nodes.find(h5, "model_weights");
             if (!(weights instanceof Group group)) {
@@ -66,7 +69,45 @@ public final class KerasReader {
             }
             List<String> notes = new ArrayList<>();
             notes.add("Keras " + keras(h5) + " HDF5 model");
-            return build(file, ModelFormat.KERAS_H5, specs, name -> legacyWeights(file, nodes, group, name), skipped, notes);
+            return build(file, ModelFormat.KERAS_H5, specs, legacyLookup(file, nodes, group), skipped, notes);
+        } catch (RuntimeException e) {
+            throw new ModelFileException(file, null, "unreadable HDF5 file: " + e.getMessage(), e);
+        } catch (StackOverflowError e) {
+            throw new ModelFileException(file, null, "HDF5 structure nested too deeply to read (a cycle?); the file is damaged", e);
+        }
+    }
+
+    /**
+     * Reads a weights-only HDF5 file ({@code model.save_weights}: Keras 3's {@code layers/<name>/vars} layout or
+     * Keras 2's {@code layer_names} + {@code weight_names} layout) with the architecture from a separate JSON file
+     * ({@code model.to_json()}). A full-model HDF5 file is accepted too; its own config is then ignored.
+     */
+    public static LoadedModel readWeights(Path file, Path architecture) throws IOException {
+        String json;
+        try {
+            json = java.nio.file.Files.readString(architecture, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ModelFileException(architecture, null, "not a UTF-8 JSON file: " + e, e);
+        }
+        List<KerasConfig.Entry> specs = KerasConfig.parse(architecture, json);
+        Hdf5Length.check(file);
+        try (HdfFile h5 = new HdfFile(file)) {
+            Hdf5Nodes nodes = new Hdf5Nodes(file, h5);
+            List<String> notes = new ArrayList<>(List.of("Keras weights from " + file.getFileName() + ", architecture from "
+                    + architecture.getFileName()));
+            Node modelWeights = nodes.find(h5, "model_weights");
+            WeightLookup lookup;
+            if (nodes.find(h5, "layers") instanceof Group || nodes.find(h5, "_layer_checkpoint_dependencies") instanceof Group) {
+                lookup = archiveLookup(file, "", nodes, h5, specs);
+            } else if (modelWeights instanceof Group g) {
+                lookup = legacyLookup(file, nodes, g);
+            } else if (h5.getAttribute("layer_names") != null) {
+                lookup = legacyLookup(file, nodes, h5);
+            } else {
+                throw new ModelFileException(file, "not a Keras weights file: no 'layers' group (Keras 3 save_weights), "
+                        + "no 'layer_names' attribute (Keras 2 save_weights) and no 'model_weights' group");
+            }
+            return build(file, ModelFormat.KERAS_H5, specs, lookup, List.of(), notes);
         } catch (RuntimeException e) {
             throw new ModelFileException(file, null, "unreadable HDF5 file: " + e.getMessage(), e);
         } catch (StackOverflowError e) {
@@ -85,15 +126,12 @@ public final class KerasReader {
             throw new ModelFileException(file, null, "not a .keras zip archive (or a damaged one): " + e, e);
         }
         Hdf5Length.check(file, "model.weights.h5", weightsBytes);
-        List<LayerRecipe> specs = KerasConfig.parse(file, configJson);
+        List<KerasConfig.Entry> specs = KerasConfig.parse(file, configJson);
         try (HdfFile h5 = HdfFile.fromBytes(weightsBytes)) {
             Hdf5Nodes nodes = new Hdf5Nodes(file, h5);
-            Node layers = nodes.find(h5, "layers");
-            if (!(layers instanceof Group group)) {
-                throw new ModelFileException(file, "model.weights.h5", "has no 'layers' group");
-            }
             List<String> notes = new ArrayList<>(List.of("Keras 3 .keras archive"));
-            return build(file, ModelFormat.KERAS_ARCHIVE, specs, name -> archiveWeights(file, nodes, group, name), List.of(), notes);
+            return build(file, ModelFormat.KERAS_ARCHIVE, specs, archiveLookup(file, "model.weights.h5:", nodes, h5, specs),
+                    List.of(), notes);
         } catch (RuntimeException e) {
             throw new ModelFileException(file, "model.weights.h5", "unreadable HDF5 weights: " + e.getMessage(), e);
         } catch (StackOverflowError e) {
@@ -105,48 +143,95 @@ public final class KerasReader {
     record Tensor(String path, int[] shape, float[] values) {
     }
 
+    /** The tensors of one weight group, in Keras's storage order. */
     private interface WeightLookup {
-        List<Tensor> find(String layer) throws IOException;
+        List<Tensor> find(KerasConfig.WeightGroup group) throws IOException;
+
+        /** Which stored group {@code group} is: a legacy file stores a nested model's layers in one. */
+        default Object key(KerasConfig.WeightGroup group) {
+            return group;
+        }
+    }
+
+    /** Weights in a legacy HDF5 layout: one group per top-level layer under {@code container}. */
+    private static WeightLookup legacyLookup(Path file, Hdf5Nodes nodes, Group container) {
+        return new WeightLookup() {
+            @Override
+            public List<Tensor> find(KerasConfig.WeightGroup group) throws IOException {
+                return legacyWeights(file, nodes, container, group.legacyGroup());
+            }
+
+            @Override
+            public Object key(KerasConfig.WeightGroup group) {
+                return group.legacyGroup();
+            }
+        };
     }
 
     /**
-     * Locates each recipe's parameters among its layer's stored weights (the rank-2 tensor is the kernel,
-     * the rank-1 one the bias), then builds the model with {@link LayerAssembler}.
+     * Hands each recipe the next tensors of its weight group, in the order Keras stores them (a nested model's
+     * layers share their group in a legacy file, a SeparableConv2D's two Graft layers share theirs), checks that
+     * every stored weight is used, then builds the model with {@link LayerAssembler}.
      */
-    private static LoadedModel build(Path file, ModelFormat format, List<LayerRecipe> recipes, WeightLookup lookup,
+    private static LoadedModel build(Path file, ModelFormat format, List<KerasConfig.Entry> entries, WeightLookup lookup,
                                      List<SkippedVariable> skipped, List<String> notes) throws IOException {
-        if (recipes.isEmpty() || !KerasConfig.isDense(recipes.get(0))) {
-            throw new ModelFileException(file, "model_config", "the model must start with a Dense layer");
-        }
         List<LayerRecipe> located = new ArrayList<>();
         List<TensorLayer> origins = new ArrayList<>();
         Map<String, Tensor> byPath = new HashMap<>();
-        for (LayerRecipe r : recipes) {
+        Map<Object, List<Tensor>> groups = new LinkedHashMap<>();
+        Map<Object, Integer> taken = new HashMap<>();
+        for (KerasConfig.Entry entry : entries) {
+            LayerRecipe r = entry.recipe();
             if (r.parameters().isEmpty()) {
                 located.add(r);
                 continue;
             }
-            List<Tensor> tensors = lookup.find(r.name());
-            Tensor kernel = tensors.stream().filter(t -> t.shape().length == 2).findFirst().orElseThrow(
-                    () -> new ModelFileException(file, r.name(), "Dense layer has no rank-2 kernel among its weights"));
-            Tensor bias = tensors.stream().filter(t -> t.shape().length == 1).findFirst().orElse(null);
-            if (bias == null && r.parameters().containsKey("bias")) {
-                throw new ModelFileException(file, r.name(), "Dense layer uses a bias but none is stored");
+            Object g = lookup.key(entry.group());
+            List<Tensor> stored = groups.get(g);
+            if (stored == null) {
+                stored = lookup.find(entry.group());
+                groups.put(g, stored);
             }
-            if (r.inputShape() != null && r.inputShape().size() != kernel.shape()[0]) {
-                throw new ModelFileException(file, kernel.path(), "layer '" + r.name() + "' declares " + r.inputShape().size()
-                        + " inputs but its kernel is " + java.util.Arrays.toString(kernel.shape()));
+            int from = taken.getOrDefault(g, 0);
+            List<String> names = new ArrayList<>(r.parameters().keySet());
+            if (stored.size() < from + names.size()) {
+                throw new ModelFileException(file, r.name(), "layer '" + r.name() + "' needs " + names + " but its weight group "
+                        + "holds " + describe(stored) + (from > 0 ? " (of which the layers before it in the group use " + from + ")" : ""));
             }
+            taken.put(g, from + names.size());
             Map<String, LayerRecipe.Source> sources = new LinkedHashMap<>();
-            sources.put("kernel", new LayerRecipe.Source(kernel.path(), false));
-            byPath.put(kernel.path(), kernel);
-            if (bias != null) {
-                sources.put("bias", new LayerRecipe.Source(bias.path(), false));
-                byPath.put(bias.path(), bias);
+            for (int i = 0; i < names.size(); i++) {
+                Tensor t = stored.get(from + i);
+                sources.put(names.get(i), new LayerRecipe.Source(t.path(), false));
+                byPath.put(t.path(), t);
             }
-            located.add(r.withParameters(sources).withInputShape(Shape.vector(kernel.shape()[0])));
-            origins.add(new TensorLayer(r.name(), kernel.path(), bias == null ? null : bias.path(),
-                    Activation.parse(r.description().string("activation")), false));
+            LayerRecipe withSources = r.withParameters(sources);
+            if (KerasConfig.isDense(r)) {
+                Tensor kernel = byPath.get(sources.get("kernel").tensor());
+                if (kernel.shape().length != 2) {
+                    throw new ModelFileException(file, kernel.path(), "Dense layer '" + r.name() + "' needs a rank-2 kernel, the file "
+                            + "holds " + java.util.Arrays.toString(kernel.shape()));
+                }
+                if (r.inputShape() != null && r.inputShape().size() != kernel.shape()[0]) {
+                    throw new ModelFileException(file, kernel.path(), "layer '" + r.name() + "' declares " + r.inputShape().size()
+                            + " inputs but its kernel is " + java.util.Arrays.toString(kernel.shape()));
+                }
+                withSources = withSources.withInputShape(r.inputShape() != null ? r.inputShape() : Shape.vector(kernel.shape()[0]));
+            }
+            located.add(withSources);
+            String kernel = sources.containsKey("kernel") ? "kernel" : sources.containsKey("depthwise_kernel") ? "depthwise_kernel" : null;
+            if (kernel != null && r.description().config().containsKey("activation")) {
+                LayerRecipe.Source bias = sources.get("bias");
+                origins.add(new TensorLayer(r.name(), sources.get(kernel).tensor(), bias == null ? null : bias.tensor(),
+                        Activation.parse(r.description().string("activation")), false));
+            }
+        }
+        for (Map.Entry<Object, List<Tensor>> e : groups.entrySet()) {
+            int used = taken.getOrDefault(e.getKey(), 0);
+            if (used < e.getValue().size()) {
+                throw new ModelFileException(file, e.getValue().get(used).path(), "stored weight not used by any layer of the "
+                        + "model config (the group holds " + describe(e.getValue()) + "); the config and the weights disagree");
+            }
         }
         LayerAssembler.Tensors tensors = (recipe, parameter, src) -> {
             Tensor t = byPath.get(src.tensor());
@@ -154,6 +239,14 @@ public final class KerasReader {
         };
         return new LoadedModel(LayerAssembler.model(file, located, tensors, "the model config and its weights disagree"),
                 new LoadReport(file, format, origins, skipped, notes));
+    }
+
+    private static String describe(List<Tensor> tensors) {
+        StringBuilder sb = new StringBuilder(tensors.size() + " tensors");
+        for (Tensor t : tensors) {
+            sb.append(tensors.indexOf(t) == 0 ? ": " : ", ").append(t.path()).append(' ').append(java.util.Arrays.toString(t.shape()));
+        }
+        return sb.toString();
     }
 
     private static List<Tensor> legacyWeights(Path file, Hdf5Nodes nodes, Group modelWeights, String layer)
@@ -180,15 +273,51 @@ public final class KerasReader {
         return out;
     }
 
-    private static List<Tensor> archiveWeights(Path file, Hdf5Nodes nodes, Group layers, String layer) throws IOException {
-        Node node = nodes.find(layers, layer);
-        Node vars = node instanceof Group g ? nodes.find(g, "vars") : null;
+    /**
+     * Weights stored as Keras 3 saves them ({@code .keras}, {@code .weights.h5}): a group per layer with
+     * {@code vars/0, 1, ...}. Keras 3 keys layers by snake-cased class name and a counter ({@code conv2d_1}), not by
+     * their configured names; tf.keras 2.13+ used the configured names under {@code _layer_checkpoint_dependencies}.
+     * The scheme is chosen once for the whole file: the first under which every layer with weights has its group.
+     */
+    private static WeightLookup archiveLookup(Path file, String where, Hdf5Nodes nodes, Group root,
+                                              List<KerasConfig.Entry> entries) throws IOException {
+        List<KerasConfig.WeightGroup> needed = entries.stream().map(KerasConfig.Entry::group)
+                .filter(java.util.Objects::nonNull).distinct().toList();
+        boolean tfKeras = nodes.find(root, "_layer_checkpoint_dependencies") instanceof Group;
+        List<java.util.function.Function<KerasConfig.WeightGroup, String>> schemes = tfKeras
+                ? List.of(g -> path("_layer_checkpoint_dependencies", g.byName()))
+                : List.of(g -> path("layers", g.byClass()), g -> path("layers", g.byName()));
+        String missing = null;
+        for (java.util.function.Function<KerasConfig.WeightGroup, String> scheme : schemes) {
+            String firstMissing = null;
+            for (KerasConfig.WeightGroup g : needed) {
+                if (!(nodes.find(root, scheme.apply(g) + "/vars") instanceof Group)) {
+                    firstMissing = scheme.apply(g);
+                    break;
+                }
+            }
+            if (firstMissing == null) {
+                return g -> archiveWeights(file, where, nodes, root, scheme.apply(g));
+            }
+            missing = missing == null ? firstMissing : missing;
+        }
+        throw new ModelFileException(file, where + missing + "/vars", "no weights stored for a layer of the model config "
+                + "(looked up by class, as Keras 3 stores them, and by configured name); the config and the weights disagree");
+    }
+
+    private static String path(String container, List<String> keys) {
+        return container + "/" + String.join("/" + container + "/", keys);
+    }
+
+    private static List<Tensor> archiveWeights(Path file, String where, Hdf5Nodes nodes, Group root, String layerPath)
+            throws IOException {
+        Node vars = nodes.find(root, layerPath + "/vars");
         if (!(vars instanceof Group v)) {
-            throw new ModelFileException(file, "model.weights.h5:layers/" + layer + "/vars", "no weights for layer '" + layer + "'");
+            throw new ModelFileException(file, where + layerPath + "/vars", "no weights for this layer");
         }
         List<Tensor> out = new ArrayList<>();
         for (int i = 0; nodes.find(v, Integer.toString(i)) instanceof Dataset d; i++) {
-            out.add(tensor(nodes, "layers/" + layer + "/vars/" + i, d));
+            out.add(tensor(nodes, where + layerPath + "/vars/" + i, d));
         }
         return out;
     }

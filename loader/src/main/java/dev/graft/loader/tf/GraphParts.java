@@ -1,6 +1,7 @@
 package dev.graft.loader.tf;
 
 import dev.graft.Activation;
+import dev.graft.Shape;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,11 +16,17 @@ final class GraphParts {
     }
 
     /** One layer of the recovered chain. */
-    sealed interface Part permits Step, Drop {
+    sealed interface Part permits Step, Drop, ConvStep, Pool, Norm, Flat, Act {
+        /** The graph variables this layer reads (none for parameterless layers). */
+        default List<String> variables() {
+            return List.of();
+        }
     }
 
     /** A dense layer: variable names as they appear in the graph; activation null until one is seen. */
     record Step(String weights, boolean transposed, String bias, Activation activation, String matmul) implements Part {
+        @Override public List<String> variables() { return bias == null ? List.of(weights) : List.of(weights, bias); }
+
         Step withBias(String b) { return new Step(weights, transposed, b, activation, matmul); }
 
         Step withActivation(Activation a) { return new Step(weights, transposed, bias, a, matmul); }
@@ -33,12 +40,53 @@ final class GraphParts {
     record Drop(String name, double rate, String op, String detail) implements Part {
     }
 
-    /** The symbolic value of one tensor. */
-    sealed interface Sym permits Input, Var, Chain, Scalar, Noise, Mask, Lost, Other {
+    /**
+     * A {@code Conv2D} or {@code DepthwiseConv2dNative} ({@code depthwise}) with its filter variable, strides,
+     * padding ({@code SAME}/{@code VALID}) and dilations as [h, w]; bias and activation null until seen.
+     */
+    record ConvStep(String kernel, boolean depthwise, List<Integer> strides, String padding, List<Integer> dilations,
+                    String bias, Activation activation, String op) implements Part {
+        ConvStep withBias(String b) { return new ConvStep(kernel, depthwise, strides, padding, dilations, b, activation, op); }
+
+        ConvStep withActivation(Activation a) { return new ConvStep(kernel, depthwise, strides, padding, dilations, bias, a, op); }
+
+        @Override public List<String> variables() { return bias == null ? List.of(kernel) : List.of(kernel, bias); }
     }
 
-    /** A placeholder: the model input (or a fed hyper-parameter such as {@code keep_prob}). */
-    record Input() implements Sym {
+    /** A {@code MaxPool} ({@code max}) or {@code AvgPool}: window, strides as [h, w], padding. */
+    record Pool(boolean max, List<Integer> size, List<Integer> strides, String padding, String op) implements Part {
+    }
+
+    /** A batch norm in inference form (fused op or its arithmetic); {@code gamma}/{@code beta} null when absent. */
+    record Norm(String gamma, String beta, String mean, String variance, double epsilon, String op) implements Part {
+        @Override public List<String> variables() {
+            List<String> v = new ArrayList<>();
+            for (String s : new String[] {gamma, beta, mean, variance}) {
+                if (s != null) {
+                    v.add(s);
+                }
+            }
+            return List.copyOf(v);
+        }
+    }
+
+    /** A {@code Reshape} of image activations to one vector per sample. */
+    record Flat(String op) implements Part {
+    }
+
+    /** An activation op that follows a layer without one of its own to take it (after a batch norm or a pooling). */
+    record Act(Activation activation, String op) implements Part {
+    }
+
+    /** The symbolic value of one tensor. */
+    sealed interface Sym permits Input, Var, Chain, Scalar, Noise, Mask, Lost, Other, BatchNormRules.NormSym {
+    }
+
+    /**
+     * A placeholder: the model input (or a fed hyper-parameter such as {@code keep_prob}), with its per-sample shape
+     * when the graph records it or a {@code Reshape} gives it (null when unknown).
+     */
+    record Input(Shape shape) implements Sym {
     }
 
     /** A variable (read through {@code Identity}/{@code ReadVariableOp}). */
@@ -75,12 +123,35 @@ final class GraphParts {
     }
 
     /** The activations after the layers recognised so far ({@code ops}: how many graph ops they span). */
-    record Chain(List<Part> parts, int ops, Scale pending) implements Sym {
+    record Chain(List<Part> parts, int ops, Scale pending, Shape input) implements Sym {
 
-        static final Chain EMPTY = new Chain(List.of(), 0, null);
+        static final Chain EMPTY = new Chain(List.of(), 0, null, null);
 
+        static Chain from(Input in) {
+            return new Chain(List.of(), 0, null, in.shape());
+        }
+
+        /** Layers with variables: what makes one chain longer than another. */
         int steps() {
-            return (int) parts.stream().filter(p -> p instanceof Step).count();
+            return (int) parts.stream().filter(p -> !p.variables().isEmpty()).count();
+        }
+
+        Part lastPart() {
+            return parts.isEmpty() ? null : parts.get(parts.size() - 1);
+        }
+
+        /** Whether the activations are still images (rank 3 per sample) rather than vectors. */
+        boolean spatial() {
+            for (int i = parts.size() - 1; i >= 0; i--) {
+                Part p = parts.get(i);
+                if (p instanceof ConvStep || p instanceof Pool) {
+                    return true;
+                }
+                if (p instanceof Step || p instanceof Flat) {
+                    return false;
+                }
+            }
+            return input != null && input.rank() == 3;
         }
 
         /** The last part if it is a dense layer, else null. */
@@ -93,6 +164,9 @@ final class GraphParts {
                 if (parts.get(i) instanceof Step s) {
                     return NameInference.layerName(s.weights());
                 }
+                if (!parts.get(i).variables().isEmpty()) {
+                    return NameInference.layerName(parts.get(i).variables().get(0));
+                }
                 if (parts.get(i) instanceof Drop d) {
                     return d.name();
                 }
@@ -103,22 +177,22 @@ final class GraphParts {
         Chain replaceLast(Part p) {
             List<Part> copy = new ArrayList<>(parts);
             copy.set(copy.size() - 1, p);
-            return new Chain(List.copyOf(copy), ops + 1, pending);
+            return new Chain(List.copyOf(copy), ops + 1, pending, input);
         }
 
         Chain append(Part p) {
             List<Part> copy = new ArrayList<>(parts);
             copy.add(p);
-            return new Chain(List.copyOf(copy), ops + 1, null);
+            return new Chain(List.copyOf(copy), ops + 1, null, input);
         }
 
         Chain scaled(double factor, String op) {
             double f = pending == null ? factor : pending.factor() * factor;
-            return new Chain(parts, ops + 1, new Scale(f, pending == null ? op : pending.op()));
+            return new Chain(parts, ops + 1, new Scale(f, pending == null ? op : pending.op()), input);
         }
 
         Chain passed() {
-            return new Chain(parts, ops, pending);
+            return new Chain(parts, ops, pending, input);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.graft.loader.tf;
 import dev.graft.Activation;
 import dev.graft.loader.ModelFileException;
 import dev.graft.loader.tf.GraphParts.Chain;
+import dev.graft.loader.tf.GraphParts.ConvStep;
 import dev.graft.loader.tf.GraphParts.Input;
 import dev.graft.loader.tf.GraphParts.Lost;
 import dev.graft.loader.tf.GraphParts.Mask;
@@ -31,7 +32,9 @@ import org.tensorflow.proto.NodeDef;
  * input, a variable, a chain of layers recognised so far, or something else ({@link GraphParts}).
  * {@code MatMul} of a chain and a variable starts a dense layer (orientation from the operand order and
  * transpose flags), {@code Add}/{@code AddV2}/{@code BiasAdd} with a variable gives it a bias, an activation
- * op closes it, and TF's dropout subgraphs become dropout layers ({@link DropoutRules}). Reads are looked
+ * op closes it, and TF's dropout subgraphs become dropout layers ({@link DropoutRules}). Convolutions, pooling,
+ * fused batch norm and {@code Reshape} follow {@link ConvRules}, the unfused batch-norm arithmetic
+ * {@link BatchNormRules}; an activation after a batch norm or a pooling is a layer of its own. Reads are looked
  * through; function calls ({@code StatefulPartitionedCall}, as in TF2 SavedModels), {@code If} and TF1
  * {@code Switch}/{@code Merge} conditionals are followed. A chain starts only at a placeholder (the model
  * input). The longest chain found is the model; the input or activations that go through an op with no rule
@@ -54,7 +57,7 @@ final class GraphWalker {
     /** Ops whose result describes a tensor (shape, zeros like it) rather than carrying its values. */
     private static final Set<String> METADATA = Set.of("Shape", "ShapeN", "Size", "Rank", "ZerosLike", "OnesLike",
             "NoOp", "Assert");
-    private static final Set<String> UNSUPPORTED_ACTIVATIONS = Set.of("Relu6", "Selu", "Softplus", "Softsign",
+    private static final Set<String> UNSUPPORTED_ACTIVATIONS = Set.of("Softplus", "Softsign",
             "LogSoftmax", "Gelu", "Swish", "Exp");
 
     private final Path file;
@@ -75,11 +78,11 @@ final class GraphWalker {
     }
 
     /**
-     * The longest layer chain in {@code graph} (empty when there is none); {@code file} is for messages.
+     * The longest layer chain in {@code graph} (empty when there is none), with the input shape the graph records; {@code file} is for messages.
      *
      * @throws ModelFileException naming the op when a layer variable follows an op the walker cannot follow
      */
-    static List<Part> walk(Path file, GraphDef graph) throws ModelFileException {
+    static Chain walk(Path file, GraphDef graph) throws ModelFileException {
         GraphWalker w = new GraphWalker(file, graph);
         Frame top = new Frame(graph.getNodeList(), Map.of(), Map.of(), 0);
         try {
@@ -91,10 +94,10 @@ final class GraphWalker {
         } catch (StackOverflowError e) {
             throw new ModelFileException(file, "graph is too deep to analyse; give an explicit layer mapping");
         }
-        List<Part> parts = w.best == null ? List.of() : w.best.parts();
+        Chain chain = w.best == null ? Chain.EMPTY : w.best;
+        List<Part> parts = chain.parts();
         Set<String> used = new HashSet<>();
-        parts.forEach(p -> used.add(p instanceof Step s ? s.weights() : ""));
-        parts.forEach(p -> used.add(p instanceof Step s && s.bias() != null ? s.bias() : ""));
+        parts.forEach(p -> used.addAll(p.variables()));
         Map.Entry<String, Lost> cut = null;
         for (Map.Entry<String, Lost> e : w.lostLayers.entrySet()) {
             // Prefer naming the dense layer the op lies below (fc1 above a convolution) over the op's own variables.
@@ -106,7 +109,7 @@ final class GraphWalker {
         if (cut != null) {
             throw w.fail.at(cut.getValue().node(), LostOps.unsupported(cut.getValue(), cut.getKey()));
         }
-        return parts;
+        return chain;
     }
 
     /** One graph or one call of a function: its nodes, bound arguments and results. */
@@ -176,7 +179,7 @@ final class GraphWalker {
     private Sym compute(Frame f, NodeDef n, int index) throws ModelFileException {
         String op = n.getOp();
         if (op.equals("Placeholder") || op.equals("PlaceholderWithDefault")) {
-            return new Input();
+            return new Input(ConvRules.placeholderShape(n));
         }
         if (VARIABLES.contains(op)) {
             return new Var(n.getName());
@@ -195,9 +198,25 @@ final class GraphWalker {
             case "Const" -> DropoutRules.constant(n);
             case "Fill" -> input(f, n, 1) instanceof Scalar s ? s : null;
             case "MatMul" -> matmul(f, n);
-            case "Add", "AddV2", "BiasAdd" -> add(n, input(f, n, 0), input(f, n, 1));
-            case "Sub" -> DropoutRules.add(input(f, n, 0), input(f, n, 1), true);
-            case "Mul" -> multiply(f, n, input(f, n, 0), input(f, n, 1), false);
+            case "Add", "AddV2", "BiasAdd" -> {
+                Sym norm = BatchNormRules.add(input(f, n, 0), input(f, n, 1), n.getName());
+                yield norm != null ? norm : add(n, input(f, n, 0), input(f, n, 1));
+            }
+            case "Sub" -> {
+                Sym norm = BatchNormRules.subtract(input(f, n, 0), input(f, n, 1));
+                yield norm != null ? norm : DropoutRules.add(input(f, n, 0), input(f, n, 1), true);
+            }
+            case "Mul" -> {
+                Sym norm = BatchNormRules.multiply(input(f, n, 0), input(f, n, 1));
+                yield norm != null ? norm : multiply(f, n, input(f, n, 0), input(f, n, 1), false);
+            }
+            case "Rsqrt" -> BatchNormRules.rsqrt(input(f, n, 0));
+            case "Neg" -> BatchNormRules.negate(input(f, n, 0));
+            case "Conv2D", "DepthwiseConv2dNative" -> ConvRules.conv(n, input(f, n, 0), input(f, n, 1), fail);
+            case "MaxPool", "AvgPool" -> ConvRules.pool(n, input(f, n, 0), fail);
+            case "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3" -> index != 0 ? OTHER : ConvRules.fused(n,
+                    input(f, n, 0), input(f, n, 1), input(f, n, 2), input(f, n, 3), input(f, n, 4), fail);
+            case "Reshape" -> ConvRules.reshape(n, input(f, n, 0), constant(f, n, 1));
             case "RealDiv", "Div", "TrueDiv" -> multiply(f, n, input(f, n, 0), input(f, n, 1), true);
             case "Floor" -> DropoutRules.floor(input(f, n, 0), n.getName());
             case "GreaterEqual", "Greater", "Less", "LessEqual" ->
@@ -288,7 +307,19 @@ final class GraphWalker {
     }
 
     private static Chain chainOf(Sym s) {
-        return s instanceof Chain c ? c : Chain.EMPTY;
+        return s instanceof Chain c ? c : s instanceof Input i ? Chain.from(i) : Chain.EMPTY;
+    }
+
+    /** The node behind input {@code i} of {@code n}, looked through {@code Identity}, or null. */
+    private static NodeDef constant(Frame f, NodeDef n, int i) {
+        if (i >= n.getInputCount()) {
+            return null;
+        }
+        NodeDef at = f.nodes.get(n.getInput(i).split(":")[0]);
+        for (int hops = 0; at != null && at.getOp().equals("Identity") && at.getInputCount() > 0 && hops < 8; hops++) {
+            at = f.nodes.get(at.getInput(0).split(":")[0]);
+        }
+        return at;
     }
 
     private static Sym add(NodeDef n, Sym a, Sym b) {
@@ -301,6 +332,10 @@ final class GraphWalker {
         Step last = c == null ? null : c.lastStep();
         if (last != null && c.pending() == null && other instanceof Var v && last.bias() == null && last.activation() == null) {
             return c.replaceLast(last.withBias(v.name()));
+        }
+        if (c != null && c.pending() == null && c.lastPart() instanceof ConvStep conv && other instanceof Var v
+                && conv.bias() == null && conv.activation() == null) {
+            return c.replaceLast(conv.withBias(v.name()));
         }
         return null;
     }
@@ -400,7 +435,7 @@ final class GraphWalker {
     private Sym activationOp(Frame f, NodeDef n) throws ModelFileException {
         Activation act;
         try {
-            act = activation(n);
+            act = ConvRules.activation(n);
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file, n.getName(), e.getMessage(), e);
         }
@@ -408,34 +443,30 @@ final class GraphWalker {
             return null;
         }
         Sym in = input(f, n, 0);
-        Step last = in instanceof Chain c && c.pending() == null ? c.lastStep() : null;
-        if (last != null && last.activation() == null) {
-            if (act == null) {
-                throw fail.at(n.getName(), "activation op " + n.getOp()
-                        + " is not supported by Graft (supported: Relu, LeakyRelu, Elu, Tanh, Sigmoid, Softmax)");
-            }
-            return ((Chain) in).replaceLast(last.withActivation(act));
+        if (!(in instanceof Chain c) || c.pending() != null || c.parts().isEmpty()) {
+            return null;
         }
-        return null;
+        GraphParts.Part last = c.lastPart();
+        boolean open = (last instanceof Step s && s.activation() == null) || (last instanceof ConvStep cs && cs.activation() == null)
+                || last instanceof GraphParts.Norm || last instanceof GraphParts.Pool;
+        if (!open) {
+            return null;
+        }
+        if (act == null) {
+            throw fail.at(n.getName(), "activation op " + n.getOp() + " is not supported by Graft (supported: Relu, Relu6, "
+                    + "LeakyRelu, Elu, Selu, Tanh, Sigmoid, Softmax)");
+        }
+        if (last instanceof Step s) {
+            return c.replaceLast(s.withActivation(act));
+        }
+        if (last instanceof ConvStep cs) {
+            return c.replaceLast(cs.withActivation(act));
+        }
+        return c.append(new GraphParts.Act(act, n.getName()));
     }
 
     private static boolean flag(NodeDef n, String attr) {
         AttrValue v = n.getAttrMap().get(attr);
         return v != null && v.getB();
-    }
-
-    private static Activation activation(NodeDef n) {
-        return switch (n.getOp()) {
-            case "Relu" -> Activation.RELU;
-            case "Tanh" -> Activation.TANH;
-            case "Sigmoid" -> Activation.SIGMOID;
-            case "Softmax" -> Activation.SOFTMAX;
-            case "Elu" -> Activation.ELU;
-            case "LeakyRelu" -> {
-                AttrValue a = n.getAttrMap().get("alpha");
-                yield Activation.leakyRelu(a == null ? 0.2f : a.getF());
-            }
-            default -> null;
-        };
     }
 }

@@ -20,13 +20,11 @@ final class LostOps {
                 + (lost.variable() != null && !variable.equals(lost.variable()) ? " of variable '" + lost.variable() + "'" : "")
                 + ")");
         String what = variable.equals(lost.variable())
-                ? op + " " + where + " uses variable '" + variable + "' and is not supported yet"
+                ? op + " " + where + " uses variable '" + variable + "' and is not supported"
                 : op + " " + where + ", below layer '" + NameInference.layerName(variable) + "' (variable '" + variable
-                + "'), is not supported yet";
-        String kind = lost.op().contains("Conv") || lost.op().contains("Pool")
-                ? " (convolution and pooling layers are planned, not there yet)" : "";
-        return what + kind + ": Graft recovers chains of dense layers (MatMul, bias add, activation, dropout) "
-                + "that start at the graph's input, and loading the model without this op would give a different "
+                + "'), is not supported";
+        return what + ": Graft recovers chains of layers (MatMul, Conv2D, DepthwiseConv2dNative, MaxPool, AvgPool, "
+                + "batch norm, Reshape, bias add, activation, dropout) that start at the graph's input, and loading the model without this op would give a different "
                 + "model; to load chosen dense layers anyway, give an explicit layer mapping";
     }
 

@@ -80,10 +80,11 @@ public final class TfModelReader {
     private static List<LayerRecipe> fromGraph(Path graphFile, MetaGraphDef def, TensorBundle bundle, List<String> notes)
             throws IOException {
         GraphIntegrity.check(graphFile, def);
-        List<GraphParts.Part> parts = GraphWalker.walk(graphFile, def.getGraphDef());
-        if (parts.stream().noneMatch(p -> p instanceof GraphParts.Step)) {
+        GraphParts.Chain chain = GraphWalker.walk(graphFile, def.getGraphDef());
+        List<GraphParts.Part> parts = chain.parts();
+        if (parts.stream().allMatch(p -> p.variables().isEmpty())) {
             // A graph is there: guessing the layers from names would ignore what it says (and guess activations).
-            throw new ModelFileException(graphFile, "the graph has no chain of dense layers (MatMul of an input "
+            throw new ModelFileException(graphFile, "the graph has no chain of layers (MatMul or Conv2D of an input "
                     + "placeholder with a variable, then bias, activation...): Graft cannot tell what this model "
                     + "computes; give an explicit layer mapping to load chosen layers");
         }
@@ -101,7 +102,10 @@ public final class TfModelReader {
                 }
                 continue;
             }
-            GraphParts.Step s = (GraphParts.Step) part;
+            if (!(part instanceof GraphParts.Step s)) {
+                layers.add(GraphRecipes.of(part, keys, bundle, graphFile, notes));
+                continue;
+            }
             String w = keys.getOrDefault(s.weights(), s.weights());
             String b = s.bias() == null ? null : keys.getOrDefault(s.bias(), s.bias());
             Activation act = s.activation() == null ? Activation.IDENTITY : s.activation();
@@ -112,7 +116,14 @@ public final class TfModelReader {
                         + "W·x or uses transpose_b); transposed to [in, out]");
             }
         }
-        notes.add("architecture from the graph in " + graphFile.getFileName() + " (" + denseCount + " dense layers)");
+        long others = layers.stream().map(l -> l.description().type())
+                .filter(t -> !t.equals(dev.graft.Dense.TYPE) && !t.equals(dev.graft.Dropout.TYPE)).count();
+        notes.add("architecture from the graph in " + graphFile.getFileName() + " (" + denseCount + " dense layers"
+                + (others > 0 ? ", " + others + " convolution, pooling, batch-norm, flatten or activation layers)" : ")"));
+        Shape input = chain.input();
+        if (!layers.isEmpty() && !layers.get(0).description().type().equals(dev.graft.Dense.TYPE)) {
+            layers.set(0, GraphRecipes.withInput(layers.get(0), input, graphFile));
+        }
         return layers;
     }
 
@@ -215,6 +226,9 @@ public final class TfModelReader {
             notes.add(src.tensor() + ": float64 converted to float32");
         }
         long[] stored = e.shape();
+        if (stored.length == 4) {
+            return new LayerAssembler.Tensor(src.tensor(), java.util.Arrays.stream(stored).mapToInt(d -> (int) d).toArray(), values);
+        }
         if (stored.length == 2 && !parameter.equals("bias")) {
             int rows = (int) stored[0];
             int cols = (int) stored[1];

@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * The fuzz oracle's notion of "the same model": the same layers (type, name, widths, activation,
- * trainability, dropout rate) and bit-identical weights and biases, hence identical outputs on any input.
+ * trainability, dropout rate; shapes and configuration for the other layer types) and bit-identical weights and biases, hence identical outputs on any input.
  */
 public final class ModelOracle {
 
@@ -24,6 +24,8 @@ public final class ModelOracle {
                 sb.append(' ').append(d.activation());
             } else if (l instanceof Dropout p) {
                 sb.append(" rate ").append(p.rate());
+            } else {
+                sb.append(' ').append(l.inputShape()).append("->").append(l.outputShape()).append(' ').append(l.description().config());
             }
         }
         return sb.toString();
@@ -37,6 +39,14 @@ public final class ModelOracle {
             if (a.layer(i) instanceof Dense x && b.layer(i) instanceof Dense y
                     && (!Arrays.equals(bits(x.weights()), bits(y.weights())) || !Arrays.equals(bits(x.bias()), bits(y.bias())))) {
                 return false;
+            }
+            if (!(a.layer(i) instanceof Dense)) {
+                for (var p : a.layer(i).parameters()) {
+                    if (!b.layer(i).parameters().contains(p) || !Arrays.equals(bits(a.layer(i).parameterValues(p.name())),
+                            bits(b.layer(i).parameterValues(p.name())))) {
+                        return false;
+                    }
+                }
             }
         }
         return true;

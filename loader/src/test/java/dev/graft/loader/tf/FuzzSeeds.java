@@ -35,7 +35,8 @@ import org.tensorflow.proto.SavedModel;
 public final class FuzzSeeds {
 
     /** The formats, as folder names under the corpus. */
-    public static final List<String> FORMATS = List.of("graft", "tf-checkpoint", "saved-model", "keras-h5", "keras-archive");
+    public static final List<String> FORMATS = List.of("graft", "tf-checkpoint", "saved-model", "keras-h5", "keras-archive",
+            "keras-h5-conv", "keras-archive-conv", "tf-checkpoint-conv");
 
     private static final TfGraphs.Spec[] SPECS = {
         new TfGraphs.Spec("hidden", 5, 7, "Relu", false), new TfGraphs.Spec("output", 7, 3, "Softmax", false)};
@@ -47,10 +48,10 @@ public final class FuzzSeeds {
     public static Path entry(String format, Path seedDir) {
         return switch (format) {
             case "graft" -> seedDir.resolve("model.safetensors");
-            case "tf-checkpoint" -> seedDir.resolve("model.ckpt");
+            case "tf-checkpoint", "tf-checkpoint-conv" -> seedDir.resolve("model.ckpt");
             case "saved-model" -> seedDir;
-            case "keras-h5" -> seedDir.resolve("model.h5");
-            case "keras-archive" -> seedDir.resolve("model.keras");
+            case "keras-h5", "keras-h5-conv" -> seedDir.resolve("model.h5");
+            case "keras-archive", "keras-archive-conv" -> seedDir.resolve("model.keras");
             default -> throw new IllegalArgumentException(format);
         };
     }
@@ -65,6 +66,21 @@ public final class FuzzSeeds {
     }
 
     static void write(String format, Path dir) throws IOException {
+        if (format.endsWith("-conv")) {
+            // Convolutional seeds are models TF/Keras wrote (gen_conv_models.py), copied from the conv fixtures.
+            Path conv = dir.getParent().getParent().getParent().resolve("conv");
+            String from = switch (format) {
+                case "keras-h5-conv" -> "keras3-cnn-h5";
+                case "keras-archive-conv" -> "keras3-cnn";
+                default -> "tf1-batchnorm";
+            };
+            try (var files = Files.list(conv.resolve(from))) {
+                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("model.")).toList()) {
+                    Files.copy(f, dir.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return;
+        }
         SplittableRandom r = new SplittableRandom(12);
         float[] w1 = TfGraphs.random(r, 35);
         float[] b1 = TfGraphs.random(r, 7);
