@@ -51,8 +51,9 @@ final class DemoCommand extends BaseCommand {
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Write the fine-tuning learning curves as a PNG.")
     Path plot;
 
-    @Option(names = "--curve", description = "Also run the learning curve: accuracy on classes 5-9 against labelled images per "
-            + "class, scratch vs transfer, MLP and CNN, 3 seeds (10 and 100 per class; --full for 5, 10, 30, 100, 300).")
+    @Option(names = "--curve", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "The learning curve (on by default; --no-curve skips it): accuracy on classes 5-9 against labelled "
+            + "images per class, scratch vs transfer, MLP and CNN, 3 seeds (10 and 100 per class; --full for 5, 10, 30, 100, 300).")
     boolean curve;
 
     @Option(names = "--full", description = "With --curve: the whole sweep (5, 10, 30, 100, 300 labelled images per class).")

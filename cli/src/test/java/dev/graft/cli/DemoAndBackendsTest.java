@@ -24,7 +24,7 @@ class DemoAndBackendsTest {
     void demoRunsTheSeedScenarioAndWritesReloadableModels() throws IOException {
         Path out = dir.resolve("demo");
         Path plot = dir.resolve("demo.png");
-        Cli.Run run = Cli.run("demo", "--source-samples", 400, "--source-epochs", 1, "--per-class", 5, "--epochs", 3, "--timing-samples", 300,
+        Cli.Run run = Cli.run("demo", "--no-curve", "--source-samples", 400, "--source-epochs", 1, "--per-class", 5, "--epochs", 3, "--timing-samples", 300,
                 "--out", out, "--plot", plot, "--backend", "reference", "--progress", "none");
         assertEquals(0, run.code(), run::toString);
         String text = run.out();
@@ -61,7 +61,7 @@ class DemoAndBackendsTest {
 
     @Test
     void demoJsonReportsBothAccuracies() {
-        Cli.Run run = Cli.run("--json", "demo", "--source-samples", 200, "--source-epochs", 1, "--per-class", 3,
+        Cli.Run run = Cli.run("--json", "demo", "--no-curve", "--source-samples", 200, "--source-epochs", 1, "--per-class", 3,
                 "--epochs", 2, "--timing-samples", 100, "--out", dir.resolve("d"), "--backend", "reference");
         assertEquals(0, run.code(), run::toString);
         JsonNode j = run.json();
