@@ -2,8 +2,6 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
-import dev.graft.spi.Backend;
 import dev.graft.spi.ConvGeometry;
 import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
@@ -190,47 +188,23 @@ public final class Conv2D implements Layer {
 
     @Override
     public LayerOp op(OpContext context) {
-        Backend backend = context.backend();
         ConvKernels conv = context.kernels(ConvKernels.class);
         DeviceBuffer kernelBuffer = context.parameter("kernel");
         DeviceBuffer biasBuffer = bias == null ? null : context.parameter("bias");
-        DeviceBuffer kernelGrad = context.gradient("kernel");
-        DeviceBuffer biasGrad = bias == null ? null : context.gradient("bias");
-        int pixels = geometry.outPixels();
-        // swish-like activations are differentiated from their input, kept while training
-        long outputSize = outputShape().size();
-        DeviceBuffer preActivation = context.trains() && !activation.derivativeFromOutput()
-                ? context.allocate(context.maxBatch() * outputSize) : null;
-        return new LayerOp() {
-            private Activation applied = Activation.IDENTITY;
-
+        return new ConvActivationOp(context, activation, geometry.outPixels(), filters, "kernel", bias != null) {
             @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
+            void convolve(DeviceBuffer input, DeviceBuffer output, int rows) {
                 conv.conv2d(geometry, rows, input, kernelBuffer, filters, biasBuffer, output);
-                applied = pass.logits() ? Activation.IDENTITY : activation;
-                if (applied.kind() != Activation.Kind.IDENTITY) {
-                    if (preActivation != null && !applied.derivativeFromOutput()) {
-                        backend.copy(output, 0, preActivation, 0, rows * outputSize);
-                    }
-                    backend.biasActivation(output, null, rows * pixels, filters, applied);
-                }
             }
 
             @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (applied.kind() != Activation.Kind.IDENTITY) {
-                    backend.activationBackward(applied.derivativeFromOutput() ? output : preActivation, g,
-                            rows * pixels, filters, applied);
-                }
-                if (kernelGrad != null) {
-                    conv.conv2dBackwardKernel(geometry, rows, input, g, filters, kernelGrad);
-                }
-                if (biasGrad != null) {
-                    backend.columnSums(g, rows * pixels, filters, 1f, biasGrad, 0f);
-                }
-                if (inputGrad != null) {
-                    conv.conv2dBackwardInput(geometry, rows, g, kernelBuffer, filters, inputGrad);
-                }
+            void kernelGradient(DeviceBuffer input, DeviceBuffer g, DeviceBuffer kernelGrad, int rows) {
+                conv.conv2dBackwardKernel(geometry, rows, input, g, filters, kernelGrad);
+            }
+
+            @Override
+            void inputGradient(DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
+                conv.conv2dBackwardInput(geometry, rows, g, kernelBuffer, filters, inputGrad);
             }
         };
     }

@@ -2,8 +2,6 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
-import dev.graft.spi.Backend;
 import dev.graft.spi.ConvGeometry;
 import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
@@ -196,48 +194,23 @@ public final class DepthwiseConv2D implements Layer {
 
     @Override
     public LayerOp op(OpContext context) {
-        Backend backend = context.backend();
         ConvKernels conv = context.kernels(ConvKernels.class);
         DeviceBuffer kernelBuffer = context.parameter("depthwise_kernel");
         DeviceBuffer biasBuffer = bias == null ? null : context.parameter("bias");
-        DeviceBuffer kernelGrad = context.gradient("depthwise_kernel");
-        DeviceBuffer biasGrad = bias == null ? null : context.gradient("bias");
-        int pixels = geometry.outPixels();
-        int channels = outChannels();
-        // swish-like activations are differentiated from their input, kept while training
-        long outputSize = outputShape().size();
-        DeviceBuffer preActivation = context.trains() && !activation.derivativeFromOutput()
-                ? context.allocate(context.maxBatch() * outputSize) : null;
-        return new LayerOp() {
-            private Activation applied = Activation.IDENTITY;
-
+        return new ConvActivationOp(context, activation, geometry.outPixels(), outChannels(), "depthwise_kernel", bias != null) {
             @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
+            void convolve(DeviceBuffer input, DeviceBuffer output, int rows) {
                 conv.depthwiseConv2d(geometry, rows, input, kernelBuffer, multiplier, biasBuffer, output);
-                applied = pass.logits() ? Activation.IDENTITY : activation;
-                if (applied.kind() != Activation.Kind.IDENTITY) {
-                    if (preActivation != null && !applied.derivativeFromOutput()) {
-                        backend.copy(output, 0, preActivation, 0, rows * outputSize);
-                    }
-                    backend.biasActivation(output, null, rows * pixels, channels, applied);
-                }
             }
 
             @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (applied.kind() != Activation.Kind.IDENTITY) {
-                    backend.activationBackward(applied.derivativeFromOutput() ? output : preActivation, g,
-                            rows * pixels, channels, applied);
-                }
-                if (kernelGrad != null) {
-                    conv.depthwiseBackwardKernel(geometry, rows, input, g, multiplier, kernelGrad);
-                }
-                if (biasGrad != null) {
-                    backend.columnSums(g, rows * pixels, channels, 1f, biasGrad, 0f);
-                }
-                if (inputGrad != null) {
-                    conv.depthwiseBackwardInput(geometry, rows, g, kernelBuffer, multiplier, inputGrad);
-                }
+            void kernelGradient(DeviceBuffer input, DeviceBuffer g, DeviceBuffer kernelGrad, int rows) {
+                conv.depthwiseBackwardKernel(geometry, rows, input, g, multiplier, kernelGrad);
+            }
+
+            @Override
+            void inputGradient(DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
+                conv.depthwiseBackwardInput(geometry, rows, g, kernelBuffer, multiplier, inputGrad);
             }
         };
     }

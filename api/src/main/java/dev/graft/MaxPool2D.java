@@ -1,8 +1,5 @@
 package dev.graft;
 
-import dev.graft.exec.LayerOp;
-import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
 import dev.graft.spi.ConvGeometry;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
@@ -15,13 +12,10 @@ import java.util.SplittableRandom;
  * maximum). Pool size, strides and padding as Keras's (see
  * {@link ConvWindow#pool}); no parameters. Runs over the backend's {@link PoolingKernels}.
  */
-public final class MaxPool2D extends ParameterlessLayer {
+public final class MaxPool2D extends Pool2D {
 
     /** The description type. */
     public static final String TYPE = "max_pool2d";
-
-    private final ConvWindow window;
-    private final ConvGeometry geometry;
 
     /**
      * A max pooling layer over images of {@code inputShape} ({@code [h, w, c]}).
@@ -29,9 +23,7 @@ public final class MaxPool2D extends ParameterlessLayer {
      * @throws IllegalArgumentException naming the layer for a non-image input, a dilated window or one that does not fit
      */
     public MaxPool2D(String name, Shape inputShape, ConvWindow window, boolean trainable) {
-        super(name, inputShape, trainable);
-        this.window = ConvLayers.undilated(name, TYPE, window);
-        this.geometry = ConvLayers.geometry(name, TYPE, inputShape, window);
+        super(TYPE, name, inputShape, window, trainable);
     }
 
     /** A {@code size × size} pooling layer with stride {@code size}, {@code valid} padding (Keras's defaults). */
@@ -61,40 +53,24 @@ public final class MaxPool2D extends ParameterlessLayer {
         }
     }
 
-    public ConvWindow window() { return window; }
-
-    @Override public Shape outputShape() { return ConvLayers.output(geometry, geometry.channels()); }
-
-    @Override
-    public LayerDescription description() {
-        return ConvLayers.describePool(TYPE, window);
-    }
-
     @Override
     public MaxPool2D withTrainable(boolean trainable) {
-        return new MaxPool2D(name(), inputShape(), window, trainable);
+        return new MaxPool2D(name(), inputShape(), window(), trainable);
     }
 
     @Override
     public MaxPool2D withName(String newName) {
-        return new MaxPool2D(newName, inputShape(), window, trainable());
+        return new MaxPool2D(newName, inputShape(), window(), trainable());
     }
 
     @Override
-    public LayerOp op(OpContext context) {
-        PoolingKernels pool = context.kernels(PoolingKernels.class);
-        return new LayerOp() {
-            @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
-                pool.maxPool(geometry, rows, input, output);
-            }
+    void pool(PoolingKernels kernels, ConvGeometry geometry, int rows, DeviceBuffer input, DeviceBuffer output) {
+        kernels.maxPool(geometry, rows, input, output);
+    }
 
-            @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (inputGrad != null) {
-                    pool.maxPoolBackward(geometry, rows, input, g, inputGrad);
-                }
-            }
-        };
+    @Override
+    void poolBackward(PoolingKernels kernels, ConvGeometry geometry, int rows, DeviceBuffer input, DeviceBuffer g,
+                      DeviceBuffer inputGrad) {
+        kernels.maxPoolBackward(geometry, rows, input, g, inputGrad);
     }
 }
