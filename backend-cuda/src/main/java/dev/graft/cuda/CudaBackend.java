@@ -6,8 +6,13 @@ import dev.graft.Activation;
 import dev.graft.cuda.CudaStatus.Api;
 import dev.graft.spi.Backend;
 import dev.graft.spi.BackendOptions;
+import dev.graft.spi.ChannelKernels;
+import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.NormalizationKernels;
+import dev.graft.spi.PoolingKernels;
 import java.nio.FloatBuffer;
+import java.util.Optional;
 import org.bytedeco.cuda.global.cublas;
 import org.bytedeco.cuda.global.cudart;
 
@@ -28,6 +33,7 @@ public final class CudaBackend implements Backend {
     private final CudaContext ctx;
     private final boolean tf32;
     private boolean closed;
+    private CudaConvFamilies families;
 
     CudaBackend(BackendOptions options) {
         this.tf32 = Boolean.parseBoolean(options.property(TF32, "false").trim());
@@ -136,6 +142,12 @@ public final class CudaBackend implements Backend {
         CudaArgs.need("gemm", "A", ba, (long) m * k, "m·k", m, k);
         CudaArgs.need("gemm", "B", bb, (long) k * n, "k·n", k, n);
         CudaArgs.need("gemm", "C", bc, (long) m * n, "m·n", m, n);
+        gemmAt(transA, transB, m, n, k, alpha, ba.address(0), bb.address(0), beta, bc.address(0));
+    }
+
+    /** Row-major GEMM on device addresses (bytes), for the kernel families that work on slices of buffers. */
+    void gemmAt(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, long b, float beta, long c) {
+        enter();
         if (m == 0 || n == 0) {
             return;
         }
@@ -146,8 +158,8 @@ public final class CudaBackend implements Backend {
                 call.transFirst() ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
                 call.transSecond() ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
                 call.rows(), call.cols(), call.depth(), ctx.alpha,
-                ctx.b.at(bb.address(0)), call.ldFirst(), ctx.a.at(ba.address(0)), call.ldSecond(),
-                ctx.beta, ctx.c.at(bc.address(0)), call.ldc());
+                ctx.b.at(b), call.ldFirst(), ctx.a.at(a), call.ldSecond(),
+                ctx.beta, ctx.c.at(c), call.ldc());
         check(Api.CUBLAS, status, "cublasSgemm_v2(transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k + ")");
     }
 
@@ -349,13 +361,34 @@ public final class CudaBackend implements Backend {
                 .launch(CudaLaunch.gridFor(length), CudaLaunch.THREADS, 1, ctx.stream);
     }
 
+    /**
+     * The convolution, pooling, batch-norm and channel kernels run on the GPU
+     * ({@link CudaConvKernels}, {@link CudaPoolingKernels}, {@link CudaNormalizationKernels}),
+     * created on first request and sharing one scratch area that this backend frees on close.
+     */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        if (type == ConvKernels.class || type == PoolingKernels.class || type == NormalizationKernels.class
+                || type == ChannelKernels.class) {
+            enter();
+            if (families == null) {
+                families = new CudaConvFamilies(new CudaStreamDevice(this, ctx));
+            }
+            return Optional.of(type.cast(families.of(type)));
+        }
+        return Backend.super.capability(type);
+    }
+
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        closed = true;
         ctx.bindThread();
+        if (families != null) {
+            families.close();
+        }
+        closed = true;
         ctx.close();
     }
 
@@ -382,14 +415,14 @@ public final class CudaBackend implements Backend {
         };
     }
 
-    private void enter() {
+    void enter() {
         if (closed) {
             throw new IllegalStateException("CUDA backend is closed");
         }
         ctx.bindThread();
     }
 
-    private CudaBuffer own(DeviceBuffer buffer, String what) {
+    CudaBuffer own(DeviceBuffer buffer, String what) {
         if (buffer == null) {
             throw new IllegalArgumentException(what + " is null");
         }
