@@ -372,11 +372,17 @@ public final class CudaBackend implements Backend {
                 || type == ChannelKernels.class) {
             enter();
             if (families == null) {
-                families = new CudaConvFamilies(new CudaStreamDevice(this, ctx));
+                families = new CudaConvFamilies(kernelDevice());
             }
             return Optional.of(type.cast(families.of(type)));
         }
         return Backend.super.capability(type);
+    }
+
+    /** A device view of this backend for kernel families built apart from {@link #capability} (tests). */
+    CudaKernelDevice kernelDevice() {
+        enter();
+        return new CudaStreamDevice(this, ctx);
     }
 
     @Override
