@@ -183,7 +183,7 @@ public final class CudaBackend implements Backend {
                     .launch(CudaLaunch.rowBlocks(rows, CudaLaunch.MAX_BLOCKS), CudaLaunch.rowThreads(cols), 1, ctx.stream);
         } else {
             ctx.kernels.prepare(CudaKernel.BIAS_ACTIVATION).ptr(bx.address(0)).ptr(biasAddress).i64(n).i32(cols)
-                    .i32(kindCode(activation)).f32(activation.alpha())
+                    .i32(CudaArgs.activationCode(activation)).f32(activation.alpha())
                     .launch(CudaLaunch.gridFor(n), CudaLaunch.THREADS, 1, ctx.stream);
         }
     }
@@ -205,7 +205,7 @@ public final class CudaBackend implements Backend {
                     .launch(CudaLaunch.rowBlocks(rows, CudaLaunch.MAX_BLOCKS), CudaLaunch.rowThreads(cols), 1, ctx.stream);
         } else {
             ctx.kernels.prepare(CudaKernel.ACTIVATION_BACKWARD).ptr(by.address(0)).ptr(bg.address(0)).i64(n)
-                    .i32(kindCode(activation)).f32(activation.alpha())
+                    .i32(CudaArgs.activationCode(activation)).f32(activation.alpha())
                     .launch(CudaLaunch.gridFor(n), CudaLaunch.THREADS, 1, ctx.stream);
         }
     }
@@ -391,34 +391,20 @@ public final class CudaBackend implements Backend {
             return;
         }
         ctx.bindThread();
-        if (families != null) {
-            families.close();
+        try {
+            if (families != null) {
+                families.close();
+            }
+        } finally {
+            closed = true;
+            ctx.close();
         }
-        closed = true;
-        ctx.close();
     }
 
     /** Waits for everything queued so far (for benchmarks; downloads and losses already wait). */
     public void synchronize() {
         enter();
         ctx.synchronize();
-    }
-
-    static int kindCode(Activation activation) {
-        return switch (activation.kind()) {
-            case IDENTITY -> 0;
-            case RELU -> 1;
-            case LEAKY_RELU -> 2;
-            case ELU -> 3;
-            case TANH -> 4;
-            case SIGMOID -> 5;
-            case RELU6 -> 6;
-            case SWISH -> 7;
-            case HARD_SWISH -> 8;
-            case HARD_SIGMOID -> 9;
-            case SELU -> 10;
-            case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise, not elementwise");
-        };
     }
 
     void enter() {
