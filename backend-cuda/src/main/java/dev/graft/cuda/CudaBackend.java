@@ -20,7 +20,9 @@ import org.bytedeco.cuda.global.cudart;
  * The SPI on an NVIDIA GPU: GEMMs through cuBLAS ({@code cublasSgemm_v2}, TF32 only with
  * {@code cuda.tf32=true}), every other kernel in CUDA C compiled at run time by NVRTC, everything
  * queued on one stream. Parameters and activations stay in device memory; uploads go through pinned
- * staging buffers; the loss kernels bring back one partial sum per block. Options:
+ * staging buffers; the loss kernels bring back one partial sum per block. Convolution, pooling,
+ * batch-norm and channel kernels are offered through {@link #capability} (NVRTC im2col + cuBLAS for
+ * Conv2D, direct kernels for the rest), so conv layers stay on the device too. Options:
  * {@code cuda.device} (default 0) and {@code cuda.tf32} (default false).
  */
 public final class CudaBackend implements Backend {
