@@ -66,7 +66,7 @@ final class HostKernelDriver {
 
     private static Path build(Path gxx) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("graft-host-kernels");
-        dir.toFile().deleteOnExit();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
         StringBuilder dispatch = new StringBuilder("static bool dispatch(const std::string& entry, const std::string& kinds,"
                 + " unsigned int blocks, unsigned int threads, const unsigned long long* s) {\n");
         for (String file : SOURCES) {
@@ -95,6 +95,14 @@ final class HostKernelDriver {
         }
         run(dir, command.toArray(String[]::new));
         return dir.resolve("host_driver");
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // a temporary directory left behind is harmless
+        }
     }
 
     /** One dispatch case: checks the argument kinds, then runs the kernel over the grid. */
