@@ -8,7 +8,8 @@
 # down to the cudart/cuBLAS/NVRTC JNI glue), jlinks a Java runtime from /usr/lib/jvm/java-17-*,
 # and prints the bundle's size, which must stay under 64 MiB to be carried.
 # run: finds the machine's CUDA 13 libraries, runs dev.graft.cuda.GpuCheck (conformance suite +
-# CUDA tests with -Dgraft.requireBackends=cuda, then throughput next to cuBLAS's large-GEMM rate),
+# CUDA tests, conv kernel tests included, with -Dgraft.requireBackends=cuda, then throughput next to
+# cuBLAS's large-GEMM rate, and conv / CNN throughput next to the host-loop default),
 # prints a short table last and exits non-zero on any failure or skip.
 set -euo pipefail
 
@@ -47,7 +48,10 @@ prepare() {
             *) echo "unexpected classpath entry $entry" >&2; exit 1 ;;
         esac
     done
-    cp "$here"/target/graft-backend-cuda-*.jar "$bundle/lib/"
+    local jar
+    for jar in "$here"/target/graft-backend-cuda-*.jar; do
+        case "$jar" in *-javadoc.jar|*-sources.jar|*-tests.jar) ;; *) cp "$jar" "$bundle/lib/" ;; esac
+    done
     "$jdk/bin/jar" --create --file "$bundle/lib/graft-backend-cuda-tests.jar" -C "$here/target/test-classes" .
 
     echo "== jlink"

@@ -1,6 +1,11 @@
 package dev.graft.cuda;
 
-/** Argument checks of {@link CudaBackend}: a wrong size is an exception naming the operation and shapes, never a GPU fault. */
+import dev.graft.Activation;
+
+/**
+ * Argument checks of {@link CudaBackend} (a wrong size is an exception naming the operation and
+ * shapes, never a GPU fault) and the encoding of enum arguments for the kernels.
+ */
 final class CudaArgs {
 
     private CudaArgs() {
@@ -24,5 +29,23 @@ final class CudaArgs {
             throw new IllegalArgumentException(what + ": range [" + offset + ", " + (offset + length)
                     + ") outside 0.." + capacity);
         }
+    }
+
+    /** The activation's code in elementwise.cu (ACT_*). */
+    static int activationCode(Activation activation) {
+        return switch (activation.kind()) {
+            case IDENTITY -> 0;
+            case RELU -> 1;
+            case LEAKY_RELU -> 2;
+            case ELU -> 3;
+            case TANH -> 4;
+            case SIGMOID -> 5;
+            case RELU6 -> 6;
+            case SWISH -> 7;
+            case HARD_SWISH -> 8;
+            case HARD_SIGMOID -> 9;
+            case SELU -> 10;
+            case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise, not elementwise");
+        };
     }
 }

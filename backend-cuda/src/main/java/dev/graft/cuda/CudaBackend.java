@@ -6,8 +6,13 @@ import dev.graft.Activation;
 import dev.graft.cuda.CudaStatus.Api;
 import dev.graft.spi.Backend;
 import dev.graft.spi.BackendOptions;
+import dev.graft.spi.ChannelKernels;
+import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
+import dev.graft.spi.NormalizationKernels;
+import dev.graft.spi.PoolingKernels;
 import java.nio.FloatBuffer;
+import java.util.Optional;
 import org.bytedeco.cuda.global.cublas;
 import org.bytedeco.cuda.global.cudart;
 
@@ -15,7 +20,9 @@ import org.bytedeco.cuda.global.cudart;
  * The SPI on an NVIDIA GPU: GEMMs through cuBLAS ({@code cublasSgemm_v2}, TF32 only with
  * {@code cuda.tf32=true}), every other kernel in CUDA C compiled at run time by NVRTC, everything
  * queued on one stream. Parameters and activations stay in device memory; uploads go through pinned
- * staging buffers; the loss kernels bring back one partial sum per block. Options:
+ * staging buffers; the loss kernels bring back one partial sum per block. Convolution, pooling,
+ * batch-norm and channel kernels are offered through {@link #capability} (NVRTC im2col + cuBLAS for
+ * Conv2D, direct kernels for the rest), so conv layers stay on the device too. Options:
  * {@code cuda.device} (default 0) and {@code cuda.tf32} (default false).
  */
 public final class CudaBackend implements Backend {
@@ -28,6 +35,7 @@ public final class CudaBackend implements Backend {
     private final CudaContext ctx;
     private final boolean tf32;
     private boolean closed;
+    private CudaConvFamilies families;
 
     CudaBackend(BackendOptions options) {
         this.tf32 = Boolean.parseBoolean(options.property(TF32, "false").trim());
@@ -136,6 +144,12 @@ public final class CudaBackend implements Backend {
         CudaArgs.need("gemm", "A", ba, (long) m * k, "m·k", m, k);
         CudaArgs.need("gemm", "B", bb, (long) k * n, "k·n", k, n);
         CudaArgs.need("gemm", "C", bc, (long) m * n, "m·n", m, n);
+        gemmAt(transA, transB, m, n, k, alpha, ba.address(0), bb.address(0), beta, bc.address(0));
+    }
+
+    /** Row-major GEMM on device addresses (bytes), for the kernel families that work on slices of buffers. */
+    void gemmAt(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, long b, float beta, long c) {
+        enter();
         if (m == 0 || n == 0) {
             return;
         }
@@ -146,8 +160,8 @@ public final class CudaBackend implements Backend {
                 call.transFirst() ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
                 call.transSecond() ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
                 call.rows(), call.cols(), call.depth(), ctx.alpha,
-                ctx.b.at(bb.address(0)), call.ldFirst(), ctx.a.at(ba.address(0)), call.ldSecond(),
-                ctx.beta, ctx.c.at(bc.address(0)), call.ldc());
+                ctx.b.at(b), call.ldFirst(), ctx.a.at(a), call.ldSecond(),
+                ctx.beta, ctx.c.at(c), call.ldc());
         check(Api.CUBLAS, status, "cublasSgemm_v2(transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k + ")");
     }
 
@@ -171,7 +185,7 @@ public final class CudaBackend implements Backend {
                     .launch(CudaLaunch.rowBlocks(rows, CudaLaunch.MAX_BLOCKS), CudaLaunch.rowThreads(cols), 1, ctx.stream);
         } else {
             ctx.kernels.prepare(CudaKernel.BIAS_ACTIVATION).ptr(bx.address(0)).ptr(biasAddress).i64(n).i32(cols)
-                    .i32(kindCode(activation)).f32(activation.alpha())
+                    .i32(CudaArgs.activationCode(activation)).f32(activation.alpha())
                     .launch(CudaLaunch.gridFor(n), CudaLaunch.THREADS, 1, ctx.stream);
         }
     }
@@ -193,7 +207,7 @@ public final class CudaBackend implements Backend {
                     .launch(CudaLaunch.rowBlocks(rows, CudaLaunch.MAX_BLOCKS), CudaLaunch.rowThreads(cols), 1, ctx.stream);
         } else {
             ctx.kernels.prepare(CudaKernel.ACTIVATION_BACKWARD).ptr(by.address(0)).ptr(bg.address(0)).i64(n)
-                    .i32(kindCode(activation)).f32(activation.alpha())
+                    .i32(CudaArgs.activationCode(activation)).f32(activation.alpha())
                     .launch(CudaLaunch.gridFor(n), CudaLaunch.THREADS, 1, ctx.stream);
         }
     }
@@ -349,14 +363,44 @@ public final class CudaBackend implements Backend {
                 .launch(CudaLaunch.gridFor(length), CudaLaunch.THREADS, 1, ctx.stream);
     }
 
+    /**
+     * The convolution, pooling, batch-norm and channel kernels run on the GPU
+     * ({@link CudaConvKernels}, {@link CudaPoolingKernels}, {@link CudaNormalizationKernels}),
+     * created on first request and sharing one scratch area that this backend frees on close.
+     */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        if (type == ConvKernels.class || type == PoolingKernels.class || type == NormalizationKernels.class
+                || type == ChannelKernels.class) {
+            enter();
+            if (families == null) {
+                families = new CudaConvFamilies(kernelDevice());
+            }
+            return Optional.of(type.cast(families.of(type)));
+        }
+        return Backend.super.capability(type);
+    }
+
+    /** A device view of this backend for kernel families built apart from {@link #capability} (tests). */
+    CudaKernelDevice kernelDevice() {
+        enter();
+        return new CudaStreamDevice(this, ctx);
+    }
+
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        closed = true;
         ctx.bindThread();
-        ctx.close();
+        try {
+            if (families != null) {
+                families.close();
+            }
+        } finally {
+            closed = true;
+            ctx.close();
+        }
     }
 
     /** Waits for everything queued so far (for benchmarks; downloads and losses already wait). */
@@ -365,31 +409,14 @@ public final class CudaBackend implements Backend {
         ctx.synchronize();
     }
 
-    static int kindCode(Activation activation) {
-        return switch (activation.kind()) {
-            case IDENTITY -> 0;
-            case RELU -> 1;
-            case LEAKY_RELU -> 2;
-            case ELU -> 3;
-            case TANH -> 4;
-            case SIGMOID -> 5;
-            case RELU6 -> 6;
-            case SWISH -> 7;
-            case HARD_SWISH -> 8;
-            case HARD_SIGMOID -> 9;
-            case SELU -> 10;
-            case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise, not elementwise");
-        };
-    }
-
-    private void enter() {
+    void enter() {
         if (closed) {
             throw new IllegalStateException("CUDA backend is closed");
         }
         ctx.bindThread();
     }
 
-    private CudaBuffer own(DeviceBuffer buffer, String what) {
+    CudaBuffer own(DeviceBuffer buffer, String what) {
         if (buffer == null) {
             throw new IllegalArgumentException(what + " is null");
         }

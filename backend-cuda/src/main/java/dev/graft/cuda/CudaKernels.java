@@ -35,7 +35,8 @@ import org.bytedeco.javacpp.SizeTPointer;
 final class CudaKernels implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(CudaKernels.class.getName());
-    private static final int MAX_ARGS = 16;
+    /** Argument slots: the windowed kernels take up to 19 (pointers, sizes and 13 geometry values). */
+    private static final int MAX_ARGS = 24;
     /** Compiled images by "target/source", shared by every backend of this JVM. */
     private static final Map<String, byte[]> IMAGES = new ConcurrentHashMap<>();
 
@@ -104,6 +105,11 @@ final class CudaKernels implements AutoCloseable {
 
     CudaKernels f32(float value) {
         args.putFloat(slot(), value);
+        return this;
+    }
+
+    CudaKernels f64(double value) {
+        args.putDouble(slot(), value);
         return this;
     }
 

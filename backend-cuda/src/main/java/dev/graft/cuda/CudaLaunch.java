@@ -28,6 +28,22 @@ final class CudaLaunch {
         return Math.min(256, Math.max(32, warps * 32));
     }
 
+    /** Threads a two-stage column reduction aims to keep busy in its first stage. */
+    static final int REDUCTION_THREADS = 1 << 16;
+    /** Upper bound on row ranges of a column reduction, so that its second stage stays short. */
+    static final int MAX_CHUNKS = 1024;
+
+    /**
+     * Row ranges for a two-stage column reduction of {@code rows × width}: enough that the first
+     * stage has about {@link #REDUCTION_THREADS} threads (one per range and column), at most one
+     * per row and at most {@link #MAX_CHUNKS}.
+     */
+    static int reductionChunks(long rows, long width) {
+        long w = Math.max(1, width);
+        long wanted = (REDUCTION_THREADS + w - 1) / w;
+        return (int) Math.max(1, Math.min(Math.min(wanted, rows), MAX_CHUNKS));
+    }
+
     /** Blocks for a one-block-per-row kernel, capped at {@code cap}. */
     static int rowBlocks(int rows, int cap) {
         return Math.max(1, Math.min(rows, cap));

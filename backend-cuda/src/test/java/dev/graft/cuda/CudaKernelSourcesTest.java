@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The kernel sources compile with the CUDA toolkit's nvcc (same options as the NVRTC build) and
- * define exactly the entry points the backend looks up; the dropout hash compiled by nvcc for the
+ * The kernel sources compile with the CUDA toolkit's nvcc (same options as the NVRTC build), to
+ * PTX for compute_75 and sm_90, and define exactly the entry points the backend looks up; the dropout hash compiled by nvcc for the
  * host reproduces {@link DropoutMask} bit for bit. Skipped, with the reason, where nvcc is absent.
  */
 class CudaKernelSourcesTest {
@@ -27,24 +27,27 @@ class CudaKernelSourcesTest {
     void sourcesCompileToPtxWithTheExpectedEntries(@TempDir Path dir) throws Exception {
         Path nvcc = Nvcc.find();
         assumeTrue(nvcc != null, "nvcc not found on PATH, CUDA_HOME or /usr/local/cuda: kernel sources not compiled here");
-        for (String file : CudaKernel.SOURCES) {
-            Nvcc.copySource(file, dir);
-            Path ptx = dir.resolve(file.replace(".cu", ".ptx"));
-            // compute_75 is the oldest architecture CUDA 13 still targets; the options mirror CudaKernels.options.
-            Nvcc.run(nvcc, dir, "-ptx", "-arch=compute_75", "--fmad=false", "-std=c++17", "-Werror=all-warnings",
-                    "-o", ptx.toString(), file);
-            Set<String> entries = new TreeSet<>();
-            Matcher m = ENTRY.matcher(Files.readString(ptx));
-            while (m.find()) {
-                entries.add(m.group(1));
-            }
-            Set<String> expected = new TreeSet<>();
-            for (CudaKernel k : CudaKernel.values()) {
-                if (k.source.equals(file)) {
-                    expected.add(k.entry);
+        // compute_75 is the oldest architecture CUDA 13 still targets, sm_90 a current one (Hopper);
+        // the options mirror CudaKernels.options (nvcc has no -default-device: helpers say __device__).
+        for (String arch : new String[] {"compute_75", "sm_90"}) {
+            for (String file : CudaKernel.SOURCES) {
+                Nvcc.copySource(file, dir);
+                Path ptx = dir.resolve(file.replace(".cu", "." + arch + ".ptx"));
+                Nvcc.run(nvcc, dir, "-ptx", "-arch=" + arch, "--fmad=false", "-std=c++17", "-Werror=all-warnings",
+                        "-o", ptx.toString(), file);
+                Set<String> entries = new TreeSet<>();
+                Matcher m = ENTRY.matcher(Files.readString(ptx));
+                while (m.find()) {
+                    entries.add(m.group(1));
                 }
+                Set<String> expected = new TreeSet<>();
+                for (CudaKernel k : CudaKernel.values()) {
+                    if (k.source.equals(file)) {
+                        expected.add(k.entry);
+                    }
+                }
+                assertEquals(expected, entries, file + " for " + arch + ": extern \"C\" entries vs CudaKernel");
             }
-            assertEquals(expected, entries, file + ": extern \"C\" entries vs CudaKernel");
         }
     }
 

@@ -54,4 +54,13 @@ class CudaLaunchTest {
         assertEquals("--gpu-architecture=sm_90", CudaKernels.options("sm_90")[0]);
         assertTrue(java.util.List.of(CudaKernels.options("sm_90")).contains("--fmad=false"));
     }
+
+    @Test
+    void reductionRangesKeepTheFirstStageBusyWithinTheirBounds() {
+        assertEquals(1, CudaLaunch.reductionChunks(1, 3), "never more ranges than rows");
+        assertEquals(70, CudaLaunch.reductionChunks(70, 3));
+        assertEquals(CudaLaunch.MAX_CHUNKS, CudaLaunch.reductionChunks(1_000_000, 3), "capped, so the second stage stays short");
+        assertEquals(8, CudaLaunch.reductionChunks(12, 9000), "wide: about REDUCTION_THREADS threads in all");
+        assertEquals(1, CudaLaunch.reductionChunks(50, 1 << 20), "wider than REDUCTION_THREADS: one range");
+    }
 }

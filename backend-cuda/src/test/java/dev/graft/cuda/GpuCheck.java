@@ -30,7 +30,9 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * The GPU machine's check (run by {@code backend-cuda/gpu-check.sh run}, where there is no Maven):
  * the conformance suite and the CUDA-only tests through the JUnit launcher, any skip or abort
  * counted as a failure; then GEMM, frozen-forward and train-step throughput next to cuBLAS's own
- * large-GEMM rate on the same card. Prints a short table last; exits 1 on any failure or skip.
+ * large-GEMM rate on the same card, and convolution throughput (Conv2D forward/backward and a small
+ * CNN's inference) next to the host-loop default that runs where a backend has no conv kernels.
+ * Prints a short table last; exits 1 on any failure or skip.
  * Timings are for the report only; no test asserts on time.
  */
 public final class GpuCheck {
@@ -39,7 +41,8 @@ public final class GpuCheck {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("graft.requireBackends", "cuda");
-        int[] counts = runSuite(CudaBackendProviderTest.class, CudaBackendGpuTest.class, CudaConformanceTest.class);
+        int[] counts = runSuite(CudaBackendProviderTest.class, CudaBackendGpuTest.class, CudaConvKernelsGpuTest.class,
+                CudaConformanceTest.class);
         boolean suiteOk = counts[1] == 0 && counts[2] == 0 && counts[0] > 0;
         String bench = "not run (CUDA unavailable)";
         if (new CudaBackendProvider().probe().available()) {
@@ -147,6 +150,9 @@ public final class GpuCheck {
             double s = (System.nanoTime() - t0) / 1e9;
             row("train step (hidden1-2 frozen), batch 1024", String.format(Locale.ROOT, "%.0f steps/s, %.0f rows/s", reps / s, batch * reps / s));
         }
+        try (CudaBackend backend = open(false)) {
+            GpuConvThroughput.run(backend, peak, GpuCheck::row);
+        }
     }
 
     /** FLOP/s of repeated row-major sgemm at the given shape, after a warm-up. */
@@ -184,7 +190,7 @@ public final class GpuCheck {
         return String.format(Locale.ROOT, "  = %.1f%% of FP32 peak", 100 * rate / peak);
     }
 
-    private static void row(String what, String value) {
+    static void row(String what, String value) {
         TABLE.add(new String[] {what, value});
         System.out.println(what + ": " + value);
     }

@@ -15,7 +15,7 @@ final class Nvcc {
     private Nvcc() {
     }
 
-    /** The nvcc on PATH (or under CUDA_HOME / /usr/local/cuda), or null. */
+    /** The nvcc on PATH (or under CUDA_HOME, /usr/local/cuda, /usr/local/cuda-*), or null. */
     static Path find() {
         List<Path> candidates = new ArrayList<>();
         String path = System.getenv("PATH");
@@ -29,6 +29,13 @@ final class Nvcc {
             candidates.add(Path.of(home, "bin", "nvcc"));
         }
         candidates.add(Path.of("/usr/local/cuda/bin/nvcc"));
+        try (var dirs = Files.newDirectoryStream(Path.of("/usr/local"), "cuda-*")) {
+            for (Path d : dirs) {
+                candidates.add(d.resolve("bin/nvcc"));
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /usr/local/cuda-* installations
+        }
         for (Path p : candidates) {
             if (Files.isExecutable(p)) {
                 return p;
