@@ -54,7 +54,7 @@ final class CpuFusedHeads {
             return false;
         }
         try {
-            int lanes = CpuFusedVectorKernels.SPECIES.length();
+            int lanes = CpuTiledKernels.SPECIES.length();
             return lanes > 1 && CpuFusedHead.LANES % lanes == 0;
         } catch (LinkageError | RuntimeException e) {
             return false;
@@ -88,7 +88,7 @@ final class CpuFusedHeads {
         }
         LOG.log(System.Logger.Level.DEBUG, () -> "dense head " + shape + ": fused Java pass, "
                 + (vector ? "Vector API" : "plain loops") + " (" + PROPERTY + "=" + mode.name().toLowerCase(Locale.ROOT) + ")");
-        return Optional.of(new CpuFusedHead(layers, rule, inputGradient, vector));
+        return Optional.of(vector ? new CpuTiledHead(layers, rule, inputGradient) : new CpuFusedHead(layers, rule, inputGradient));
     }
 
     /** The activations the fused kernels compute; any other keeps the head on the per-layer path. */
