@@ -8,16 +8,20 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * When the CPU backend runs a dense head as one {@link CpuFusedHead} pass instead of OpenBLAS calls:
- * {@code cpu.fusedHead} ({@code -Dgraft.cpu.fusedHead}, or the backend property) is {@code auto}
- * (default: the shape rule below), {@code on} (whenever it can run, for tests) or {@code off}.
+ * When the CPU backend runs a dense head as one fused pass ({@link CpuTiledHead} on the Vector API,
+ * else {@link CpuFusedHead}'s plain loops) instead of OpenBLAS calls: {@code cpu.fusedHead}
+ * ({@code -Dgraft.cpu.fusedHead}, or the backend property) is {@code auto} (default: the rule below),
+ * {@code on} (whenever it can run, for tests) or {@code off}.
  *
- * <p>The shape rule for {@code auto}: a candidate when the Vector API is present, every layer's padded
- * kernel fits {@link #MAX_LAYER_FLOATS} (weights and gradient stay in L1/L2) and no input gradient
- * is needed below the head. A fixed rule, not a timing at plan time, so the same job always takes
- * the same path and gives the same bits. Paired timings on the (loaded) development machine did not
- * show the fused pass faster than OpenBLAS at the seed's 100-50-5 head (backend-cpu/README.md), so
- * today {@code auto} declines every head and logs why; {@code on} opts in.
+ * <p>The rule for {@code auto} (a fixed rule, not a timing at plan time: a timing would have to run
+ * the Vector API kernels before C2 has compiled them, when they are 20-400x slower, and the same job
+ * should always take the same path and give the same bits): fused when the Vector API is present
+ * with vectors of at least {@link #MIN_AUTO_LANES} floats (AVX-512), every layer's padded kernel fits
+ * {@link #MAX_LAYER_FLOATS} (weights and gradient stay in L1/L2), and no input gradient is needed
+ * below the head. Where that rule comes from (paired timings per shape, bench/RESULTS.md, issue 19):
+ * at the seed's 100-50-5 head the fused step took 0.7-0.9x the OpenBLAS layer-by-layer step at batch
+ * 64 and 256; with 256-bit vectors it took 2x, and at 300-100-5 and 512-256-10 (past the size limit)
+ * 1.1-1.4x. The decision and its reason are logged, at INFO when {@code auto} fuses.
  */
 final class CpuFusedHeads {
 
@@ -29,6 +33,9 @@ final class CpuFusedHeads {
 
     /** Largest padded kernel (input × output floats) of one layer under the automatic rule: 16 Ki floats = 64 KiB. */
     static final int MAX_LAYER_FLOATS = 16 * 1024;
+
+    /** Fewest floats per vector for which {@code auto} fuses: 256-bit vectors measured 2x slower than OpenBLAS. */
+    static final int MIN_AUTO_LANES = 16;
 
     enum Mode { AUTO, ON, OFF }
 
@@ -86,8 +93,10 @@ final class CpuFusedHeads {
             LOG.log(System.Logger.Level.DEBUG, () -> "dense head " + shape + ": OpenBLAS per layer (" + decline + ")");
             return Optional.empty();
         }
-        LOG.log(System.Logger.Level.DEBUG, () -> "dense head " + shape + ": fused Java pass, "
-                + (vector ? "Vector API" : "plain loops") + " (" + PROPERTY + "=" + mode.name().toLowerCase(Locale.ROOT) + ")");
+        LOG.log(mode == Mode.AUTO ? System.Logger.Level.INFO : System.Logger.Level.DEBUG, () -> "dense head " + shape
+                + ": fused Java pass, " + (vector ? "Vector API, " + CpuTiledKernels.SPECIES.length() + " floats per vector" : "plain loops")
+                + " (" + PROPERTY + "=" + mode.name().toLowerCase(Locale.ROOT)
+                + (mode == Mode.AUTO ? ": within the shape rule, measured faster than OpenBLAS per layer" : "") + ")");
         return Optional.of(vector ? new CpuTiledHead(layers, rule, inputGradient) : new CpuFusedHead(layers, rule, inputGradient));
     }
 
@@ -110,23 +119,22 @@ final class CpuFusedHeads {
         return null;
     }
 
-    /**
-     * Why the automatic rule declines: today always. With the Vector API a head within the shape rule
-     * is a candidate, but its paired timings on the development machine were not faster than OpenBLAS
-     * (backend-cpu/README.md), so it stays opt-in until a measurement on an idle machine says otherwise.
-     */
+    /** Why the automatic rule declines, or null when it fuses. */
     private static String autoDecline(List<FusedDenseHead.DenseLayer> layers, boolean inputGradient, boolean vector) {
         if (!vector) {
             return "the JVM lacks --add-modules jdk.incubator.vector, and the plain loops measured 4-5x slower than OpenBLAS";
         }
-        String shape = declinedByShape(layers, inputGradient);
-        return shape != null ? shape : "within the shape rule, but not measured faster than OpenBLAS yet; "
-                + SYSTEM_PROPERTY + "=on uses it";
+        int lanes = CpuTiledKernels.SPECIES.length();
+        if (lanes < MIN_AUTO_LANES) {
+            return "vectors of " + lanes + " floats (the fused pass beats OpenBLAS with " + MIN_AUTO_LANES + "); "
+                    + SYSTEM_PROPERTY + "=on uses it anyway";
+        }
+        return declinedByShape(layers, inputGradient);
     }
 
     private static String declinedByShape(List<FusedDenseHead.DenseLayer> layers, boolean inputGradient) {
         if (inputGradient) {
-            return "a layer below the head needs its input gradient";
+            return "a layer below the head needs its input gradient (not measured fused)";
         }
         for (FusedDenseHead.DenseLayer l : layers) {
             long floats = (long) l.inputWidth() * CpuFusedHead.padded(l.outputWidth());
