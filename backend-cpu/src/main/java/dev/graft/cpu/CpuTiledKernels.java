@@ -99,7 +99,7 @@ final class CpuTiledKernels {
     /** ReLU's derivative on the gradient: {@code g[i] = y[i] > 0 ? g[i] : 0} for {@code [0, n)}, {@code n} a multiple of the vector length. */
     static void reluMask(float[] g, float[] y, int n) {
         for (int i = 0; i < n; i += L) {
-            FloatVector.fromArray(SPECIES, g, i).blend(0f, FloatVector.fromArray(SPECIES, y, i).compare(VectorOperators.LE, 0f))
+            FloatVector.fromArray(SPECIES, g, i).blend(0f, FloatVector.fromArray(SPECIES, y, i).compare(VectorOperators.GT, 0f).not())
                     .intoArray(g, i);
         }
     }
