@@ -1,6 +1,7 @@
 package dev.graft.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -21,8 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the activations or gradients is ever made.
  *
  * <p>Tiles: 3 rows × 4 vectors (12 accumulators, 4 loads and 3 broadcasts per 12 fused multiply-adds),
- * 8 rows × 1 vector where a row is a single vector (the 5-class output layer), then 3 × 1, 2 × 4 and
- * 1 × 1 for the edges. The accumulators stay in registers over the whole reduction (C2's
+ * 8 rows × 1 vector where a row is a single vector (the 5-class output layer), then 3 × 1, 2 × 4,
+ * 1 × 4 and 1 × 1 for the edges. The accumulators stay in registers over the whole reduction (C2's
  * auto-vectoriser on JDK 17 neither does that nor fuses the multiply-add). A 4 × 4 tile measured
  * slower: C2 reached its inlining node limit ({@code NodeCountInliningCutoff}) inside it and boxed the
  * last accumulators on the heap at every store; each tile method here stays under that limit.
@@ -73,10 +74,34 @@ final class CpuTiledKernels {
             m += 2;
         }
         for (; m < mCount; m++) {
-            for (int j = 0; j < p; j += L) {
+            int j = 0;
+            for (; j + 4 * L <= p; j += 4 * L) {
+                tile1x4(a, m * am, at, t, b, j, p, init, initOff + m * initStride + j, c, m * p + j, floor);
+            }
+            for (; j < p; j += L) {
                 tile1(a, m * am, at, t, b, j, p, init, initOff + m * initStride + j, c, m * p + j, floor);
             }
         }
+    }
+
+    /** One row, four vectors: four independent accumulators, where one alone waits on each multiply-add's latency. */
+    private static void tile1x4(float[] a, int a0, int at, int t, float[] b, int j, int p, float[] init, int i0, float[] c, int c0,
+                                float floor) {
+        FloatVector c0v = start(init, i0);
+        FloatVector c1v = start(init, i0 + L);
+        FloatVector c2v = start(init, i0 + 2 * L);
+        FloatVector c3v = start(init, i0 + 3 * L);
+        for (int s = 0, bo = j, ao = a0; s < t; s++, bo += p, ao += at) {
+            FloatVector x = FloatVector.broadcast(SPECIES, a[ao]);
+            c0v = FloatVector.fromArray(SPECIES, b, bo).fma(x, c0v);
+            c1v = FloatVector.fromArray(SPECIES, b, bo + L).fma(x, c1v);
+            c2v = FloatVector.fromArray(SPECIES, b, bo + 2 * L).fma(x, c2v);
+            c3v = FloatVector.fromArray(SPECIES, b, bo + 3 * L).fma(x, c3v);
+        }
+        finish(c0v, c, c0, floor);
+        finish(c1v, c, c0 + L, floor);
+        finish(c2v, c, c0 + 2 * L, floor);
+        finish(c3v, c, c0 + 3 * L, floor);
     }
 
     private static void tile1(float[] a, int a0, int at, int t, float[] b, int j, int p, float[] init, int i0, float[] c, int c0, float floor) {
@@ -250,16 +275,24 @@ final class CpuTiledKernels {
      * of {@link CpuKernels}, one vector per row, {@code exp} on all lanes at once): writes
      * {@code (softmax − onehot) · gradScale} into {@code g} (lanes past {@code n} zero) and returns the
      * sum over rows of {@code −log softmax[label]}. Sums in float where the scalar formula sums in
-     * double: the two agree to a few ulps.
+     * double, and {@link #exp} is a float polynomial: the two agree to a few ulps.
      */
     static double softmaxCrossEntropy(float[] z, int rows, int n, int p, int[] labels, int labelOff, float gradScale, float[] g) {
+        double loss = 0;
+        int r = 0;
+        if (n <= MAX_COLUMNS && rows >= L) {
+            int[] rowOffsets = p == L ? ROWS_OF_ONE_VECTOR : rowOffsets(p);
+            for (; r + L <= rows; r += L) {
+                loss += softmaxCrossEntropyColumns(z, r, n, p, rowOffsets, labels, labelOff + r, gradScale, g);
+            }
+        }
         VectorMask<Float> valid = SPECIES.indexInRange(0, n);
         VectorMask<Float> padding = valid.not();
-        double loss = 0;
-        for (int r = 0, o = 0; r < rows; r++, o += p) {
+        for (int o = r * p; r < rows; r++, o += p) {
             FloatVector v = FloatVector.fromArray(SPECIES, z, o);
-            float max = v.reduceLanes(VectorOperators.MAX, valid);
-            FloatVector e = v.sub(max).lanewise(VectorOperators.EXP).blend(0f, padding);
+            // an unmasked reduction over -inf padding: C2 (JDK 17) compiles the masked one far slower
+            float max = v.blend(Float.NEGATIVE_INFINITY, padding).reduceLanes(VectorOperators.MAX);
+            FloatVector e = exp(v.sub(max)).blend(0f, padding);
             float sum = e.reduceLanes(VectorOperators.ADD);
             e.mul(gradScale / sum).intoArray(g, o);
             int label = labels[labelOff + r];
@@ -267,6 +300,86 @@ final class CpuTiledKernels {
             loss += max + Math.log(sum) - z[o + label];
         }
         return loss;
+    }
+
+    /** Most classes {@link #softmaxCrossEntropyColumns} takes: {@code Π sum_r ≤ 16^16} fits a float. */
+    private static final int MAX_COLUMNS = 16;
+    private static final VectorSpecies<Integer> INT_SPECIES = VectorSpecies.of(int.class, SPECIES.vectorShape());
+    /** The gather and scatter index map of one column over {@code L} rows of one vector each. */
+    private static final int[] ROWS_OF_ONE_VECTOR = rowOffsets(L);
+
+    private static int[] rowOffsets(int p) {
+        int[] offsets = new int[L];
+        for (int i = 0; i < L; i++) {
+            offsets[i] = i * p;
+        }
+        return offsets;
+    }
+
+    /**
+     * {@link #softmaxCrossEntropy} of {@code L} rows at once, one lane per row: each class's logits are
+     * gathered into one vector, so max, exp, sum and gradient are vector operations across rows with
+     * no reduction inside a row (C2 sums a float vector's lanes one after the other, a 16-add chain per
+     * row). Three sweeps over the classes (max; exp into {@code g} and the sum; the scaled gradient)
+     * instead of an array of vectors, which C2 would allocate. {@code Σ_r log(sum_r)} is one
+     * {@code log} of the product over the rows ({@code sum_r ∈ [1, n]}, so at most {@code n^16}).
+     */
+    private static double softmaxCrossEntropyColumns(float[] z, int r0, int n, int p, int[] rowOffsets, int[] labels,
+                                                     int labelOff, float gradScale, float[] g) {
+        int base = r0 * p;
+        FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < n; j++) {
+            max = max.max(FloatVector.fromArray(SPECIES, z, base + j, rowOffsets, 0));
+        }
+        IntVector label = IntVector.fromArray(INT_SPECIES, labels, labelOff);
+        FloatVector sum = FloatVector.zero(SPECIES);
+        FloatVector picked = FloatVector.zero(SPECIES);
+        for (int j = 0; j < n; j++) {
+            FloatVector zj = FloatVector.fromArray(SPECIES, z, base + j, rowOffsets, 0);
+            picked = picked.blend(zj, label.compare(VectorOperators.EQ, j).cast(SPECIES));
+            FloatVector e = exp(zj.sub(max));
+            e.intoArray(g, base + j, rowOffsets, 0);
+            sum = sum.add(e);
+        }
+        FloatVector scale = FloatVector.broadcast(SPECIES, gradScale).div(sum);
+        for (int j = 0; j < n; j++) {
+            FloatVector.fromArray(SPECIES, g, base + j, rowOffsets, 0).mul(scale)
+                    .sub(gradScale, label.compare(VectorOperators.EQ, j).cast(SPECIES))
+                    .intoArray(g, base + j, rowOffsets, 0);
+        }
+        return Math.log(sum.reduceLanes(VectorOperators.MUL)) + max.sub(picked).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static final float LOG2E = 1.44269504088896341f;
+    /** 1.5·2^23: adding it rounds a float of magnitude below 2^22 to an integer, kept in the low mantissa bits. */
+    private static final float ROUNDER = 12582912f;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+
+    /**
+     * {@code e^x} in float, lane by lane: {@code x = k·ln 2 + r} with {@code |r| ≤ ln 2 / 2} (ln 2 split
+     * in two so that {@code r} is exact), a degree-6 polynomial for {@code e^r} (the coefficients of
+     * Cephes' {@code expf}, relative error about 1e-7), then {@code 2^k} built in the exponent bits.
+     * {@code x} is clamped to {@code [-87.3, 88.7]}, the normal float range of the result (below it
+     * the result is 1.2e-38 where {@code Math.exp} gives a subnormal or 0). Not {@code
+     * lanewise(EXP)}: on JDK 17 that calls {@code Math.exp} once per lane unless the experimental
+     * {@code -XX:+UseVectorStubs} is set.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector v = x.max(-87.33654f).min(88.72283f);
+        FloatVector t = v.mul(LOG2E).add(ROUNDER);
+        FloatVector k = t.sub(ROUNDER);
+        // k·LN2_HI is exact (LN2_HI has 9 significant bits, |k| < 2^8)
+        FloatVector r = v.sub(k.mul(LN2_HI)).sub(k.mul(LN2_LO));
+        FloatVector p = r.fma(FloatVector.broadcast(SPECIES, 1.9875691500e-4f), FloatVector.broadcast(SPECIES, 1.3981999507e-3f));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, 5.0000001201e-1f));
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        FloatVector scale = t.reinterpretAsInts().sub(ROUNDER_BITS).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(scale);
     }
 
     /** {@code sum[j] += Σ_{r &lt; rows} g[r·p + j]}: the bias gradient. */
