@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * A training step of a small dense head in one pass (see {@link FusedDenseHead}) on the Vector API
  * kernels of {@link CpuTiledKernels}: the batch goes through in blocks of {@link #BLOCK} rows; each
- * block runs forward (product, bias and ReLU in one pass), the softmax cross-entropy and backward
+ * block runs forward (product with the bias as its start, then ReLU on the block in L1), the softmax cross-entropy and backward
  * (weight gradient; input gradient, then ReLU's mask) through every layer while its
  * activations are in cache, and adds its share into the gradient accumulators. Plain SGD is applied
  * right after the last block's weight gradient of each layer, while the accumulators are in cache;
@@ -151,9 +151,10 @@ final class CpuTiledHead implements FusedDenseHead.Head {
             for (int l = 0; l < layers; l++) {
                 float[] below = l == 0 ? x : act[l - 1];
                 int belowStride = l == 0 ? in[0] : width[l - 1];
-                boolean relu = kind[l] == Activation.Kind.RELU;
-                CpuTiledKernels.product(below, belowStride, 1, nr, in[l], w[l], width[l], w[l], in[l] * width[l], 0, act[l], relu);
-                if (!relu && kind[l] != Activation.Kind.IDENTITY) {
+                CpuTiledKernels.product(below, belowStride, 1, nr, in[l], w[l], width[l], w[l], in[l] * width[l], 0, act[l]);
+                if (kind[l] == Activation.Kind.RELU) {
+                    CpuTiledKernels.relu(act[l], nr * width[l]);
+                } else if (kind[l] != Activation.Kind.IDENTITY) {
                     for (int r = 0; r < nr; r++) {
                         CpuFusedKernels.activate(act[l], r * width[l], out[l], kind[l], alpha[l]);
                     }
@@ -213,7 +214,7 @@ final class CpuTiledHead implements FusedDenseHead.Head {
         float[] below = l == 0 ? x : act[l - 1];
         int belowStride = l == 0 ? in[0] : width[l - 1];
         // gw[i][j] += Σ_r below[r][i] · grad[r][j]: A is the block's input read down its columns
-        CpuTiledKernels.product(below, 1, belowStride, in[l], nr, grad[l], p, gw[l], 0, p, gw[l], false);
+        CpuTiledKernels.product(below, 1, belowStride, in[l], nr, grad[l], p, gw[l], 0, p, gw[l]);
         CpuTiledKernels.addRows(grad[l], nr, p, gw[l], in[l] * p);
         if (last && plainSgd && learningRate[l] != 0f) {
             CpuTiledKernels.sgd(w[l], gw[l], 0, in[l] * p, learningRate[l], l2[l]);
@@ -226,7 +227,7 @@ final class CpuTiledHead implements FusedDenseHead.Head {
             return;
         }
         int pb = CpuFusedHead.padded(in[l]);
-        CpuTiledKernels.product(grad[l], p, 1, nr, out[l], wt[l], pb, zeros, 0, 0, target, false);
+        CpuTiledKernels.product(grad[l], p, 1, nr, out[l], wt[l], pb, zeros, 0, 0, target);
         if (l > 0 && kind[l - 1] == Activation.Kind.RELU) {
             CpuTiledKernels.reluMask(grad[l - 1], act[l - 1], nr * pb);
         } else if (l > 0 && kind[l - 1] != Activation.Kind.IDENTITY) {

@@ -11,10 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * JDK 17 incubator: only loaded when the JVM runs with {@code --add-modules jdk.incubator.vector}, see
  * {@link CpuFusedHeads#vectorApi()}). All three products of a dense layer's step are one shape,
  *
- * <pre>C[m·p + j] = epilogue(init(m, j) + Σ_{t &lt; T} A[m·am + t·at] · B[t·p + j])   for m &lt; M, j &lt; p</pre>
+ * <pre>C[m·p + j] = init(m, j) + Σ_{t &lt; T} A[m·am + t·at] · B[t·p + j]   for m &lt; M, j &lt; p</pre>
  *
  * with flat row-major arrays whose rows are padded to a multiple of the vector length: the forward
- * product ({@code A} = the input rows, {@code B} = the kernel, init = the bias row, epilogue ReLU), the
+ * product ({@code A} = the input rows, {@code B} = the kernel, init = the bias row, then {@link #relu}
+ * over the block while it is in L1), the
  * weight gradient ({@code A} = the input read transposed through its strides, {@code B} = the output
  * gradient, init = the accumulator itself) and the input gradient ({@code A} = the output gradient,
  * {@code B} = the kernel transposed, then {@link #reluMask}). So every product
@@ -26,7 +27,10 @@ import jdk.incubator.vector.VectorSpecies;
  * 1 × 4 and 1 × 1 for the edges. The accumulators stay in registers over the whole reduction (C2's
  * auto-vectoriser on JDK 17 neither does that nor fuses the multiply-add). A 4 × 4 tile measured
  * slower: C2 reached its inlining node limit ({@code NodeCountInliningCutoff}) inside it and boxed the
- * last accumulators on the heap at every store; each tile method here stays under that limit.
+ * last accumulators on the heap at every store. The 3 × 4 tile is close to that limit too (with a
+ * {@code max} per store for a ReLU epilogue it crossed it in some runs): keep the tile methods lean,
+ * and check with {@code -XX:+PrintInlining} (no {@code NodeCountInliningCutoff} on {@code finish}) or
+ * with an allocation profile after any change.
  */
 final class CpuTiledKernels {
 
@@ -38,55 +42,52 @@ final class CpuTiledKernels {
     }
 
     /**
-     * The product above with the epilogue {@code max(0, c)} when {@code relu}. {@code init}:
+     * The product above. {@code init}:
      * {@code init[initOff + m·initStride + j]} ({@code initStride} 0: one row for every {@code m}, as a
      * bias or a row of zeros; {@code initStride == p} with {@code init == c}: accumulate). {@code p} is
      * a multiple of the vector length.
      */
     static void product(float[] a, int am, int at, int mCount, int t, float[] b, int p,
-                        float[] init, int initOff, int initStride, float[] c, boolean relu) {
-        // max(c, floor) is the identity for floor = -inf: one code path, so no vector has to merge through a branch
-        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
+                        float[] init, int initOff, int initStride, float[] c) {
         int m = 0;
         if (p == L) {
             for (; m + 8 <= mCount; m += 8) {
-                tile8x1(a, m * am, am, at, t, b, p, init, initOff + m * initStride, initStride, c, m * p, floor);
+                tile8x1(a, m * am, am, at, t, b, p, init, initOff + m * initStride, initStride, c, m * p);
             }
         }
         for (; m + 3 <= mCount; m += 3) {
             int j = 0;
             for (; j + 4 * L <= p; j += 4 * L) {
-                tile3x4(a, m * am, am, at, t, b, j, p, init, initOff + m * initStride + j, initStride, c, m * p + j, floor);
+                tile3x4(a, m * am, am, at, t, b, j, p, init, initOff + m * initStride + j, initStride, c, m * p + j);
             }
             for (; j < p; j += L) {
-                tile3x1(a, m * am, am, at, t, b, j, p, init, initOff + m * initStride + j, initStride, c, m * p + j, floor);
+                tile3x1(a, m * am, am, at, t, b, j, p, init, initOff + m * initStride + j, initStride, c, m * p + j);
             }
         }
         if (m + 2 <= mCount) {
             int j = 0;
             for (; j + 4 * L <= p; j += 4 * L) {
-                tile2x4(a, m * am, am, at, t, b, j, p, init, initOff + m * initStride + j, initStride, c, m * p + j, floor);
+                tile2x4(a, m * am, am, at, t, b, j, p, init, initOff + m * initStride + j, initStride, c, m * p + j);
             }
             for (; j < p; j += L) {
-                tile1(a, m * am, at, t, b, j, p, init, initOff + m * initStride + j, c, m * p + j, floor);
-                tile1(a, (m + 1) * am, at, t, b, j, p, init, initOff + (m + 1) * initStride + j, c, (m + 1) * p + j, floor);
+                tile1(a, m * am, at, t, b, j, p, init, initOff + m * initStride + j, c, m * p + j);
+                tile1(a, (m + 1) * am, at, t, b, j, p, init, initOff + (m + 1) * initStride + j, c, (m + 1) * p + j);
             }
             m += 2;
         }
         for (; m < mCount; m++) {
             int j = 0;
             for (; j + 4 * L <= p; j += 4 * L) {
-                tile1x4(a, m * am, at, t, b, j, p, init, initOff + m * initStride + j, c, m * p + j, floor);
+                tile1x4(a, m * am, at, t, b, j, p, init, initOff + m * initStride + j, c, m * p + j);
             }
             for (; j < p; j += L) {
-                tile1(a, m * am, at, t, b, j, p, init, initOff + m * initStride + j, c, m * p + j, floor);
+                tile1(a, m * am, at, t, b, j, p, init, initOff + m * initStride + j, c, m * p + j);
             }
         }
     }
 
     /** One row, four vectors: four independent accumulators, where one alone waits on each multiply-add's latency. */
-    private static void tile1x4(float[] a, int a0, int at, int t, float[] b, int j, int p, float[] init, int i0, float[] c, int c0,
-                                float floor) {
+    private static void tile1x4(float[] a, int a0, int at, int t, float[] b, int j, int p, float[] init, int i0, float[] c, int c0) {
         FloatVector c0v = start(init, i0);
         FloatVector c1v = start(init, i0 + L);
         FloatVector c2v = start(init, i0 + 2 * L);
@@ -98,27 +99,34 @@ final class CpuTiledKernels {
             c2v = FloatVector.fromArray(SPECIES, b, bo + 2 * L).fma(x, c2v);
             c3v = FloatVector.fromArray(SPECIES, b, bo + 3 * L).fma(x, c3v);
         }
-        finish(c0v, c, c0, floor);
-        finish(c1v, c, c0 + L, floor);
-        finish(c2v, c, c0 + 2 * L, floor);
-        finish(c3v, c, c0 + 3 * L, floor);
+        finish(c0v, c, c0);
+        finish(c1v, c, c0 + L);
+        finish(c2v, c, c0 + 2 * L);
+        finish(c3v, c, c0 + 3 * L);
     }
 
-    private static void tile1(float[] a, int a0, int at, int t, float[] b, int j, int p, float[] init, int i0, float[] c, int c0, float floor) {
+    private static void tile1(float[] a, int a0, int at, int t, float[] b, int j, int p, float[] init, int i0, float[] c, int c0) {
         FloatVector acc = start(init, i0);
         for (int s = 0, bo = j, ao = a0; s < t; s++, bo += p, ao += at) {
             acc = FloatVector.fromArray(SPECIES, b, bo).fma(FloatVector.broadcast(SPECIES, a[ao]), acc);
         }
-        finish(acc, c, c0, floor);
+        finish(acc, c, c0);
     }
 
     private static FloatVector start(float[] init, int off) {
         return FloatVector.fromArray(SPECIES, init, off);
     }
 
-    /** Kept tiny: C2 must inline all sixteen stores of a tile, or the accumulators get boxed on the heap. */
-    private static void finish(FloatVector acc, float[] c, int off, float floor) {
-        acc.max(floor).intoArray(c, off);
+    /** Kept tiny: C2 must inline all twelve stores of a tile, or the accumulators get boxed on the heap. */
+    private static void finish(FloatVector acc, float[] c, int off) {
+        acc.intoArray(c, off);
+    }
+
+    /** {@code c[i] = max(0, c[i])} for {@code [0, n)}, {@code n} a multiple of the vector length. */
+    static void relu(float[] c, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector.fromArray(SPECIES, c, i).max(0f).intoArray(c, i);
+        }
     }
 
     /** ReLU's derivative on the gradient: {@code g[i] = y[i] > 0 ? g[i] : 0} for {@code [0, n)}, {@code n} a multiple of the vector length. */
@@ -130,7 +138,7 @@ final class CpuTiledKernels {
     }
 
     private static void tile3x4(float[] a, int a0, int am, int at, int t, float[] b, int j, int p,
-                                float[] init, int i0, int initStride, float[] c, int c0, float floor) {
+                                float[] init, int i0, int initStride, float[] c, int c0) {
         int i1 = i0 + initStride;
         int i2 = i1 + initStride;
         FloatVector c00 = start(init, i0);
@@ -168,22 +176,22 @@ final class CpuTiledKernels {
             c22 = b2.fma(x, c22);
             c23 = b3.fma(x, c23);
         }
-        finish(c00, c, c0, floor);
-        finish(c01, c, c0 + L, floor);
-        finish(c02, c, c0 + 2 * L, floor);
-        finish(c03, c, c0 + 3 * L, floor);
-        finish(c10, c, c0 + p, floor);
-        finish(c11, c, c0 + p + L, floor);
-        finish(c12, c, c0 + p + 2 * L, floor);
-        finish(c13, c, c0 + p + 3 * L, floor);
-        finish(c20, c, c0 + 2 * p, floor);
-        finish(c21, c, c0 + 2 * p + L, floor);
-        finish(c22, c, c0 + 2 * p + 2 * L, floor);
-        finish(c23, c, c0 + 2 * p + 3 * L, floor);
+        finish(c00, c, c0);
+        finish(c01, c, c0 + L);
+        finish(c02, c, c0 + 2 * L);
+        finish(c03, c, c0 + 3 * L);
+        finish(c10, c, c0 + p);
+        finish(c11, c, c0 + p + L);
+        finish(c12, c, c0 + p + 2 * L);
+        finish(c13, c, c0 + p + 3 * L);
+        finish(c20, c, c0 + 2 * p);
+        finish(c21, c, c0 + 2 * p + L);
+        finish(c22, c, c0 + 2 * p + 2 * L);
+        finish(c23, c, c0 + 2 * p + 3 * L);
     }
 
     private static void tile2x4(float[] a, int a0, int am, int at, int t, float[] b, int j, int p,
-                                float[] init, int i0, int initStride, float[] c, int c0, float floor) {
+                                float[] init, int i0, int initStride, float[] c, int c0) {
         int i1 = i0 + initStride;
         FloatVector c00 = start(init, i0);
         FloatVector c01 = start(init, i0 + L);
@@ -210,18 +218,18 @@ final class CpuTiledKernels {
             c12 = b2.fma(x, c12);
             c13 = b3.fma(x, c13);
         }
-        finish(c00, c, c0, floor);
-        finish(c01, c, c0 + L, floor);
-        finish(c02, c, c0 + 2 * L, floor);
-        finish(c03, c, c0 + 3 * L, floor);
-        finish(c10, c, c0 + p, floor);
-        finish(c11, c, c0 + p + L, floor);
-        finish(c12, c, c0 + p + 2 * L, floor);
-        finish(c13, c, c0 + p + 3 * L, floor);
+        finish(c00, c, c0);
+        finish(c01, c, c0 + L);
+        finish(c02, c, c0 + 2 * L);
+        finish(c03, c, c0 + 3 * L);
+        finish(c10, c, c0 + p);
+        finish(c11, c, c0 + p + L);
+        finish(c12, c, c0 + p + 2 * L);
+        finish(c13, c, c0 + p + 3 * L);
     }
 
     private static void tile3x1(float[] a, int a0, int am, int at, int t, float[] b, int j, int p,
-                                float[] init, int i0, int initStride, float[] c, int c0, float floor) {
+                                float[] init, int i0, int initStride, float[] c, int c0) {
         FloatVector c0v = start(init, i0);
         FloatVector c1v = start(init, i0 + initStride);
         FloatVector c2v = start(init, i0 + 2 * initStride);
@@ -233,14 +241,14 @@ final class CpuTiledKernels {
             c1v = bv.fma(FloatVector.broadcast(SPECIES, a[a1 + ao]), c1v);
             c2v = bv.fma(FloatVector.broadcast(SPECIES, a[a2 + ao]), c2v);
         }
-        finish(c0v, c, c0, floor);
-        finish(c1v, c, c0 + p, floor);
-        finish(c2v, c, c0 + 2 * p, floor);
+        finish(c0v, c, c0);
+        finish(c1v, c, c0 + p);
+        finish(c2v, c, c0 + 2 * p);
     }
 
     /** Rows of one vector: eight independent accumulators hide the multiply-add latency that four cannot. */
     private static void tile8x1(float[] a, int a0, int am, int at, int t, float[] b, int p,
-                                float[] init, int i0, int initStride, float[] c, int c0, float floor) {
+                                float[] init, int i0, int initStride, float[] c, int c0) {
         FloatVector c0v = start(init, i0);
         FloatVector c1v = start(init, i0 + initStride);
         FloatVector c2v = start(init, i0 + 2 * initStride);
@@ -260,14 +268,14 @@ final class CpuTiledKernels {
             c6v = bv.fma(FloatVector.broadcast(SPECIES, a[ao + 6 * am]), c6v);
             c7v = bv.fma(FloatVector.broadcast(SPECIES, a[ao + 7 * am]), c7v);
         }
-        finish(c0v, c, c0, floor);
-        finish(c1v, c, c0 + p, floor);
-        finish(c2v, c, c0 + 2 * p, floor);
-        finish(c3v, c, c0 + 3 * p, floor);
-        finish(c4v, c, c0 + 4 * p, floor);
-        finish(c5v, c, c0 + 5 * p, floor);
-        finish(c6v, c, c0 + 6 * p, floor);
-        finish(c7v, c, c0 + 7 * p, floor);
+        finish(c0v, c, c0);
+        finish(c1v, c, c0 + p);
+        finish(c2v, c, c0 + 2 * p);
+        finish(c3v, c, c0 + 3 * p);
+        finish(c4v, c, c0 + 4 * p);
+        finish(c5v, c, c0 + 5 * p);
+        finish(c6v, c, c0 + 6 * p);
+        finish(c7v, c, c0 + 7 * p);
     }
 
     /**
