@@ -16,12 +16,14 @@ import java.util.stream.Collectors;
  * <p>The rule for {@code auto} (a fixed rule, not a timing at plan time: a timing would have to run
  * the Vector API kernels before C2 has compiled them, when they are 20-400x slower, and the same job
  * should always take the same path and give the same bits): fused when the Vector API is present
- * with vectors of at least {@link #MIN_AUTO_LANES} floats (AVX-512), every layer's padded kernel fits
- * {@link #MAX_LAYER_FLOATS} (weights and gradient stay in L1/L2), and no input gradient is needed
- * below the head. Where that rule comes from (paired timings per shape, bench/RESULTS.md, issue 19):
- * at the seed's 100-50-5 head the fused step took 0.7-0.9x the OpenBLAS layer-by-layer step at batch
- * 64 and 256; with 256-bit vectors it took 2x, and at 300-100-5 and 512-256-10 (past the size limit)
- * 1.1-1.4x. The decision and its reason are logged, at INFO when {@code auto} fuses.
+ * with vectors of at least {@link #MIN_AUTO_LANES} floats (AVX-512), the plan's batch is at least
+ * {@link #MIN_AUTO_BATCH} rows, every layer's padded kernel fits {@link #MAX_LAYER_FLOATS} (weights
+ * and gradient stay in L1/L2), and no input gradient is needed below the head. Where it comes from
+ * (paired timings in one JVM, bench/RESULTS.md, issue 19): at the seed's 100-50-5 head the fused step
+ * took 0.93x the layer-by-layer step at batch 256 and 1.03x at batch 64 (both paths with the same
+ * Vector API elementwise kernels); with 256-bit vectors it took 2x, and at 300-100-5 and 512-256-10
+ * (past the size limit) 1.1-1.4x. The decision and its reason are logged, at INFO when {@code auto}
+ * fuses.
  */
 final class CpuFusedHeads {
 
@@ -36,6 +38,9 @@ final class CpuFusedHeads {
 
     /** Fewest floats per vector for which {@code auto} fuses: 256-bit vectors measured 2x slower than OpenBLAS. */
     static final int MIN_AUTO_LANES = 16;
+
+    /** Smallest batch (the plan's maximum) for which {@code auto} fuses: at 64 rows the two paths were level. */
+    static final int MIN_AUTO_BATCH = 128;
 
     enum Mode { AUTO, ON, OFF }
 
@@ -80,14 +85,14 @@ final class CpuFusedHeads {
     }
 
     static Optional<FusedDenseHead.Head> fuse(Mode mode, List<FusedDenseHead.DenseLayer> layers,
-                                              FusedDenseHead.UpdateRule rule, boolean inputGradient, boolean vector) {
+                                              FusedDenseHead.UpdateRule rule, int maxBatch, boolean inputGradient, boolean vector) {
         String shape = layers.get(0).inputWidth() + "-" + layers.stream().map(l -> String.valueOf(l.outputWidth()))
                 .collect(Collectors.joining("-"));
         String unsupported = unsupported(layers);
         String decline = unsupported != null ? unsupported : switch (mode) {
             case OFF -> PROPERTY + "=off";
             case ON -> null;
-            case AUTO -> autoDecline(layers, inputGradient, vector);
+            case AUTO -> autoDecline(layers, maxBatch, inputGradient, vector);
         };
         if (decline != null) {
             LOG.log(System.Logger.Level.DEBUG, () -> "dense head " + shape + ": OpenBLAS per layer (" + decline + ")");
@@ -120,7 +125,7 @@ final class CpuFusedHeads {
     }
 
     /** Why the automatic rule declines, or null when it fuses. */
-    private static String autoDecline(List<FusedDenseHead.DenseLayer> layers, boolean inputGradient, boolean vector) {
+    private static String autoDecline(List<FusedDenseHead.DenseLayer> layers, int maxBatch, boolean inputGradient, boolean vector) {
         if (!vector) {
             return "the JVM lacks --add-modules jdk.incubator.vector, and the plain loops measured 4-5x slower than OpenBLAS";
         }
@@ -128,6 +133,10 @@ final class CpuFusedHeads {
         if (lanes < MIN_AUTO_LANES) {
             return "vectors of " + lanes + " floats (the fused pass beats OpenBLAS with " + MIN_AUTO_LANES + "); "
                     + SYSTEM_PROPERTY + "=on uses it anyway";
+        }
+        if (maxBatch < MIN_AUTO_BATCH) {
+            return "batches of at most " + maxBatch + " rows (the fused pass was level with OpenBLAS per layer at 64, "
+                    + "faster from " + MIN_AUTO_BATCH + ")";
         }
         return declinedByShape(layers, inputGradient);
     }

@@ -165,12 +165,14 @@ class CpuFusedHeadTest {
                     .dense("h2", 12, Activation.RELU).dense("out", 4, Activation.IDENTITY).build();
             assertEquals(2, start(on, dropoutBelow, sgd), "the chain stops at a non-dense layer");
             boolean autoFuses = CpuFusedHeads.vectorApi() && CpuTiledKernels.SPECIES.length() >= CpuFusedHeads.MIN_AUTO_LANES;
-            assertEquals(autoFuses ? 1 : frozen.size(), start(auto, frozen, sgd),
+            int big = CpuFusedHeads.MIN_AUTO_BATCH;
+            assertEquals(autoFuses ? 1 : frozen.size(), start(auto, frozen, sgd, big),
                     "auto: small layers fuse exactly where the Vector API has 512-bit vectors");
+            assertEquals(frozen.size(), start(auto, frozen, sgd, big / 2), "auto: not for small batches");
             Model wide = Model.builder(200, 3).dense("h", 100, Activation.RELU).dense("out", 4, Activation.SOFTMAX).build();
-            assertEquals(wide.size(), start(auto, wide, sgd), "auto: a 200x100 kernel is past the size rule");
+            assertEquals(wide.size(), start(auto, wide, sgd, big), "auto: a 200x100 kernel is past the size rule");
             assertEquals(0, start(on, wide, sgd), "on: any size");
-            assertEquals(dropoutBelow.size(), start(auto, dropoutBelow, sgd), "auto: not when an input gradient is needed");
+            assertEquals(dropoutBelow.size(), start(auto, dropoutBelow, sgd, big), "auto: not when an input gradient is needed");
         }
         try (Backend reference = new ReferenceBackend()) {
             assertEquals(frozen.size(), start(reference, frozen, sgd), "the reference backend never fuses");
@@ -178,7 +180,11 @@ class CpuFusedHeadTest {
     }
 
     private static int start(Backend backend, Model model, TrainingConfig config) {
-        try (Network net = Networks.open(backend, new NetworkPlan(model, config, 16))) {
+        return start(backend, model, config, 16);
+    }
+
+    private static int start(Backend backend, Model model, TrainingConfig config, int maxBatch) {
+        try (Network net = Networks.open(backend, new NetworkPlan(model, config, maxBatch))) {
             return ((KernelNetwork) net).fusedHeadStart();
         }
     }
