@@ -164,10 +164,11 @@ class CpuFusedHeadTest {
             Model dropoutBelow = Model.builder(20, 3).dense("h1", 16, Activation.RELU).dropout("d", 0.2f)
                     .dense("h2", 12, Activation.RELU).dense("out", 4, Activation.IDENTITY).build();
             assertEquals(2, start(on, dropoutBelow, sgd), "the chain stops at a non-dense layer");
-            boolean autoFuses = CpuFusedHeads.vectorApi() && CpuTiledKernels.SPECIES.length() >= CpuFusedHeads.MIN_AUTO_LANES;
+            boolean autoFuses = CpuFusedHeads.AUTO_FUSES_WITHIN_RULE && CpuFusedHeads.vectorApi()
+                    && CpuTiledKernels.SPECIES.length() >= CpuFusedHeads.MIN_AUTO_LANES;
             int big = CpuFusedHeads.MIN_AUTO_BATCH;
             assertEquals(autoFuses ? 1 : frozen.size(), start(auto, frozen, sgd, big),
-                    "auto: small layers fuse exactly where the Vector API has 512-bit vectors");
+                    "auto: small layers at large batches fuse exactly where the rule is switched on and the Vector API has 512-bit vectors");
             assertEquals(frozen.size(), start(auto, frozen, sgd, big / 2), "auto: not for small batches");
             Model wide = Model.builder(200, 3).dense("h", 100, Activation.RELU).dense("out", 4, Activation.SOFTMAX).build();
             assertEquals(wide.size(), start(auto, wide, sgd, big), "auto: a 200x100 kernel is past the size rule");
