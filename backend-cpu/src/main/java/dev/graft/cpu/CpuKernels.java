@@ -46,7 +46,7 @@ final class CpuKernels {
     /** See {@link dev.graft.spi.Backend#softmaxCrossEntropy}; {@code grad} may be {@code logits} or null. */
     static double softmaxCrossEntropy(FloatBuffer logits, FloatBuffer labels, int rows, int cols,
                                       float gradScale, FloatBuffer grad, CpuScratch s) {
-        if (VECTOR && cols <= CpuTiledKernels.SPECIES.length()) {
+        if (VECTOR && cols <= CpuVectorElementwise.SPECIES.length()) {
             return softmaxCrossEntropyByRowVectors(logits, labels, rows, cols, gradScale, grad, s);
         }
         int perChunk = s.rowsPerChunk(cols);
@@ -88,12 +88,12 @@ final class CpuKernels {
 
     /**
      * The same for rows of at most one vector: each row is staged into a padded vector-wide slot and
-     * {@link CpuTiledKernels#softmaxCrossEntropy} takes {@code exp} of the whole row at once (the
+     * {@link CpuVectorElementwise#softmaxCrossEntropy} computes 16 rows at once, one lane per row (the
      * scalar loop spends most of its time in one {@link Math#exp} per logit).
      */
     private static double softmaxCrossEntropyByRowVectors(FloatBuffer logits, FloatBuffer labels, int rows, int cols,
                                                           float gradScale, FloatBuffer grad, CpuScratch s) {
-        int lanes = CpuTiledKernels.SPECIES.length();
+        int lanes = CpuVectorElementwise.SPECIES.length();
         s.rowsPerChunk(lanes);
         int perChunk = CHUNK / lanes;
         float[] z = s.a;
@@ -108,7 +108,7 @@ final class CpuKernels {
                 System.arraycopy(z, r * cols, padded, r * lanes, cols);
                 label[r] = label(labels.get(r0 + r), r0 + r, cols);
             }
-            loss += CpuTiledKernels.softmaxCrossEntropy(padded, nr, cols, lanes, label, 0, gradScale, g);
+            loss += CpuVectorElementwise.softmaxCrossEntropy(padded, nr, cols, lanes, label, 0, gradScale, g);
             if (grad != null) {
                 for (int r = 0; r < nr; r++) {
                     System.arraycopy(g, r * lanes, z, r * cols, cols);

@@ -167,7 +167,7 @@ final class CpuTiledHead implements FusedDenseHead.Head {
             }
             zb.put(r0 * classes, logitRows, 0, nr * classes);
             if (out[top] <= CpuTiledKernels.SPECIES.length()) {
-                loss += CpuTiledKernels.softmaxCrossEntropy(act[top], nr, out[top], pt, labelIndex, r0, gradScale, grad[top]);
+                loss += CpuVectorElementwise.softmaxCrossEntropy(act[top], nr, out[top], pt, labelIndex, r0, gradScale, grad[top]);
             } else {
                 for (int r = 0; r < nr; r++) {
                     loss += CpuFusedKernels.softmaxCrossEntropy(act[top], r * pt, out[top], labelIndex[r0 + r], gradScale,
