@@ -6,9 +6,14 @@ import java.nio.FloatBuffer;
 /**
  * Bias + activation (one fused pass) and the activations' backward passes. Chunks of whole rows are
  * staged through {@link CpuScratch} and each kind has its own flat array loop, so that C2 vectorises
- * ReLU-like kinds; the transcendental kinds go through {@link Math} in double precision.
+ * ReLU-like kinds; the transcendental kinds go through {@link Math} in double precision. ReLU's and
+ * leaky ReLU's backward passes, a select C2 compiles to a mispredicted branch, run on
+ * {@link CpuVectorElementwise} where the JVM has the Vector API.
  */
 final class CpuActivations {
+
+    /** Whether the branch-free Vector API selects of {@link CpuVectorElementwise} are available. */
+    private static final boolean VECTOR = CpuFusedHeads.vectorApi();
 
     private CpuActivations() {
     }
@@ -174,6 +179,10 @@ final class CpuActivations {
 
     private static void backward(float[] y, float[] g, int n, Activation act) {
         float alpha = act.alpha();
+        if (VECTOR && (act.kind() == Activation.Kind.RELU || act.kind() == Activation.Kind.LEAKY_RELU)) {
+            CpuVectorElementwise.reluBackward(y, g, n, act.kind() == Activation.Kind.RELU ? 0f : alpha);
+            return;
+        }
         switch (act.kind()) {
             case RELU -> {
                 for (int i = 0; i < n; i++) {

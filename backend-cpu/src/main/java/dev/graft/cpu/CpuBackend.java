@@ -262,7 +262,7 @@ public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead
             own(l.kernel(), (long) l.inputWidth() * l.outputWidth(), "fused head kernel of '" + l.name() + "'", l.inputWidth(), l.outputWidth());
             own(l.bias(), l.outputWidth(), "fused head bias of '" + l.name() + "'", -1, -1);
         }
-        return CpuFusedHeads.fuse(fusedHeads, layers, rule, inputGradient, vectorApi);
+        return CpuFusedHeads.fuse(fusedHeads, layers, rule, maxBatch, inputGradient, vectorApi);
     }
 
     @Override

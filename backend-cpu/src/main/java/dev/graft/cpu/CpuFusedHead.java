@@ -7,7 +7,8 @@ import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
- * A training step of a small dense head in one pass (see {@link FusedDenseHead}): the batch goes
+ * A training step of a small dense head in one pass (see {@link FusedDenseHead}) in plain loops, for
+ * JVMs without the Vector API (with it, {@link CpuTiledHead} runs the same step): the batch goes
  * through in blocks of {@link #BLOCK} rows; each block runs forward, the softmax cross-entropy and
  * backward through every layer while its activations are in L1, and adds its share into the
  * gradient accumulators; the optimizer update (which also clears the accumulators) runs once at the
@@ -54,12 +55,8 @@ final class CpuFusedHead implements FusedDenseHead.Head {
     private final float[][][] grad;
     private final float[][] x;
     private final float[][] dx;
-    /** Whether the products run on {@link CpuFusedVectorKernels} (else the plain loops of {@link CpuFusedKernels}). */
-    private final boolean vector;
-
-    CpuFusedHead(List<FusedDenseHead.DenseLayer> spec, FusedDenseHead.UpdateRule rule, boolean inputGradient, boolean vector) {
+    CpuFusedHead(List<FusedDenseHead.DenseLayer> spec, FusedDenseHead.UpdateRule rule, boolean inputGradient) {
         this.layers = spec.size();
-        this.vector = vector;
         this.rule = rule;
         in = new int[layers];
         out = new int[layers];
@@ -132,11 +129,7 @@ final class CpuFusedHead implements FusedDenseHead.Head {
                 xb.get((r0 + r) * in[0], x[r], 0, in[0]);
             }
             for (int l = 0; l < layers; l++) {
-                if (vector) {
-                    CpuFusedVectorKernels.forward(l == 0 ? x : act[l - 1], nr, in[l], w[l], act[l], width[l]);
-                } else {
-                    CpuFusedKernels.forward(l == 0 ? x : act[l - 1], nr, in[l], w[l], act[l], width[l]);
-                }
+                CpuFusedKernels.forward(l == 0 ? x : act[l - 1], nr, in[l], w[l], act[l], width[l]);
                 CpuFusedKernels.activate(act[l], nr, out[l], kind[l], alpha[l]);
             }
             for (int r = 0; r < nr; r++) {
@@ -146,18 +139,10 @@ final class CpuFusedHead implements FusedDenseHead.Head {
             }
             for (int l = top; l >= 0; l--) {
                 float[][] below = l == 0 ? x : act[l - 1];
-                if (vector) {
-                    CpuFusedVectorKernels.accumulateGradients(below, grad[l], nr, in[l], gw[l], width[l]);
-                } else {
-                    CpuFusedKernels.accumulateGradients(below, grad[l], nr, in[l], gw[l], width[l]);
-                }
+                CpuFusedKernels.accumulateGradients(below, grad[l], nr, in[l], gw[l], width[l]);
                 if (l > 0) {
                     CpuFusedKernels.backThrough(grad[l], nr, out[l], wt[l], grad[l - 1]);
-                    if (vector && kind[l - 1] == Activation.Kind.RELU) {
-                        CpuFusedVectorKernels.reluBackward(act[l - 1], grad[l - 1], nr, width[l - 1]);
-                    } else {
-                        CpuFusedKernels.activationBackward(act[l - 1], grad[l - 1], nr, out[l - 1], kind[l - 1], alpha[l - 1]);
-                    }
+                    CpuFusedKernels.activationBackward(act[l - 1], grad[l - 1], nr, out[l - 1], kind[l - 1], alpha[l - 1]);
                 } else if (dx != null) {
                     CpuFusedKernels.backThrough(grad[0], nr, out[0], wt[0], dx);
                     for (int r = 0; r < nr; r++) {

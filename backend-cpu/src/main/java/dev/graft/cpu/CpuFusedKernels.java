@@ -102,77 +102,86 @@ final class CpuFusedKernels {
     /** The activation in place on the first {@code n} values of each row (formulas of {@link CpuActivations}). */
     static void activate(float[][] y, int rows, int n, Activation.Kind kind, float alpha) {
         for (int r = 0; r < rows; r++) {
-            float[] x = y[r];
-            switch (kind) {
-                case IDENTITY -> { }
-                case RELU -> {
-                    for (int i = 0; i < n; i++) {
-                        x[i] = Math.max(0f, x[i]);
-                    }
+            activate(y[r], 0, n, kind, alpha);
+        }
+    }
+
+    /** The activation in place on {@code x[off, off + n)}. */
+    static void activate(float[] x, int off, int n, Activation.Kind kind, float alpha) {
+        int end = off + n;
+        switch (kind) {
+            case IDENTITY -> { }
+            case RELU -> {
+                for (int i = off; i < end; i++) {
+                    x[i] = Math.max(0f, x[i]);
                 }
-                case LEAKY_RELU -> {
-                    for (int i = 0; i < n; i++) {
-                        float v = x[i];
-                        x[i] = v > 0f ? v : alpha * v;
-                    }
-                }
-                case ELU -> {
-                    for (int i = 0; i < n; i++) {
-                        float v = x[i];
-                        x[i] = v > 0f ? v : (float) (alpha * Math.expm1(v));
-                    }
-                }
-                case TANH -> {
-                    for (int i = 0; i < n; i++) {
-                        x[i] = (float) Math.tanh(x[i]);
-                    }
-                }
-                case SIGMOID -> {
-                    for (int i = 0; i < n; i++) {
-                        x[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
-                    }
-                }
-                case SOFTMAX -> throw new IllegalArgumentException("softmax inside a fused head");
-                default -> throw new IllegalArgumentException("activation " + kind + " is not supported by the fused head");
             }
+            case LEAKY_RELU -> {
+                for (int i = off; i < end; i++) {
+                    float v = x[i];
+                    x[i] = v > 0f ? v : alpha * v;
+                }
+            }
+            case ELU -> {
+                for (int i = off; i < end; i++) {
+                    float v = x[i];
+                    x[i] = v > 0f ? v : (float) (alpha * Math.expm1(v));
+                }
+            }
+            case TANH -> {
+                for (int i = off; i < end; i++) {
+                    x[i] = (float) Math.tanh(x[i]);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = off; i < end; i++) {
+                    x[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
+                }
+            }
+            case SOFTMAX -> throw new IllegalArgumentException("softmax inside a fused head");
+            default -> throw new IllegalArgumentException("activation " + kind + " is not supported by the fused head");
         }
     }
 
     /** {@code g *= act'(y)} on the first {@code n} values of each row, from the activation's output. */
     static void activationBackward(float[][] y, float[][] g, int rows, int n, Activation.Kind kind, float alpha) {
         for (int r = 0; r < rows; r++) {
-            float[] yr = y[r];
-            float[] gr = g[r];
-            switch (kind) {
-                case IDENTITY -> { }
-                case RELU -> {
-                    for (int i = 0; i < n; i++) {
-                        gr[i] = yr[i] > 0f ? gr[i] : 0f;
-                    }
+            activationBackward(y[r], g[r], 0, n, kind, alpha);
+        }
+    }
+
+    /** {@code g *= act'(y)} on {@code [off, off + n)} of both arrays. */
+    static void activationBackward(float[] y, float[] g, int off, int n, Activation.Kind kind, float alpha) {
+        int end = off + n;
+        switch (kind) {
+            case IDENTITY -> { }
+            case RELU -> {
+                for (int i = off; i < end; i++) {
+                    g[i] = y[i] > 0f ? g[i] : 0f;
                 }
-                case LEAKY_RELU -> {
-                    for (int i = 0; i < n; i++) {
-                        gr[i] = yr[i] > 0f ? gr[i] : alpha * gr[i];
-                    }
-                }
-                case ELU -> {
-                    for (int i = 0; i < n; i++) {
-                        gr[i] = yr[i] > 0f ? gr[i] : gr[i] * (yr[i] + alpha);
-                    }
-                }
-                case TANH -> {
-                    for (int i = 0; i < n; i++) {
-                        gr[i] *= 1f - yr[i] * yr[i];
-                    }
-                }
-                case SIGMOID -> {
-                    for (int i = 0; i < n; i++) {
-                        gr[i] *= yr[i] * (1f - yr[i]);
-                    }
-                }
-                case SOFTMAX -> throw new IllegalArgumentException("softmax inside a fused head");
-                default -> throw new IllegalArgumentException("activation " + kind + " is not supported by the fused head");
             }
+            case LEAKY_RELU -> {
+                for (int i = off; i < end; i++) {
+                    g[i] = y[i] > 0f ? g[i] : alpha * g[i];
+                }
+            }
+            case ELU -> {
+                for (int i = off; i < end; i++) {
+                    g[i] = y[i] > 0f ? g[i] : g[i] * (y[i] + alpha);
+                }
+            }
+            case TANH -> {
+                for (int i = off; i < end; i++) {
+                    g[i] *= 1f - y[i] * y[i];
+                }
+            }
+            case SIGMOID -> {
+                for (int i = off; i < end; i++) {
+                    g[i] *= y[i] * (1f - y[i]);
+                }
+            }
+            case SOFTMAX -> throw new IllegalArgumentException("softmax inside a fused head");
+            default -> throw new IllegalArgumentException("activation " + kind + " is not supported by the fused head");
         }
     }
 
@@ -181,22 +190,27 @@ final class CpuFusedKernels {
      * {@code (softmax − onehot) · gradScale} into {@code g} and returns {@code −log softmax[label]}.
      */
     static double softmaxCrossEntropy(float[] z, int n, int label, float gradScale, float[] g) {
+        return softmaxCrossEntropy(z, 0, n, label, gradScale, g, 0);
+    }
+
+    /** The same on {@code z[zOff, zOff + n)}, writing {@code g[gOff, gOff + n)}. */
+    static double softmaxCrossEntropy(float[] z, int zOff, int n, int label, float gradScale, float[] g, int gOff) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            max = Math.max(max, z[j]);
+            max = Math.max(max, z[zOff + j]);
         }
         double sum = 0;
         for (int j = 0; j < n; j++) {
-            float e = (float) Math.exp(z[j] - max);
-            g[j] = e;
+            float e = (float) Math.exp(z[zOff + j] - max);
+            g[gOff + j] = e;
             sum += e;
         }
         float scale = (float) (gradScale / sum);
         for (int j = 0; j < n; j++) {
-            g[j] *= scale;
+            g[gOff + j] *= scale;
         }
-        g[label] -= gradScale;
-        return max + Math.log(sum) - z[label];
+        g[gOff + label] -= gradScale;
+        return max + Math.log(sum) - z[zOff + label];
     }
 
     /**
@@ -205,53 +219,62 @@ final class CpuFusedKernels {
      */
     static void update(float[][] w, float[][] gw, float[][] s1, float[][] s2, int k, float lr, float l2,
                        FusedDenseHead.UpdateRule rule, long step) {
-        float lrT = rule.adam() ? (float) (lr * Math.sqrt(1 - Math.pow(rule.beta2(), step)) / (1 - Math.pow(rule.beta1(), step))) : 0f;
+        float lrT = adamRate(lr, rule, step);
         for (int i = 0; i <= k; i++) {
-            float[] p = w[i];
             float[] g = gw[i];
-            int n = p.length;
-            float decay = i < k ? l2 : 0f;
             if (lr != 0f) {
-                if (rule.adam()) {
-                    adam(p, g, s1[i], s2[i], n, lrT, rule.beta1(), rule.beta2(), rule.epsilon(), decay);
-                } else if (rule.momentum() == 0f) {
-                    for (int j = 0; j < n; j++) {
-                        p[j] -= lr * (g[j] + decay * p[j]);
-                    }
-                } else if (rule.nesterov()) {
-                    float m = rule.momentum();
-                    float[] v = s1[i];
-                    for (int j = 0; j < n; j++) {
-                        float gj = g[j] + decay * p[j];
-                        float vj = m * v[j] + gj;
-                        v[j] = vj;
-                        p[j] -= lr * (gj + m * vj);
-                    }
-                } else {
-                    float m = rule.momentum();
-                    float[] v = s1[i];
-                    for (int j = 0; j < n; j++) {
-                        float vj = m * v[j] + (g[j] + decay * p[j]);
-                        v[j] = vj;
-                        p[j] -= lr * vj;
-                    }
-                }
+                update(w[i], g, s1 == null ? null : s1[i], s2 == null ? null : s2[i], 0, g.length, lr, lrT,
+                        i < k ? l2 : 0f, rule);
             }
             java.util.Arrays.fill(g, 0f);
         }
     }
 
-    private static void adam(float[] p, float[] g, float[] m, float[] v, int n, float lrT,
-                             float beta1, float beta2, float epsilon, float l2) {
-        float oneMinusB1 = 1f - beta1;
-        float oneMinusB2 = 1f - beta2;
-        for (int j = 0; j < n; j++) {
-            float gj = g[j] + l2 * p[j];
-            float mj = beta1 * m[j] + oneMinusB1 * gj;
-            float vj = beta2 * v[j] + oneMinusB2 * gj * gj;
-            m[j] = mj;
-            v[j] = vj;
-            p[j] -= lrT * mj / ((float) Math.sqrt(vj) + epsilon);
+    /** Adam's step size with both bias corrections at {@code step} (counted from 1); 0 for SGD. */
+    static float adamRate(float lr, FusedDenseHead.UpdateRule rule, long step) {
+        return rule.adam() ? (float) (lr * Math.sqrt(1 - Math.pow(rule.beta2(), step)) / (1 - Math.pow(rule.beta1(), step))) : 0f;
+    }
+
+    /**
+     * The optimizer step on {@code [from, to)} of the parameters {@code p} with gradients {@code g} and
+     * optimizer slots {@code m}, {@code v} (null where the rule has none); {@code decay} is the L2 factor.
+     * Does not clear the gradients.
+     */
+    static void update(float[] p, float[] g, float[] m, float[] v, int from, int to, float lr, float lrT, float decay,
+                       FusedDenseHead.UpdateRule rule) {
+        if (rule.adam()) {
+            float beta1 = rule.beta1();
+            float beta2 = rule.beta2();
+            float epsilon = rule.epsilon();
+            float oneMinusB1 = 1f - beta1;
+            float oneMinusB2 = 1f - beta2;
+            for (int j = from; j < to; j++) {
+                float gj = g[j] + decay * p[j];
+                float mj = beta1 * m[j] + oneMinusB1 * gj;
+                float vj = beta2 * v[j] + oneMinusB2 * gj * gj;
+                m[j] = mj;
+                v[j] = vj;
+                p[j] -= lrT * mj / ((float) Math.sqrt(vj) + epsilon);
+            }
+        } else if (rule.momentum() == 0f) {
+            for (int j = from; j < to; j++) {
+                p[j] -= lr * (g[j] + decay * p[j]);
+            }
+        } else if (rule.nesterov()) {
+            float mu = rule.momentum();
+            for (int j = from; j < to; j++) {
+                float gj = g[j] + decay * p[j];
+                float vj = mu * m[j] + gj;
+                m[j] = vj;
+                p[j] -= lr * (gj + mu * vj);
+            }
+        } else {
+            float mu = rule.momentum();
+            for (int j = from; j < to; j++) {
+                float vj = mu * m[j] + (g[j] + decay * p[j]);
+                m[j] = vj;
+                p[j] -= lr * vj;
+            }
         }
     }
 }

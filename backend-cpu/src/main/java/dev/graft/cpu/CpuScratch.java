@@ -22,6 +22,7 @@ final class CpuScratch {
     float[] d = new float[CHUNK];
     private float[] row = new float[0];
     private double[] acc = new double[0];
+    private int[] labels = new int[0];
 
     /**
      * {@code src[0..n)} (a bias) repeated {@code rows} times in a heap array, valid until the next
@@ -47,6 +48,14 @@ final class CpuScratch {
         }
         java.util.Arrays.fill(row, 0, n, 0f);
         return row;
+    }
+
+    /** Room for {@code n} class indices, valid until the next call. */
+    int[] labels(int n) {
+        if (labels.length < n) {
+            labels = new int[n];
+        }
+        return labels;
     }
 
     /** Zeroed double accumulators, at least {@code n} long. */

@@ -26,6 +26,7 @@ import dev.graft.train.TrainingConfig;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -100,6 +101,50 @@ class CpuFusedHeadTest {
         }
     }
 
+    /**
+     * Widths that reach every tile of {@link CpuTiledKernels} (rows of 1, 4 and 5 vectors; 3-, 2- and
+     * 1-row remainders; a batch over one block) and an input gradient below the head (a trainable
+     * dense layer under an activation layer), against the reference backend.
+     */
+    @ParameterizedTest(name = "tiled kernels train like the reference at batch {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {50, 64, 71, 130})
+    void tiledKernelsTrainLikeTheReference(int batch) {
+        Assumptions.assumeTrue(CpuFusedHeads.vectorApi(), "the JVM runs without jdk.incubator.vector");
+        Model model = Model.builder(20, 5).dense("below", 30, Activation.TANH).activation("act", Activation.SIGMOID)
+                .dense("wide", 70, Activation.RELU).dense("square", 64, Activation.RELU).dense("mid", 50, Activation.RELU)
+                .dense("out", 5, Activation.SOFTMAX).build();
+        for (Optimizer optimizer : new Optimizer[] {Optimizer.sgd(0.1f), Optimizer.adam(0.01f)}) {
+            Model expected;
+            try (Backend reference = new ReferenceBackend()) {
+                expected = Trainer.builder(reference).optimizer(optimizer).epochs(2).batchSize(batch).seed(3).l2(1e-3f)
+                        .build().fit(model, data(260, 5)).model();
+            }
+            try (Backend cpu = new CpuBackend(1, CpuFusedHeads.Mode.ON, true)) {
+                assertEquals(2, start(cpu, model, new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, optimizer, 0f, Map.of(), 1)),
+                        "the head starts above the activation layer, so it passes a gradient down");
+                Model actual = Trainer.builder(cpu).optimizer(optimizer).epochs(2).batchSize(batch).seed(3).l2(1e-3f)
+                        .build().fit(model, data(260, 5)).model();
+                for (int i : new int[] {0, 2, 3, 4, 5}) {
+                    Dense e = (Dense) expected.layer(i);
+                    Dense a = (Dense) actual.layer(i);
+                    Conformance.assertClose(optimizer + ", batch " + batch + ": " + e.name() + " weights", e.weights(), a.weights(), 2e-4, 2e-3);
+                    Conformance.assertClose(optimizer + ", batch " + batch + ": " + e.name() + " bias", e.bias(), a.bias(), 2e-4, 2e-3);
+                }
+            }
+        }
+    }
+
+    /** {@code n} samples of 20 features, {@code classes} classes from the signs of the first features. */
+    private static Dataset data(int n, int classes) {
+        SplittableRandom r = new SplittableRandom(9);
+        float[] x = Conformance.random(r, n * 20, 1);
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = ((x[i * 20] > 0 ? 1 : 0) + (x[i * 20 + 1] > 0 ? 2 : 0) + (x[i * 20 + 2] > 0.5f ? 1 : 0)) % classes;
+        }
+        return Dataset.classification(x, 20, y, classes);
+    }
+
     @Test
     void theSwitchAndTheRuleChooseThePath() {
         TrainingConfig sgd = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.sgd(0.1f), 0f, Map.of(), 1);
@@ -119,9 +164,16 @@ class CpuFusedHeadTest {
             Model dropoutBelow = Model.builder(20, 3).dense("h1", 16, Activation.RELU).dropout("d", 0.2f)
                     .dense("h2", 12, Activation.RELU).dense("out", 4, Activation.IDENTITY).build();
             assertEquals(2, start(on, dropoutBelow, sgd), "the chain stops at a non-dense layer");
-            assertEquals(frozen.size(), start(auto, frozen, sgd),
-                    "auto: not measured faster than OpenBLAS yet (backend-cpu/README.md), so never");
-            assertEquals(dropoutBelow.size(), start(auto, dropoutBelow, sgd), "auto: not when an input gradient is needed");
+            boolean autoFuses = CpuFusedHeads.AUTO_FUSES_WITHIN_RULE && CpuFusedHeads.vectorApi()
+                    && CpuTiledKernels.SPECIES.length() >= CpuFusedHeads.MIN_AUTO_LANES;
+            int big = CpuFusedHeads.MIN_AUTO_BATCH;
+            assertEquals(autoFuses ? 1 : frozen.size(), start(auto, frozen, sgd, big),
+                    "auto: small layers at large batches fuse exactly where the rule is switched on and the Vector API has 512-bit vectors");
+            assertEquals(frozen.size(), start(auto, frozen, sgd, big / 2), "auto: not for small batches");
+            Model wide = Model.builder(200, 3).dense("h", 100, Activation.RELU).dense("out", 4, Activation.SOFTMAX).build();
+            assertEquals(wide.size(), start(auto, wide, sgd, big), "auto: a 200x100 kernel is past the size rule");
+            assertEquals(0, start(on, wide, sgd), "on: any size");
+            assertEquals(dropoutBelow.size(), start(auto, dropoutBelow, sgd, big), "auto: not when an input gradient is needed");
         }
         try (Backend reference = new ReferenceBackend()) {
             assertEquals(frozen.size(), start(reference, frozen, sgd), "the reference backend never fuses");
@@ -129,7 +181,11 @@ class CpuFusedHeadTest {
     }
 
     private static int start(Backend backend, Model model, TrainingConfig config) {
-        try (Network net = Networks.open(backend, new NetworkPlan(model, config, 16))) {
+        return start(backend, model, config, 16);
+    }
+
+    private static int start(Backend backend, Model model, TrainingConfig config, int maxBatch) {
+        try (Network net = Networks.open(backend, new NetworkPlan(model, config, maxBatch))) {
             return ((KernelNetwork) net).fusedHeadStart();
         }
     }

@@ -4,14 +4,19 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The fused head against the layer-by-layer OpenBLAS path, timed in alternation in one JVM (blocks
- * of steps of A, then of B, many rounds), so both see the same machine load: per-step minimum and
- * median µs for each shape and batch.
+ * The fused head against the layer-by-layer OpenBLAS path and against the same GEMMs alone
+ * ({@link FusedHeadBench}'s three paths), timed in alternation in one JVM (blocks of steps of each,
+ * the order rotated every round, many rounds), so all see the same machine load: per-step minimum and
+ * median µs for each shape and batch, and the ratios the issue-19 target is stated in (fused /
+ * OpenBLAS GEMMs ≤ 0.8; per-sample cost at batch 256 ≤ batch 64's).
  *
- * <p>Usage: {@code java -cp benchmarks.jar dev.graft.bench.FusedHeadPaired [shape...]} (default
- * {@code 100-50-5}); {@code -Dbatches=64,256 -Dthreads=1 -Drounds=300}.
+ * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar
+ * dev.graft.bench.FusedHeadPaired [shape...]} (default {@code 100-50-5}); {@code -Dbatches=64,256
+ * -Dthreads=1 -Drounds=300 -Dbackend=cpu -DwarmupMillis=4000}.
  */
 public final class FusedHeadPaired {
+
+    private static final String[] PATHS = {"fused", "layers", "gemms"};
 
     private FusedHeadPaired() {
     }
@@ -21,39 +26,64 @@ public final class FusedHeadPaired {
         int[] batches = Arrays.stream(System.getProperty("batches", "64,256").split(",")).mapToInt(Integer::parseInt).toArray();
         int threads = Integer.getInteger("threads", 1);
         int rounds = Integer.getInteger("rounds", 300);
-        int perBlock = 10;
+        String backend = System.getProperty("backend", "cpu");
+        boolean first = true;
         for (String shape : shapes) {
+            double fusedPerSample64 = Double.NaN;
             for (int batch : batches) {
-                FusedHeadBench fused = bench(shape, batch, "fused", threads);
-                FusedHeadBench layers = bench(shape, batch, "layers", threads);
-                double[] a = new double[rounds];
-                double[] b = new double[rounds];
-                for (int r = -rounds / 5; r < rounds; r++) {
-                    double ta = time(fused, perBlock);
-                    double tb = time(layers, perBlock);
-                    if (r >= 0) {
-                        a[r] = ta;
-                        b[r] = tb;
+                FusedHeadBench[] benches = new FusedHeadBench[PATHS.length];
+                for (int i = 0; i < PATHS.length; i++) {
+                    benches[i] = bench(backend, shape, batch, PATHS[i], threads);
+                }
+                int perBlock = Math.max(2, 640 / batch);
+                double[][] us = new double[PATHS.length][rounds];
+                // warm-up by time: the Vector API kernels run 20-400x slower until C2 has compiled them all
+                // (on a loaded machine the compiler threads are starved: the first configuration gets three times as long)
+                long warmUntil = System.nanoTime() + Long.getLong("warmupMillis", 4000) * (first ? 3 : 1) * 1_000_000L;
+                first = false;
+                while (System.nanoTime() < warmUntil) {
+                    for (FusedHeadBench b : benches) {
+                        time(b, perBlock);
                     }
                 }
-                fused.tearDown();
-                layers.tearDown();
-                Arrays.sort(a);
-                Arrays.sort(b);
+                String loadBefore = PairedRatio.load();
+                for (int r = 0; r < rounds; r++) {
+                    for (int j = 0; j < PATHS.length; j++) {
+                        int which = Math.floorMod(r + j, PATHS.length);
+                        us[which][r] = time(benches[which], perBlock);
+                    }
+                }
+                for (FusedHeadBench b : benches) {
+                    b.tearDown();
+                }
+                for (double[] u : us) {
+                    Arrays.sort(u);
+                }
                 double flops = FusedHeadBench.stepFlops(FusedHeadBench.widths(shape), batch);
-                System.out.printf(Locale.ROOT, "%-12s b%-4d threads=%d load=%s%n", shape, batch, threads, PairedRatio.load());
-                System.out.printf(Locale.ROOT, "  fused   min %8.1f us  median %8.1f us  (%.1f GFLOP/s at the median)%n",
-                        a[0], a[rounds / 2], flops / (a[rounds / 2] * 1e3));
-                System.out.printf(Locale.ROOT, "  layers  min %8.1f us  median %8.1f us  (%.1f GFLOP/s at the median)%n",
-                        b[0], b[rounds / 2], flops / (b[rounds / 2] * 1e3));
-                System.out.printf(Locale.ROOT, "  fused / layers: %.2f by min, %.2f by median%n", a[0] / b[0], a[rounds / 2] / b[rounds / 2]);
+                System.out.printf(Locale.ROOT, "%-12s b%-4d %s threads=%d load before %s, after %s%n", shape, batch, backend,
+                        threads, loadBefore, PairedRatio.load());
+                for (int i = 0; i < PATHS.length; i++) {
+                    System.out.printf(Locale.ROOT, "  %-7s min %8.1f us  median %8.1f us  (%.1f GFLOP/s at the min)%n",
+                            PATHS[i], us[i][0], us[i][rounds / 2], flops / (us[i][0] * 1e3));
+                }
+                System.out.printf(Locale.ROOT, "  fused / OpenBLAS GEMMs alone: %.2f by min, %.2f by median (target <= 0.80)%n",
+                        us[0][0] / us[2][0], us[0][rounds / 2] / us[2][rounds / 2]);
+                System.out.printf(Locale.ROOT, "  fused / layer by layer:       %.2f by min, %.2f by median%n",
+                        us[0][0] / us[1][0], us[0][rounds / 2] / us[1][rounds / 2]);
+                double perSample = us[0][0] / batch;
+                if (batch == 64) {
+                    fusedPerSample64 = perSample;
+                } else if (!Double.isNaN(fusedPerSample64)) {
+                    System.out.printf(Locale.ROOT, "  fused per sample, b%d / b64 (by min): %.2f (target <= 1.00)%n",
+                            batch, perSample / fusedPerSample64);
+                }
             }
         }
     }
 
-    private static FusedHeadBench bench(String shape, int batch, String path, int threads) {
+    private static FusedHeadBench bench(String backend, String shape, int batch, String path, int threads) {
         FusedHeadBench b = new FusedHeadBench();
-        b.backend = "cpu";
+        b.backend = backend;
         b.shape = shape;
         b.batch = batch;
         b.path = path;
