@@ -39,7 +39,7 @@ for threads in $THREADS; do
       blas=()
       [ "${NATIVE_BLAS:-0}" = 1 ] && blas=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
       case $peer in
-        graft) cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftRace "${args[@]}") ;;
+        graft) cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java --add-modules jdk.incubator.vector -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftRace "${args[@]}") ;;
         tf)    cmd=(env "${blas[@]}" java -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.TfRace "${args[@]}") ;;
         # DL4J's best configuration here: one OpenMP pool of the race's size that sleeps instead of spinning.
         dl4j)  cmd=(env "${blas[@]}" OMP_NUM_THREADS="$threads" OMP_WAIT_POLICY=PASSIVE java -Xmx$XMX -Drace.launchMillis=$launch -cp "$DL4J_CP" dev.graft.bench.race.dl4j.Dl4jRace "${args[@]}") ;;
