@@ -63,6 +63,23 @@ final class ConvRules {
                 padding.toLowerCase(java.util.Locale.ROOT), n.getName()));
     }
 
+    /**
+     * {@code Mean}/{@code Max} of image activations over axes 1 and 2 (height, width) without kept dimensions: global
+     * average or max pooling. Null for any other reduction (activations through it are then lost).
+     */
+    static Sym globalPool(NodeDef n, Sym in, NodeDef axes) {
+        if (!(in instanceof Chain c && c.pending() == null && c.spatial()) || axes == null || !axes.getOp().equals("Const")) {
+            return null;
+        }
+        AttrValue keep = n.getAttrMap().get("keep_dims");
+        List<Integer> a = ints(axes);
+        if ((keep != null && keep.getB()) || a == null || !(a.equals(List.of(1, 2)) || a.equals(List.of(2, 1))
+                || a.equals(List.of(-3, -2)) || a.equals(List.of(-2, -3)))) {
+            return null;
+        }
+        return c.append(new GraphParts.GlobalPool(n.getOp().equals("Max"), n.getName()));
+    }
+
     /** {@code FusedBatchNorm(V2/V3)} output 0 in inference mode: x, scale, offset, mean, variance. */
     static Sym fused(NodeDef n, Sym x, Sym scale, Sym offset, Sym mean, Sym variance, GraphWalker.Failure fail)
             throws ModelFileException {
@@ -84,8 +101,7 @@ final class ConvRules {
      * {@code Reshape}: of the input placeholder to {@code [-1, h, w, c]}, the input with that shape; of image
      * activations to {@code [-1, n]}, a flatten; of vectors to {@code [-1, n]}, nothing. Null otherwise.
      */
-    static Sym reshape(NodeDef n, Sym in, NodeDef shapeNode) {
-        List<Integer> target = shapeNode == null ? null : ints(shapeNode);
+    static Sym reshape(NodeDef n, Sym in, List<Integer> target) {
         if (target == null || target.isEmpty() || target.get(0) != -1 || target.subList(1, target.size()).stream().anyMatch(d -> d <= 0)) {
             return null;
         }
@@ -165,7 +181,7 @@ final class ConvRules {
     }
 
     /** The values of an int32/int64 {@code Const} vector, or null. */
-    private static List<Integer> ints(NodeDef n) {
+    static List<Integer> ints(NodeDef n) {
         if (!n.getOp().equals("Const") || n.getAttrMap().get("value") == null) {
             return null;
         }

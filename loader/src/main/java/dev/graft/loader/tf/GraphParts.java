@@ -16,7 +16,7 @@ final class GraphParts {
     }
 
     /** One layer of the recovered chain. */
-    sealed interface Part permits Step, Drop, ConvStep, Pool, Norm, Flat, Act {
+    sealed interface Part permits Step, Drop, ConvStep, Pool, GlobalPool, Norm, Flat, Act {
         /** The graph variables this layer reads (none for parameterless layers). */
         default List<String> variables() {
             return List.of();
@@ -55,6 +55,10 @@ final class GraphParts {
 
     /** A {@code MaxPool} ({@code max}) or {@code AvgPool}: window, strides as [h, w], padding. */
     record Pool(boolean max, List<Integer> size, List<Integer> strides, String padding, String op) implements Part {
+    }
+
+    /** A {@code Mean} ({@code max} false) or {@code Max} of image activations over height and width: one vector per sample. */
+    record GlobalPool(boolean max, String op) implements Part {
     }
 
     /** A batch norm in inference form (fused op or its arithmetic); {@code gamma}/{@code beta} null when absent. */
@@ -147,7 +151,7 @@ final class GraphParts {
                 if (p instanceof ConvStep || p instanceof Pool) {
                     return true;
                 }
-                if (p instanceof Step || p instanceof Flat) {
+                if (p instanceof Step || p instanceof Flat || p instanceof GlobalPool) {
                     return false;
                 }
             }

@@ -214,9 +214,11 @@ final class GraphWalker {
             case "Neg" -> BatchNormRules.negate(input(f, n, 0));
             case "Conv2D", "DepthwiseConv2dNative" -> ConvRules.conv(n, input(f, n, 0), input(f, n, 1), fail);
             case "MaxPool", "AvgPool" -> ConvRules.pool(n, input(f, n, 0), fail);
+            case "Mean", "Max" -> ConvRules.globalPool(n, input(f, n, 0), constant(f, n, 1));
             case "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3" -> index != 0 ? OTHER : ConvRules.fused(n,
                     input(f, n, 0), input(f, n, 1), input(f, n, 2), input(f, n, 3), input(f, n, 4), fail);
-            case "Reshape" -> ConvRules.reshape(n, input(f, n, 0), constant(f, n, 1));
+            case "Reshape" -> reshape(f, n);
+            case "Squeeze", "ExpandDims" -> input(f, n, 0) instanceof Var v ? v : null;
             case "RealDiv", "Div", "TrueDiv" -> multiply(f, n, input(f, n, 0), input(f, n, 1), true);
             case "Floor" -> DropoutRules.floor(input(f, n, 0), n.getName());
             case "GreaterEqual", "Greater", "Less", "LessEqual" ->
@@ -320,6 +322,60 @@ final class GraphWalker {
             at = f.nodes.get(at.getInput(0).split(":")[0]);
         }
         return at;
+    }
+
+    /**
+     * {@code Reshape} of a variable to a vector-like shape (at most one dimension above 1: a bias reshaped for
+     * broadcasting, as Keras 3's Conv2D does) is that variable; of activations, {@link ConvRules#reshape}.
+     */
+    private Sym reshape(Frame f, NodeDef n) throws ModelFileException {
+        Sym in = input(f, n, 0);
+        List<Integer> target = reshapeTarget(f, n);
+        if (in instanceof Var v) {
+            return target != null && target.stream().filter(d -> d != 1).count() <= 1 ? v : null;
+        }
+        return ConvRules.reshape(n, in, target);
+    }
+
+    /**
+     * A {@code Reshape}'s target shape: a constant, or (as Keras 3's Flatten writes it) a {@code Pack} of the
+     * batch size sliced from {@code Shape} of a tensor and constant dimensions, read as {@code [-1, dims...]}.
+     */
+    private static List<Integer> reshapeTarget(Frame f, NodeDef n) {
+        NodeDef shape = constant(f, n, 1);
+        if (shape == null) {
+            return null;
+        }
+        if (shape.getOp().equals("Const")) {
+            return ConvRules.ints(shape);
+        }
+        if (!shape.getOp().equals("Pack") || shape.getInputCount() < 2
+                || (shape.getAttrMap().containsKey("axis") && shape.getAttrMap().get("axis").getI() != 0)) {
+            return null;
+        }
+        NodeDef slice = constant(f, shape, 0);
+        if (slice == null || !slice.getOp().equals("StridedSlice") || slice.getInputCount() < 4
+                || !"Shape".equals(opOf(constant(f, slice, 0))) || !List.of(0).equals(intsOf(constant(f, slice, 1)))
+                || !List.of(1).equals(intsOf(constant(f, slice, 2))) || !List.of(1).equals(intsOf(constant(f, slice, 3)))) {
+            return null;
+        }
+        List<Integer> target = new ArrayList<>(List.of(-1));
+        for (int i = 1; i < shape.getInputCount(); i++) {
+            List<Integer> d = intsOf(constant(f, shape, i));
+            if (d == null || d.size() != 1) {
+                return null;
+            }
+            target.add(d.get(0));
+        }
+        return target;
+    }
+
+    private static String opOf(NodeDef n) {
+        return n == null ? null : n.getOp();
+    }
+
+    private static List<Integer> intsOf(NodeDef n) {
+        return n == null || !n.getOp().equals("Const") ? null : ConvRules.ints(n);
     }
 
     private static Sym add(NodeDef n, Sym a, Sym b) {
@@ -448,7 +504,8 @@ final class GraphWalker {
         }
         GraphParts.Part last = c.lastPart();
         boolean open = (last instanceof Step s && s.activation() == null) || (last instanceof ConvStep cs && cs.activation() == null)
-                || last instanceof GraphParts.Norm || last instanceof GraphParts.Pool;
+                || last instanceof GraphParts.Norm || last instanceof GraphParts.Pool
+                || last instanceof GraphParts.GlobalPool;
         if (!open) {
             return null;
         }

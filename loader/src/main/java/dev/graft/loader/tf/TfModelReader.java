@@ -55,7 +55,7 @@ public final class TfModelReader {
             layers = dense(bundle, inferred(bundle, notes, "no .meta graph next to the checkpoint"), graphFile);
         }
         boolean fromGraph = !graphFile.equals(bundle.indexFile()) && (mapping == null || mapping.isEmpty());
-        return assemble(prefix, ModelFormat.TF_CHECKPOINT, bundle, layers, graphFile, notes, fromGraph);
+        return assemble(prefix, ModelFormat.TF_CHECKPOINT, bundle, layers, graphFile, notes, fromGraph, Map.of());
     }
 
     /** Reads a SavedModel directory ({@code saved_model.pb} + {@code variables/variables.*}). */
@@ -66,15 +66,15 @@ public final class TfModelReader {
         TensorBundle bundle = TensorBundle.open(dir.resolve("variables").resolve("variables"));
         List<String> notes = new ArrayList<>();
         List<LayerRecipe> layers;
+        MetaGraphDef def = SavedModels.metaGraph(dir);
         if (mapping != null && !mapping.isEmpty()) {
             layers = dense(bundle, mapping, dir.resolve("saved_model.pb"));
             notes.add("layers from the caller's explicit mapping");
         } else {
-            Path pb = dir.resolve("saved_model.pb");
-            layers = fromGraph(pb, SavedModels.metaGraph(dir), bundle, notes);
+            layers = fromGraph(dir.resolve("saved_model.pb"), def, bundle, notes);
         }
         return assemble(dir, ModelFormat.TF_SAVED_MODEL, bundle, layers, dir.resolve("saved_model.pb"), notes,
-                mapping == null || mapping.isEmpty());
+                mapping == null || mapping.isEmpty(), SavedModels.variableNames(def));
     }
 
     private static List<LayerRecipe> fromGraph(Path graphFile, MetaGraphDef def, TensorBundle bundle, List<String> notes)
@@ -171,7 +171,8 @@ public final class TfModelReader {
     }
 
     private static LoadedModel assemble(Path source, ModelFormat format, TensorBundle bundle, List<LayerRecipe> layers,
-                                        Path graphFile, List<String> notes, boolean fromGraph) throws IOException {
+                                        Path graphFile, List<String> notes, boolean fromGraph,
+                                        Map<String, String> variableNames) throws IOException {
         List<LayerRecipe> named = new ArrayList<>();
         List<TensorLayer> used = new ArrayList<>();
         Set<String> usedTensors = new HashSet<>();
@@ -193,15 +194,18 @@ public final class TfModelReader {
                 }
             }
         }
+        Map<String, String> copies = UnusedVariables.copies(bundle, usedTensors, variableNames);
         if (fromGraph) {
-            UnusedVariables.check(graphFile, bundle, usedTensors);
+            UnusedVariables.check(graphFile, bundle, usedTensors, copies.keySet());
         }
         Model model = LayerAssembler.model(graphFile, named, (recipe, parameter, src) -> tensor(bundle, recipe, parameter, src,
                 graphFile, notes), "the graph and the checkpoint disagree");
         List<SkippedVariable> skipped = new ArrayList<>();
         for (TensorBundle.Entry e : bundle.entries().values()) {
             if (!usedTensors.contains(e.name())) {
-                String reason = VariableFilter.skipReason(e.name()).orElse(
+                String reason = copies.containsKey(e.name()) ? "the same variable as " + copies.get(e.name())
+                        + ", tracked twice by the exporter (equal name, shape and checksum)"
+                        : VariableFilter.skipReason(e.name()).orElse(
                         e.dtype() != DataType.DT_FLOAT && e.dtype() != DataType.DT_DOUBLE
                                 ? "not a float tensor (" + e.dtype() + ")" : "not part of the recovered layer chain");
                 skipped.add(new SkippedVariable(e.name(), reason));
