@@ -47,8 +47,8 @@ final class TfLayers {
     static void requireCompilable(Model model, String component) {
         firstUnknown(model).ifPresent(l -> {
             throw new IllegalArgumentException("layer '" + l.name() + "' (type " + l.description().type() + ") cannot be written by "
-                    + component + ": TensorFlow graphs are built for dense, dropout, activation, batch-norm, undilated conv2d,"
-                    + " pooling, flatten and zero padding layers only");
+                    + component + ": TensorFlow graphs are built for dense, dropout, activation, batch-norm, conv2d,"
+                    + " depthwise_conv2d, pooling, flatten and zero padding layers only");
         });
     }
 
