@@ -181,6 +181,33 @@ def tf1_resnet():
     save_io(d, xs, ys)
 
 
+def tf1_input_shortcut():
+    """TF1 graph mode: residual connections that start at the model input itself (Add of a dense layer's output and
+    the placeholder), and a ConcatV2 of a branch with the input; dense layers only."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 6], name="x")
+
+        def var(name, value):
+            return tf.compat.v1.get_variable(name, initializer=np.asarray(value, dtype=np.float32))
+
+        with tf.compat.v1.variable_scope("h1"):
+            h = tf.nn.tanh(tf.matmul(x, var("w", rng.normal(0, 0.5, (6, 6)))) + var("b", rng.uniform(-0.2, 0.2, 6)))
+        h = tf.add(h, x, name="shortcut")
+        c = tf.concat([h, x], axis=1, name="join")
+        with tf.compat.v1.variable_scope("out"):
+            y = tf.matmul(c, var("w", rng.normal(0, 0.5, (12, 3)))) + var("b", rng.uniform(-0.2, 0.2, 3))
+        saver = tf.compat.v1.train.Saver()
+        xs = batch(3, 6)
+        with tf.compat.v1.Session(graph=g) as s:
+            s.run(tf.compat.v1.global_variables_initializer())
+            ys = s.run(y, {x: xs})
+            d = folder("tf1-input-shortcut")
+            saver.save(s, os.path.join(d, "model.ckpt"))
+    os.remove(os.path.join(d, "checkpoint"))
+    save_io(d, xs, ys)
+
+
 def keras_resnet_saved():
     """A Keras functional model with a residual Add and a Concatenate, as a TF2 SavedModel."""
     inp = keras.Input(shape=(8, 8, 3), name="image")
@@ -206,5 +233,6 @@ if __name__ == "__main__":
     saved("tf2-keras-resnet-export", keras_resnet_saved, "export")
     saved("tf2-keras-layernorm-export", keras_layer_norm, "export")
     tf1_resnet()
+    tf1_input_shortcut()
     with open(os.path.join(OUT, "VERSIONS.json"), "w") as f:
         json.dump({"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}, f, indent=1)

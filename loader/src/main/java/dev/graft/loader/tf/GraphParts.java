@@ -3,7 +3,11 @@ package dev.graft.loader.tf;
 import dev.graft.Activation;
 import dev.graft.Shape;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * What {@link GraphWalker} recovers from a graph, and the symbolic values it computes per tensor on the way.
@@ -16,7 +20,7 @@ final class GraphParts {
     }
 
     /** One layer of the recovered chain. */
-    sealed interface Part permits Step, Drop, ConvStep, Pool, GlobalPool, Norm, Flat, Act {
+    sealed interface Part permits Step, Drop, ConvStep, Pool, GlobalPool, Norm, Flat, Act, Merge, ModelInput {
         /** The graph variables this layer reads (none for parameterless layers). */
         default List<String> variables() {
             return List.of();
@@ -82,6 +86,20 @@ final class GraphParts {
     record Act(Activation activation, String op) implements Part {
     }
 
+    /**
+     * An {@code Add}/{@code AddV2} of two activations (not a bias: a residual connection) or a {@code ConcatV2}
+     * along {@code axis} ({@code concat}); its inputs are in the chain's inbound map.
+     */
+    record Merge(boolean concat, int axis, String op) implements Part {
+    }
+
+    /** Stands for the model input in a chain's inbound lists; never a layer. */
+    record ModelInput() implements Part {
+    }
+
+    /** The model input as an inbound reference. */
+    static final Part INPUT = new ModelInput();
+
     /** The symbolic value of one tensor. */
     sealed interface Sym permits Input, Var, Chain, Scalar, Noise, Mask, Lost, Other, BatchNormRules.NormSym {
     }
@@ -126,13 +144,18 @@ final class GraphParts {
     record Other() implements Sym {
     }
 
-    /** The activations after the layers recognised so far ({@code ops}: how many graph ops they span). */
-    record Chain(List<Part> parts, int ops, Scale pending, Shape input) implements Sym {
+    /**
+     * The activations after the layers recognised so far ({@code ops}: how many graph ops they span): the parts in
+     * topological order, the tensor being the last one's output. A part takes the part before it in the list (the
+     * first one: the model input) unless {@code inbound} names its inputs (merges, and branches placed after another
+     * branch's parts); an empty map is a plain chain.
+     */
+    record Chain(List<Part> parts, int ops, Scale pending, Shape input, Map<Part, List<Part>> inbound) implements Sym {
 
-        static final Chain EMPTY = new Chain(List.of(), 0, null, null);
+        static final Chain EMPTY = new Chain(List.of(), 0, null, null, Map.of());
 
         static Chain from(Input in) {
-            return new Chain(List.of(), 0, null, in.shape());
+            return new Chain(List.of(), 0, null, in.shape(), Map.of());
         }
 
         /** Layers with variables: what makes one chain longer than another. */
@@ -144,10 +167,24 @@ final class GraphParts {
             return parts.isEmpty() ? null : parts.get(parts.size() - 1);
         }
 
+        /** The part whose output this is ({@link #INPUT} when no layer came yet). */
+        Part head() {
+            return parts.isEmpty() ? INPUT : parts.get(parts.size() - 1);
+        }
+
+        /** The inputs of {@code part} ({@link #INPUT} for the model input). */
+        List<Part> inputsOf(Part part) {
+            List<Part> explicit = inbound.get(part);
+            if (explicit != null) {
+                return explicit;
+            }
+            int i = parts.indexOf(part);
+            return i <= 0 ? List.of(INPUT) : List.of(parts.get(i - 1));
+        }
+
         /** Whether the activations are still images (rank 3 per sample) rather than vectors. */
         boolean spatial() {
-            for (int i = parts.size() - 1; i >= 0; i--) {
-                Part p = parts.get(i);
+            for (Part p = head(); p != INPUT; p = inputsOf(p).get(0)) {
                 if (p instanceof ConvStep || p instanceof Pool) {
                     return true;
                 }
@@ -180,23 +217,57 @@ final class GraphParts {
 
         Chain replaceLast(Part p) {
             List<Part> copy = new ArrayList<>(parts);
-            copy.set(copy.size() - 1, p);
-            return new Chain(List.copyOf(copy), ops + 1, pending, input);
+            Part old = copy.set(copy.size() - 1, p);
+            Map<Part, List<Part>> in = inbound;
+            if (inbound.containsKey(old)) {
+                in = new LinkedHashMap<>(inbound);
+                in.put(p, in.remove(old));
+            }
+            return new Chain(List.copyOf(copy), ops + 1, pending, input, in);
         }
 
         Chain append(Part p) {
             List<Part> copy = new ArrayList<>(parts);
             copy.add(p);
-            return new Chain(List.copyOf(copy), ops + 1, null, input);
+            return new Chain(List.copyOf(copy), ops + 1, null, input, inbound);
         }
 
         Chain scaled(double factor, String op) {
             double f = pending == null ? factor : pending.factor() * factor;
-            return new Chain(parts, ops + 1, new Scale(f, pending == null ? op : pending.op()), input);
+            return new Chain(parts, ops + 1, new Scale(f, pending == null ? op : pending.op()), input, inbound);
         }
 
         Chain passed() {
-            return new Chain(parts, ops, pending, input);
+            return new Chain(parts, ops, pending, input, inbound);
+        }
+
+        /**
+         * {@code branches} (activations, none pending a scale) joined by {@code merge}: every branch's parts once, in an
+         * order where each comes after its inputs, then the merge, whose inputs are the branches' heads.
+         */
+        static Chain merge(List<Chain> branches, Merge merge) {
+            List<Part> order = new ArrayList<>(branches.get(0).parts());
+            Set<Part> placed = new HashSet<>(order);
+            Map<Part, List<Part>> in = new LinkedHashMap<>(branches.get(0).inbound());
+            Shape input = null;
+            int ops = 0;
+            for (Chain b : branches) {
+                input = input != null ? input : b.input();
+                ops = Math.max(ops, b.ops());
+                for (Part p : b.parts()) {
+                    if (placed.add(p)) {
+                        List<Part> inputs = b.inputsOf(p);
+                        Part before = order.isEmpty() ? INPUT : order.get(order.size() - 1);
+                        order.add(p);
+                        if (b.inbound().containsKey(p) || !inputs.equals(List.of(before))) {
+                            in.put(p, inputs);
+                        }
+                    }
+                }
+            }
+            in.put(merge, branches.stream().map(Chain::head).toList());
+            order.add(merge);
+            return new Chain(List.copyOf(order), ops + 1, null, input, in);
         }
     }
 }

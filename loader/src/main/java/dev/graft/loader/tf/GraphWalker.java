@@ -34,7 +34,9 @@ import org.tensorflow.proto.NodeDef;
  * transpose flags), {@code Add}/{@code AddV2}/{@code BiasAdd} with a variable gives it a bias, an activation
  * op closes it, and TF's dropout subgraphs become dropout layers ({@link DropoutRules}). Convolutions, pooling,
  * fused batch norm and {@code Reshape} follow {@link ConvRules}, the unfused batch-norm arithmetic
- * {@link BatchNormRules}; an activation after a batch norm or a pooling is a layer of its own. Reads are looked
+ * {@link BatchNormRules}; an activation after a batch norm, a pooling or a merge is a layer of its own. An
+ * {@code Add}/{@code AddV2} of two activation tensors (not a variable: a residual connection) and a {@code ConcatV2}
+ * of activations join their branches into one graph ({@link Chain#merge}). Reads are looked
  * through; function calls ({@code StatefulPartitionedCall}, as in TF2 SavedModels), {@code If} and TF1
  * {@code Switch}/{@code Merge} conditionals are followed. A chain starts only at a placeholder (the model
  * input). The longest chain found is the model; the input or activations that go through an op with no rule
@@ -200,8 +202,11 @@ final class GraphWalker {
             case "MatMul" -> matmul(f, n);
             case "Add", "AddV2", "BiasAdd" -> {
                 Sym norm = BatchNormRules.add(input(f, n, 0), input(f, n, 1), n.getName());
-                yield norm != null ? norm : add(n, input(f, n, 0), input(f, n, 1));
+                Sym bias = norm != null ? norm : add(n, input(f, n, 0), input(f, n, 1));
+                yield bias != null || op.equals("BiasAdd") ? bias
+                        : merge(List.of(input(f, n, 0), input(f, n, 1)), new GraphParts.Merge(false, 0, n.getName()));
             }
+            case "ConcatV2" -> concat(f, n);
             case "Sub" -> {
                 Sym norm = BatchNormRules.subtract(input(f, n, 0), input(f, n, 1));
                 yield norm != null ? norm : DropoutRules.add(input(f, n, 0), input(f, n, 1), true);
@@ -378,6 +383,41 @@ final class GraphWalker {
         return n == null || !n.getOp().equals("Const") ? null : ConvRules.ints(n);
     }
 
+    /**
+     * A residual {@code Add} or a {@code Concat} of activations from one model input: the branches joined
+     * ({@link Chain#merge}); null when an operand is not activations.
+     */
+    private static Sym merge(List<Sym> operands, GraphParts.Merge merge) {
+        List<Chain> branches = new ArrayList<>();
+        for (Sym s : operands) {
+            if (!isActivations(s)) {
+                return null;
+            }
+            branches.add(chainOf(s));
+        }
+        if (branches.stream().map(Chain::input).filter(java.util.Objects::nonNull).distinct().count() > 1) {
+            return null; // placeholders of different shapes: several model inputs, which TF graphs are not read as
+        }
+        return Chain.merge(branches, merge);
+    }
+
+    /** {@code ConcatV2} of activations along a constant axis. */
+    private Sym concat(Frame f, NodeDef n) throws ModelFileException {
+        List<String> inputs = arguments(n, 0);
+        if (inputs.size() < 3) {
+            return null;
+        }
+        List<Integer> axis = intsOf(constant(f, n, inputs.size() - 1));
+        if (axis == null || axis.size() != 1) {
+            return null;
+        }
+        List<Sym> operands = new ArrayList<>();
+        for (int i = 0; i < inputs.size() - 1; i++) {
+            operands.add(eval(f, inputs.get(i)));
+        }
+        return merge(operands, new GraphParts.Merge(true, axis.get(0), n.getName()));
+    }
+
     private static Sym add(NodeDef n, Sym a, Sym b) {
         Sym arithmetic = DropoutRules.add(a, b, false);
         if (arithmetic != null) {
@@ -505,7 +545,7 @@ final class GraphWalker {
         GraphParts.Part last = c.lastPart();
         boolean open = (last instanceof Step s && s.activation() == null) || (last instanceof ConvStep cs && cs.activation() == null)
                 || last instanceof GraphParts.Norm || last instanceof GraphParts.Pool
-                || last instanceof GraphParts.GlobalPool;
+                || last instanceof GraphParts.GlobalPool || last instanceof GraphParts.Merge;
         if (!open) {
             return null;
         }

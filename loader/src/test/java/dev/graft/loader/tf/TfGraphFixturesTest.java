@@ -36,9 +36,15 @@ class TfGraphFixturesTest {
                 + "avg_pool2d, flatten, cnn/out dense softmax",
         "tf2-keras-depthwise-export|[9, 9, 3]|dw/dw depthwise_conv2d relu, dw/bn batch_norm, dw/pointwise conv2d identity, "
                 + "global_avg_pool2d, dw/out dense identity",
+        "tf1-resnet|[8, 8, 3]|stem conv2d relu, block1/conv1 conv2d relu, block1/bn batch_norm, block1/conv2 conv2d identity, "
+                + "add, relu, block2/conv1 conv2d relu, block2/conv2 conv2d identity, block2/project conv2d identity, add, relu, "
+                + "side conv2d relu, concatenate, global_avg_pool2d, logits dense identity",
+        "tf2-keras-resnet-export|[8, 8, 3]|stem conv2d relu, block_conv1 conv2d relu, block_bn batch_norm, block_conv2 conv2d "
+                + "identity, add, relu, side conv2d identity, concatenate, global_avg_pool2d, out dense identity",
+        "tf1-input-shortcut|[6]|input, h1 dense tanh, add, concatenate, out dense identity",
     })
     void loadsAndMatchesTensorFlow(String name, String input, String layers) throws Exception {
-        FrameworkFixture f = FrameworkFixture.in(ROOT, name, "model");
+        FrameworkFixture f = FrameworkFixture.in(ROOT, name, name.startsWith("tf1-") ? "model.ckpt" : "model");
         LoadedModel loaded = f.load();
         Model m = loaded.model();
         assertEquals(input, m.inputShape().toString(), name + " input shape");
@@ -62,6 +68,19 @@ class TfGraphFixturesTest {
         long copies = loaded.report().skipped().stream()
                 .filter(s -> s.name().startsWith("_all_variables/") && s.reason().contains("tracked twice")).count();
         assertEquals(6, copies, loaded.report().skipped().toString());
+    }
+
+    /** The branches are wired as in the graph: residual adds, a projection shortcut, a concat of a side branch. */
+    @Test
+    void residualBlocksAreWiredAsTheGraphWiresThem() throws Exception {
+        Model m = FrameworkFixture.in(ROOT, "tf1-resnet", "model.ckpt").load().model();
+        assertEquals(java.util.List.of("stem", "block1/conv2"), m.inputsOf("block1"));
+        assertEquals(m.inputsOf("block2/conv1"), m.inputsOf("block2/project"), "the projection shortcut starts where block 2 does");
+        assertEquals(java.util.List.of("block2/conv2", "block2/project"), m.inputsOf("block2"));
+        assertEquals(java.util.List.of(m.inputsOf("side").get(0), "side"), m.inputsOf("concat"));
+        Model shortcut = FrameworkFixture.in(ROOT, "tf1-input-shortcut", "model.ckpt").load().model();
+        assertEquals(java.util.List.of("h1", "input"), shortcut.inputsOf("shortcut"), "a residual around the first layer");
+        assertEquals(java.util.List.of("shortcut", "input"), shortcut.inputsOf("join"));
     }
 
     @Test
