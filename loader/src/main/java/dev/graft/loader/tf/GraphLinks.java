@@ -119,6 +119,10 @@ final class GraphLinks {
         if (type.equals(Concatenate.TYPE)) {
             return new Concatenate(recipe.name(), inputs, recipe.description().integer("axis"));
         }
+        if (!inputs.isEmpty() && recipe.inputShape() != null && !recipe.inputShape().equals(inputs.get(0))) {
+            throw new ModelFileException(file, recipe.name(), "layer '" + recipe.name() + "' takes shape " + recipe.inputShape()
+                    + " but its input gives " + inputs.get(0) + ": " + disagreement);
+        }
         LayerRecipe placed = inputs.isEmpty() ? recipe : recipe.withInputShape(inputs.get(0));
         return LayerAssembler.layers(file, List.of(placed), tensors, disagreement).get(0);
     }

@@ -20,7 +20,7 @@ final class GraphParts {
     }
 
     /** One layer of the recovered chain. */
-    sealed interface Part permits Step, Drop, ConvStep, Pool, GlobalPool, Norm, Flat, Act, Merge, ModelInput {
+    sealed interface Part permits Step, Drop, ConvStep, Pool, GlobalPool, Norm, Flat, Act, Merge, ModelInput, Reshaped, ZeroPad {
         /** The graph variables this layer reads (none for parameterless layers). */
         default List<String> variables() {
             return List.of();
@@ -80,6 +80,17 @@ final class GraphParts {
 
     /** A {@code Reshape} of image activations to one vector per sample. */
     record Flat(String op) implements Part {
+    }
+
+    /**
+     * A {@code Reshape} of activations back to images {@code dims} ([h, w, c]), as graphs that carry flat rows between
+     * layers write it (Graft's own TF export): no layer, but the next layer's input shape must be {@code dims}.
+     */
+    record Reshaped(List<Integer> dims, String op) implements Part {
+    }
+
+    /** A {@code Pad}/{@code PadV2} of images with zeros: [top, bottom, left, right]. */
+    record ZeroPad(List<Integer> padding, String op) implements Part {
     }
 
     /** An activation op that follows a layer without one of its own to take it (after a batch norm or a pooling). */
@@ -185,7 +196,7 @@ final class GraphParts {
         /** Whether the activations are still images (rank 3 per sample) rather than vectors. */
         boolean spatial() {
             for (Part p = head(); p != INPUT; p = inputsOf(p).get(0)) {
-                if (p instanceof ConvStep || p instanceof Pool) {
+                if (p instanceof ConvStep || p instanceof Pool || p instanceof Reshaped || p instanceof ZeroPad) {
                     return true;
                 }
                 if (p instanceof Step || p instanceof Flat || p instanceof GlobalPool) {
@@ -224,6 +235,16 @@ final class GraphParts {
                 in.put(p, in.remove(old));
             }
             return new Chain(List.copyOf(copy), ops + 1, pending, input, in);
+        }
+
+        /** The chain without its last part (which no other part may take as input). */
+        Chain withoutLast() {
+            Map<Part, List<Part>> in = inbound;
+            if (inbound.containsKey(lastPart())) {
+                in = new LinkedHashMap<>(inbound);
+                in.remove(lastPart());
+            }
+            return new Chain(List.copyOf(parts.subList(0, parts.size() - 1)), ops, pending, input, in);
         }
 
         Chain append(Part p) {

@@ -55,6 +55,10 @@ final class GraphRecipes {
             LayerDescription d = m.concat() ? LayerDescription.of("concatenate").with("axis", m.axis()) : LayerDescription.of("add");
             return new LayerRecipe(NameInference.layerName(m.op()), d, true, Map.of(), null);
         }
+        if (part instanceof GraphParts.ZeroPad z) {
+            LayerDescription d = LayerDescription.of("zero_padding2d").with("padding", z.padding());
+            return new LayerRecipe(d.type(), d, true, Map.of(), null);
+        }
         if (part instanceof GraphParts.Flat) {
             return new LayerRecipe("flatten", LayerDescription.of("flatten"), true, Map.of(), null);
         }

@@ -218,8 +218,9 @@ final class GraphWalker {
             case "Rsqrt" -> BatchNormRules.rsqrt(input(f, n, 0));
             case "Neg" -> BatchNormRules.negate(input(f, n, 0));
             case "Conv2D", "DepthwiseConv2dNative" -> ConvRules.conv(n, input(f, n, 0), input(f, n, 1), fail);
-            case "MaxPool", "AvgPool" -> ConvRules.pool(n, input(f, n, 0), fail);
+            case "MaxPool", "AvgPool", "MaxPoolV2" -> ConvRules.pool(n, input(f, n, 0), fail, constant(f, n, 1), constant(f, n, 2));
             case "Mean", "Max" -> ConvRules.globalPool(n, input(f, n, 0), constant(f, n, 1));
+            case "Pad", "PadV2" -> ConvRules.pad(n, input(f, n, 0), constant(f, n, 1), op.equals("PadV2") ? input(f, n, 2) : null);
             case "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3" -> index != 0 ? OTHER : ConvRules.fused(n,
                     input(f, n, 0), input(f, n, 1), input(f, n, 2), input(f, n, 3), input(f, n, 4), fail);
             case "Reshape" -> reshape(f, n);
@@ -542,9 +543,20 @@ final class GraphWalker {
         if (!(in instanceof Chain c) || c.pending() != null || c.parts().isEmpty()) {
             return null;
         }
+        if (c.lastPart() instanceof GraphParts.Flat flat && act != null && act.kind() != Activation.Kind.SOFTMAX
+                && c.parts().size() > 1 && !c.inbound().containsKey(flat)) {
+            // An elementwise activation of flattened images is the same before the flatten, where a layer may take it.
+            Sym before = activate(c.withoutLast(), act, n);
+            return before instanceof Chain b ? b.append(flat) : null;
+        }
+        return activate(c, act, n);
+    }
+
+    /** {@code act} (null: an unsupported activation op) applied to activations {@code c}, or null when nothing takes it. */
+    private Sym activate(Chain c, Activation act, NodeDef n) throws ModelFileException {
         GraphParts.Part last = c.lastPart();
         boolean open = (last instanceof Step s && s.activation() == null) || (last instanceof ConvStep cs && cs.activation() == null)
-                || last instanceof GraphParts.Norm || last instanceof GraphParts.Pool
+                || last instanceof GraphParts.Norm || last instanceof GraphParts.Pool || last instanceof GraphParts.ZeroPad
                 || last instanceof GraphParts.GlobalPool || last instanceof GraphParts.Merge;
         if (!open) {
             return null;

@@ -98,10 +98,17 @@ public final class TfModelReader {
         Map<String, String> keys = SavedModels.checkpointKeys(def);
         List<LayerRecipe> layers = new ArrayList<>();
         Map<GraphParts.Part, Integer> recipeOf = new HashMap<>();
+        Map<Integer, Shape> reshapedTo = new HashMap<>();
         int denseCount = 0;
         for (GraphParts.Part part : parts) {
             int next = layers.size();
             recipeOf.put(part, next);
+            if (part instanceof GraphParts.Reshaped r) {
+                recipeOf.put(part, GraphLinks.recipeOf(chain.inputsOf(part).get(0), recipeOf));
+                // The layer after a reshape back to images must take exactly that shape (checked when it is built).
+                reshapedTo.put(layers.size(), Shape.of(r.dims()));
+                continue;
+            }
             if (part instanceof GraphParts.Drop d) {
                 if (Double.isNaN(d.rate())) {
                     recipeOf.put(part, GraphLinks.recipeOf(chain.inputsOf(part).get(0), recipeOf));
@@ -131,6 +138,11 @@ public final class TfModelReader {
                 .filter(t -> !t.equals(dev.graft.Dense.TYPE) && !t.equals(dev.graft.Dropout.TYPE)).count();
         notes.add("architecture from the graph in " + graphFile.getFileName() + " (" + denseCount + " dense layers"
                 + (others > 0 ? ", " + others + " convolution, pooling, batch-norm, flatten or activation layers)" : ")"));
+        for (Map.Entry<Integer, Shape> e : reshapedTo.entrySet()) {
+            if (e.getKey() < layers.size() && !layers.get(e.getKey()).description().type().equals(dev.graft.Dense.TYPE)) {
+                layers.set(e.getKey(), layers.get(e.getKey()).withInputShape(e.getValue()));
+            }
+        }
         Shape input = chain.input();
         if (!chain.inbound().isEmpty()) {
             layers = GraphLinks.link(chain, layers, recipeOf, inbound);
