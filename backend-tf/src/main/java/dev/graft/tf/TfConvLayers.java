@@ -51,8 +51,8 @@ final class TfConvLayers {
 
     /** Whether this is a convolutional layer type the TF graphs compile. */
     static boolean compiles(Layer layer) {
-        return layer instanceof Conv2D || layer instanceof DepthwiseConv2D || layer instanceof MaxPool2D || layer instanceof AvgPool2D || layer instanceof GlobalAveragePooling2D
-                || layer instanceof GlobalMaxPooling2D || layer instanceof Flatten || layer instanceof ZeroPadding2D;
+        return layer instanceof Conv2D || layer instanceof DepthwiseConv2D || layer instanceof MaxPool2D
+                || layer instanceof AvgPool2D || layer instanceof GlobalAveragePooling2D || layer instanceof GlobalMaxPooling2D || layer instanceof Flatten || layer instanceof ZeroPadding2D;
     }
 
     /**

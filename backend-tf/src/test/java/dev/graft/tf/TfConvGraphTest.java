@@ -63,10 +63,12 @@ class TfConvGraphTest {
     }
 
     @Test
-    void tfExportRefusesACnnByName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    void tfExportRefusesBatchNormByName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Model withNorm = Model.builder(Shape.of(6, 6, 2), 3).conv2d("c1", 4, ConvWindow.of(3).same(), Activation.RELU)
+                .add(dev.graft.BatchNorm.spec("bn")).flatten("flat").dense("out", 3, Activation.SOFTMAX).build();
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> TfExport.savedModel(compiled(), dir.resolve("saved")));
-        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'c1'") && e.getMessage().contains("conv2d")
+                () -> TfExport.savedModel(withNorm, dir.resolve("saved")));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'bn'") && e.getMessage().contains("batch")
                 && e.getMessage().contains("Graft's format"), e.getMessage());
         org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(dir.resolve("saved")));
     }
