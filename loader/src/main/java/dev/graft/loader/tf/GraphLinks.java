@@ -47,7 +47,7 @@ final class GraphLinks {
         boolean inputUsed = false;
         for (GraphParts.Part part : chain.parts()) {
             int at = recipeOf.get(part);
-            if (at < 0 || at >= recipes.size() || links.containsKey(at) || (at > 0 && !isOwn(part, at, chain, recipeOf))) {
+            if (at < 0 || at >= recipes.size() || links.containsKey(at) || !isOwn(part, at, chain, recipeOf)) {
                 continue;
             }
             List<Integer> from = chain.inputsOf(part).stream().map(p -> recipeOf(p, recipeOf)).toList();

@@ -263,6 +263,24 @@ final class GraphParts {
         }
 
         /**
+         * A residual {@code Add} or a {@code Concat} of activations from one model input: the branches joined
+         * ({@link #merge}); null when an operand is not activations.
+         */
+        static Sym join(List<Sym> operands, Merge merge) {
+            List<Chain> branches = new ArrayList<>();
+            for (Sym s : operands) {
+                if (!(s instanceof Input || (s instanceof Chain c && c.pending() == null))) {
+                    return null;
+                }
+                branches.add(s instanceof Chain c ? c : from((Input) s));
+            }
+            if (branches.stream().map(Chain::input).filter(java.util.Objects::nonNull).distinct().count() > 1) {
+                return null; // placeholders of different shapes: several model inputs, which TF graphs are not read as
+            }
+            return Chain.merge(branches, merge);
+        }
+
+        /**
          * {@code branches} (activations, none pending a scale) joined by {@code merge}: every branch's parts once, in an
          * order where each comes after its inputs, then the merge, whose inputs are the branches' heads.
          */

@@ -204,7 +204,7 @@ final class GraphWalker {
                 Sym norm = BatchNormRules.add(input(f, n, 0), input(f, n, 1), n.getName());
                 Sym bias = norm != null ? norm : add(n, input(f, n, 0), input(f, n, 1));
                 yield bias != null || op.equals("BiasAdd") ? bias
-                        : merge(List.of(input(f, n, 0), input(f, n, 1)), new GraphParts.Merge(false, 0, n.getName()));
+                        : Chain.join(List.of(input(f, n, 0), input(f, n, 1)), new GraphParts.Merge(false, 0, n.getName()));
             }
             case "ConcatV2" -> concat(f, n);
             case "Sub" -> {
@@ -336,70 +336,11 @@ final class GraphWalker {
      */
     private Sym reshape(Frame f, NodeDef n) throws ModelFileException {
         Sym in = input(f, n, 0);
-        List<Integer> target = reshapeTarget(f, n);
+        List<Integer> target = ReshapeTargets.of(n, (node, i) -> constant(f, node, i));
         if (in instanceof Var v) {
             return target != null && target.stream().filter(d -> d != 1).count() <= 1 ? v : null;
         }
         return ConvRules.reshape(n, in, target);
-    }
-
-    /**
-     * A {@code Reshape}'s target shape: a constant, or (as Keras 3's Flatten writes it) a {@code Pack} of the
-     * batch size sliced from {@code Shape} of a tensor and constant dimensions, read as {@code [-1, dims...]}.
-     */
-    private static List<Integer> reshapeTarget(Frame f, NodeDef n) {
-        NodeDef shape = constant(f, n, 1);
-        if (shape == null) {
-            return null;
-        }
-        if (shape.getOp().equals("Const")) {
-            return ConvRules.ints(shape);
-        }
-        if (!shape.getOp().equals("Pack") || shape.getInputCount() < 2
-                || (shape.getAttrMap().containsKey("axis") && shape.getAttrMap().get("axis").getI() != 0)) {
-            return null;
-        }
-        NodeDef slice = constant(f, shape, 0);
-        if (slice == null || !slice.getOp().equals("StridedSlice") || slice.getInputCount() < 4
-                || !"Shape".equals(opOf(constant(f, slice, 0))) || !List.of(0).equals(intsOf(constant(f, slice, 1)))
-                || !List.of(1).equals(intsOf(constant(f, slice, 2))) || !List.of(1).equals(intsOf(constant(f, slice, 3)))) {
-            return null;
-        }
-        List<Integer> target = new ArrayList<>(List.of(-1));
-        for (int i = 1; i < shape.getInputCount(); i++) {
-            List<Integer> d = intsOf(constant(f, shape, i));
-            if (d == null || d.size() != 1) {
-                return null;
-            }
-            target.add(d.get(0));
-        }
-        return target;
-    }
-
-    private static String opOf(NodeDef n) {
-        return n == null ? null : n.getOp();
-    }
-
-    private static List<Integer> intsOf(NodeDef n) {
-        return n == null || !n.getOp().equals("Const") ? null : ConvRules.ints(n);
-    }
-
-    /**
-     * A residual {@code Add} or a {@code Concat} of activations from one model input: the branches joined
-     * ({@link Chain#merge}); null when an operand is not activations.
-     */
-    private static Sym merge(List<Sym> operands, GraphParts.Merge merge) {
-        List<Chain> branches = new ArrayList<>();
-        for (Sym s : operands) {
-            if (!isActivations(s)) {
-                return null;
-            }
-            branches.add(chainOf(s));
-        }
-        if (branches.stream().map(Chain::input).filter(java.util.Objects::nonNull).distinct().count() > 1) {
-            return null; // placeholders of different shapes: several model inputs, which TF graphs are not read as
-        }
-        return Chain.merge(branches, merge);
     }
 
     /** {@code ConcatV2} of activations along a constant axis. */
@@ -408,7 +349,7 @@ final class GraphWalker {
         if (inputs.size() < 3) {
             return null;
         }
-        List<Integer> axis = intsOf(constant(f, n, inputs.size() - 1));
+        List<Integer> axis = ReshapeTargets.intsOf(constant(f, n, inputs.size() - 1));
         if (axis == null || axis.size() != 1) {
             return null;
         }
@@ -416,7 +357,7 @@ final class GraphWalker {
         for (int i = 0; i < inputs.size() - 1; i++) {
             operands.add(eval(f, inputs.get(i)));
         }
-        return merge(operands, new GraphParts.Merge(true, axis.get(0), n.getName()));
+        return Chain.join(operands, new GraphParts.Merge(true, axis.get(0), n.getName()));
     }
 
     private static Sym add(NodeDef n, Sym a, Sym b) {
