@@ -107,6 +107,39 @@ def keras_layer_norm():
     return m, batch(2, 6)
 
 
+def keras_mobilenet():
+    """MobileNetV2 (alpha 0.35, random weights, 32x32 input, 4 classes): depthwise convolutions, ReLU6, zero
+    padding, batch norm and residual adds, as Keras 3 writes them into a SavedModel."""
+    m = keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, weights=None, classes=4,
+                                       classifier_activation="softmax")
+    perturb(m)
+    return m, batch(2, 32, 32, 3)
+
+
+def keras_inverted_residual():
+    """Two MobileNetV2-style inverted residual blocks, small: 1x1 expand, BN, ReLU6, zero padding, strided depthwise,
+    BN, ReLU6, 1x1 project, BN; the second block stride 1 with its residual Add."""
+    inp = keras.Input(shape=(8, 8, 4), name="image")
+    h = inp
+    for i, stride in enumerate([2, 1]):
+        x = keras.layers.Conv2D(8, 1, use_bias=False, name=f"b{i}_expand")(h)
+        x = keras.layers.BatchNormalization(name=f"b{i}_expand_bn")(x)
+        x = keras.layers.ReLU(6.0, name=f"b{i}_expand_relu")(x)
+        if stride == 2:
+            x = keras.layers.ZeroPadding2D(((0, 1), (0, 1)), name=f"b{i}_pad")(x)
+        x = keras.layers.DepthwiseConv2D(3, strides=stride, padding="valid" if stride == 2 else "same", use_bias=False,
+                                         name=f"b{i}_depthwise")(x)
+        x = keras.layers.BatchNormalization(name=f"b{i}_depthwise_bn")(x)
+        x = keras.layers.ReLU(6.0, name=f"b{i}_depthwise_relu")(x)
+        x = keras.layers.Conv2D(4, 1, use_bias=False, name=f"b{i}_project")(x)
+        x = keras.layers.BatchNormalization(name=f"b{i}_project_bn")(x)
+        h = keras.layers.Add(name=f"b{i}_add")([h, x]) if stride == 1 else x
+    out = keras.layers.Dense(3, activation="softmax", name="out")(keras.layers.GlobalAveragePooling2D(name="gap")(h))
+    m = keras.Model(inp, out, name="inverted")
+    perturb(m)
+    return m, batch(2, 8, 8, 4)
+
+
 def saved(name, builder, how):
     m, x = builder()
     y = m.predict(x, verbose=0)
@@ -234,5 +267,8 @@ if __name__ == "__main__":
     saved("tf2-keras-layernorm-export", keras_layer_norm, "export")
     tf1_resnet()
     tf1_input_shortcut()
+    saved("tf2-keras-inverted-residual-export", keras_inverted_residual, "export")
+    if "--mobilenet" in sys.argv:  # 5 MB, not committed: a local check of a real architecture
+        saved("tf2-keras-mobilenetv2-export", keras_mobilenet, "export")
     with open(os.path.join(OUT, "VERSIONS.json"), "w") as f:
         json.dump({"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}, f, indent=1)

@@ -47,7 +47,8 @@ class TfGraphFixturesOnTfTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"tf2-keras-mlp-saved", "tf2-keras-mlp-export", "tf2-keras-cnn-saved", "tf2-keras-cnn-export",
-        "tf2-keras-depthwise-export", "tf1-resnet", "tf2-keras-resnet-export", "tf1-input-shortcut"})
+        "tf2-keras-depthwise-export", "tf1-resnet", "tf2-keras-resnet-export", "tf1-input-shortcut",
+        "tf2-keras-inverted-residual-export"})
     void matchesTensorFlowOnTheTfBackend(String fixture) throws IOException {
         Path dir = repoRoot().resolve("loader/src/test/resources/tfgraph").resolve(fixture);
         Model m = Models.load(dir.resolve(fixture.startsWith("tf1-") ? "model.ckpt" : "model")).model();

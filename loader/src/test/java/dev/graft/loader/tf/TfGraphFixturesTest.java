@@ -42,6 +42,11 @@ class TfGraphFixturesTest {
         "tf2-keras-resnet-export|[8, 8, 3]|stem conv2d relu, block_conv1 conv2d relu, block_bn batch_norm, block_conv2 conv2d "
                 + "identity, add, relu, side conv2d identity, concatenate, global_avg_pool2d, out dense identity",
         "tf1-input-shortcut|[6]|input, h1 dense tanh, add, concatenate, out dense identity",
+        "tf2-keras-inverted-residual-export|[8, 8, 4]|b0_expand conv2d identity, b0_expand_bn batch_norm, relu6, zero_padding2d, "
+                + "b0_depthwise depthwise_conv2d identity, b0_depthwise_bn batch_norm, relu6, b0_project conv2d identity, "
+                + "b0_project_bn batch_norm, b1_expand conv2d identity, b1_expand_bn batch_norm, relu6, b1_depthwise "
+                + "depthwise_conv2d identity, b1_depthwise_bn batch_norm, relu6, b1_project conv2d identity, b1_project_bn "
+                + "batch_norm, add, global_avg_pool2d, out dense softmax",
     })
     void loadsAndMatchesTensorFlow(String name, String input, String layers) throws Exception {
         FrameworkFixture f = FrameworkFixture.in(ROOT, name, name.startsWith("tf1-") ? "model.ckpt" : "model");
