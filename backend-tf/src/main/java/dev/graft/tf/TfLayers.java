@@ -32,28 +32,37 @@ final class TfLayers {
     }
 
     /**
-     * Throws naming the layer when TF export cannot write the model: export is for dense, dropout and
-     * activation layers (a CNN would compile, but its exported signature and re-import are untested).
+     * Throws naming the layer when TF export cannot write the model. Export writes chains of dense, dropout,
+     * activation, convolution (depthwise and dilated too), pooling, flatten and zero-padding layers, whose graph Graft's
+     * own loader reads back (checked by a round trip in the tests). Batch norm is refused: its exported arithmetic is
+     * not one the loader recognises; a softmax over an image's channels likewise.
      */
     static void requireExportable(Model model) {
         if (!model.isChain()) {
             throw new IllegalArgumentException("cannot write a graph model (branches, merges or several inputs) by TF export "
                     + "(SavedModel/checkpoint): it writes chains of layers only; save the model in Graft's format instead");
         }
-        model.layers().stream().filter(l -> !(l instanceof Dense || l instanceof Dropout || l instanceof ActivationLayer))
-                .findFirst().ifPresent(l -> {
-                    throw new IllegalArgumentException("layer '" + l.name() + "' (type " + l.description().type()
-                            + ") cannot be written by TF export (SavedModel/checkpoint): it writes dense, dropout and"
-                            + " activation layers only; save the model in Graft's format instead");
-                });
+        model.layers().stream().filter(l -> !exportable(l)).findFirst().ifPresent(l -> {
+            throw new IllegalArgumentException("layer '" + l.name() + "' (type " + l.description().type()
+                    + ") cannot be written by TF export (SavedModel/checkpoint): it writes dense, dropout, activation, "
+                    + "conv2d, depthwise_conv2d, pooling, flatten and zero padding layers only (no batch norm, no softmax "
+                    + "over image channels); save the model in Graft's format instead");
+        });
+    }
+
+    private static boolean exportable(Layer layer) {
+        if (layer instanceof ActivationLayer a) {
+            return a.inputShape().rank() <= 1 || a.activation().kind() != dev.graft.Activation.Kind.SOFTMAX;
+        }
+        return layer instanceof Dense || layer instanceof Dropout || TfConvLayers.compiles(layer);
     }
 
     /** Throws naming the layer and {@code component} when the model holds a layer the TF graphs cannot compile. */
     static void requireCompilable(Model model, String component) {
         firstUnknown(model).ifPresent(l -> {
             throw new IllegalArgumentException("layer '" + l.name() + "' (type " + l.description().type() + ") cannot be written by "
-                    + component + ": TensorFlow graphs are built for dense, dropout, activation, batch-norm, undilated conv2d,"
-                    + " pooling, flatten and zero padding layers only");
+                    + component + ": TensorFlow graphs are built for dense, dropout, activation, batch-norm, conv2d,"
+                    + " depthwise_conv2d, pooling, flatten and zero padding layers only");
         });
     }
 

@@ -95,6 +95,12 @@ final class TfModelGraph {
      * statistics), whose moving-average assignments are added to {@code stateUpdates}.
      */
     Operand<TFloat32> layer(Ops tf, int i, Operand<TFloat32> x, boolean logits, boolean training, List<Op> stateUpdates) {
+        return layer(tf, i, x, logits, training, stateUpdates, null);
+    }
+
+    /** As above; depthwise and dilated convolutions are added to {@code cuts} (unless null) for the train graph's backprop. */
+    Operand<TFloat32> layer(Ops tf, int i, Operand<TFloat32> x, boolean logits, boolean training, List<Op> stateUpdates,
+                            List<TfConvLayers.Cut> cuts) {
         Layer layer = model.layer(i);
         if (layer instanceof BatchNorm bn) {
             return TfBatchNorm.forward(tf, bn, vars.get(i), x, training, stateUpdates);
@@ -107,7 +113,7 @@ final class TfModelGraph {
             return logits ? x : TfConvLayers.activation(tf, x, a.inputShape(), a.activation());
         }
         if (TfConvLayers.compiles(layer)) {
-            return TfConvLayers.apply(tf, layer, x, vars(i), logits);
+            return TfConvLayers.apply(tf, i, layer, x, vars(i), logits, cuts);
         }
         return x;
     }

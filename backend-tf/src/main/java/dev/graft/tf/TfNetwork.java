@@ -193,6 +193,11 @@ final class TfNetwork implements Network {
         return model.withLayers(layers);
     }
 
+    /** The compiled graph (tests look for the ops in it). */
+    Graph graph() {
+        return graph;
+    }
+
     @Override
     public void close() {
         session.close();

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
@@ -56,6 +55,7 @@ final class TfTrainGraph {
         this.graph = graph;
         Model model = rules.plan().model();
         Operand<TFloat32> x = input;
+        List<TfConvLayers.Cut> cuts = new ArrayList<>();
         for (int i = 0; i < model.size(); i++) {
             Layer layer = model.layer(i);
             if (layer instanceof Dropout d && rules.trainingMode(i) && d.rate() > 0f) {
@@ -64,7 +64,7 @@ final class TfTrainGraph {
                 masks.add(new Mask(i, d, mask));
                 x = tf.math.mul(x, mask);
             } else {
-                x = params.layer(tf, i, x, rules.outputsLogits(i), rules.trainingMode(i), stateUpdates);
+                x = params.layer(tf, i, x, rules.outputsLogits(i), rules.trainingMode(i), stateUpdates, cuts);
             }
         }
         prediction = x;
@@ -83,14 +83,16 @@ final class TfTrainGraph {
             perRowLoss = tf.math.mean(tf.math.square(diff), tf.constant(1));
             topGrad = tf.math.mul(diff, gradScale);
         }
-        buildUpdates(tf, rules, params, x, topGrad);
+        buildUpdates(tf, rules, params, x, topGrad, cuts);
         updates.addAll(stateUpdates);
     }
 
-    private void buildUpdates(Ops tf, ExecutionPlan rules, TfModelGraph params, Operand<TFloat32> top, Operand<TFloat32> topGrad) {
+    private void buildUpdates(Ops tf, ExecutionPlan rules, TfModelGraph params, Operand<TFloat32> top, Operand<TFloat32> topGrad,
+                              List<TfConvLayers.Cut> cuts) {
         Optimizer opt = training.optimizer();
         Model model = rules.plan().model();
         List<Variable<TFloat32>> xs = new ArrayList<>();
+        List<Integer> owners = new ArrayList<>();
         List<float[]> rates = new ArrayList<>(); // {layer learning rate, l2}
         for (int i = 0; i < model.size(); i++) {
             if (!rules.updates(i)) {
@@ -99,6 +101,7 @@ final class TfTrainGraph {
             for (TfModelGraph.Var v : params.vars(i).values()) {
                 if (v.parameter().role().trainable()) {
                     xs.add(v.variable());
+                    owners.add(i);
                     rates.add(new float[] {rules.learningRate(i),
                             v.parameter().role() == Parameter.Role.WEIGHT ? training.l2() : 0f});
                 }
@@ -107,9 +110,7 @@ final class TfTrainGraph {
         if (xs.isEmpty()) {
             return;
         }
-        Output<?>[] xOutputs = xs.stream().map(Variable::asOutput).toArray(Output<?>[]::new);
-        Output<?>[] grads = graph.addGradients("gradients", new Output<?>[] {top.asOutput()}, xOutputs,
-                new Output<?>[] {topGrad.asOutput()});
+        List<Operand<TFloat32>> grads = TfGradients.of(tf, graph, top, topGrad, xs, owners, cuts);
         List<Op> newValues = new ArrayList<>();
         List<Variable<TFloat32>> targetsOf = new ArrayList<>();
         List<Operand<TFloat32>> valuesOf = new ArrayList<>();
@@ -117,7 +118,7 @@ final class TfTrainGraph {
             Variable<TFloat32> p = xs.get(k);
             float lr = rates.get(k)[0];
             float l2 = rates.get(k)[1];
-            Operand<TFloat32> g = grads[k].expect(TFloat32.class);
+            Operand<TFloat32> g = grads.get(k);
             if (l2 != 0f) {
                 g = tf.math.add(g, tf.math.mul(tf.constant(l2), p));
             }

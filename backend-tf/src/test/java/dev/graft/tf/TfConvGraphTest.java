@@ -11,7 +11,6 @@ import dev.graft.Model;
 import dev.graft.Parameter;
 import dev.graft.Shape;
 import dev.graft.conformance.Conformance;
-import dev.graft.exec.KernelNetwork;
 import dev.graft.exec.Network;
 import dev.graft.exec.NetworkPlan;
 import dev.graft.exec.Networks;
@@ -28,9 +27,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * CNNs on the TF backend: undilated convolutions, pooling, padding and flatten compile into one TF
- * graph (forward and train step) and agree with the reference; depthwise and dilated convolutions
- * run on the portable executor over TF kernels and agree too.
+ * CNNs on the TF backend: convolutions (depthwise and dilated ones too), pooling, padding and flatten
+ * compile into one TF graph (forward and train step) and agree with the reference.
  */
 class TfConvGraphTest {
 
@@ -57,7 +55,7 @@ class TfConvGraphTest {
                 .avgPool("ap", 1).flatten("flat").dense("out", 3, Activation.SOFTMAX).build();
     }
 
-    private static Model fallback() {
+    private static Model depthwiseAndDilated() {
         return Model.builder(Shape.of(9, 8, 2), 4)
                 .add(DepthwiseConv2D.spec("dw", ConvWindow.of(3).same(), Activation.RELU))
                 .conv2d("dilated", 3, ConvWindow.of(2).dilation(2), Activation.TANH)
@@ -65,10 +63,12 @@ class TfConvGraphTest {
     }
 
     @Test
-    void tfExportRefusesACnnByName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    void tfExportRefusesBatchNormByName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Model withNorm = Model.builder(Shape.of(6, 6, 2), 3).conv2d("c1", 4, ConvWindow.of(3).same(), Activation.RELU)
+                .add(dev.graft.BatchNorm.spec("bn")).flatten("flat").dense("out", 3, Activation.SOFTMAX).build();
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> TfExport.savedModel(compiled(), dir.resolve("saved")));
-        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'c1'") && e.getMessage().contains("conv2d")
+                () -> TfExport.savedModel(withNorm, dir.resolve("saved")));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'bn'") && e.getMessage().contains("batch")
                 && e.getMessage().contains("Graft's format"), e.getMessage());
         org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(dir.resolve("saved")));
     }
@@ -79,7 +79,7 @@ class TfConvGraphTest {
         float[] x = random(new SplittableRandom(8), rows * 9 * 8 * 2, 1);
         float[] labels = {0, 1, 2, 2, 1, 0};
         TrainingConfig config = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.adam(0.01f), 0f, Map.of(), 1);
-        for (Model model : new Model[] {compiled(), fallback()}) {
+        for (Model model : new Model[] {compiled(), depthwiseAndDilated()}) {
             float[] expected = new float[rows * 3];
             float[] actual = new float[rows * 3];
             Model expectedAfter;
@@ -87,11 +87,7 @@ class TfConvGraphTest {
             try (Backend reference = new ReferenceBackend();
                  Network ref = Networks.open(reference, new NetworkPlan(model, config, rows));
                  Network net = Networks.open(tf, new NetworkPlan(model, config, rows))) {
-                if (model.layer(0) instanceof DepthwiseConv2D) {
-                    assertInstanceOf(KernelNetwork.class, net, "depthwise and dilated convolutions run op by op");
-                } else {
-                    assertInstanceOf(TfNetwork.class, net, "convolutions, pooling, padding and flatten compile");
-                }
+                assertInstanceOf(TfNetwork.class, net, "convolutions, pooling, padding and flatten compile");
                 ref.predict(x, 0, rows, expected, 0);
                 net.predict(x, 0, rows, actual, 0);
                 assertClose("TF vs reference predictions", expected, actual, 1e-6, 1e-5);

@@ -49,8 +49,8 @@ final class ConvRules {
                 padding.toLowerCase(java.util.Locale.ROOT), dilations, null, null, n.getName()));
     }
 
-    /** {@code MaxPool} / {@code AvgPool} of image activations. */
-    static Sym pool(NodeDef n, Sym in, GraphWalker.Failure fail) throws ModelFileException {
+    /** {@code MaxPool} / {@code AvgPool} of image activations; {@code MaxPoolV2} takes its window and strides as inputs. */
+    static Sym pool(NodeDef n, Sym in, GraphWalker.Failure fail, NodeDef ksize, NodeDef strides) throws ModelFileException {
         if (!(in instanceof Chain c && c.pending() == null && c.spatial()) && !(in instanceof Input i && i.shape() != null)) {
             return null;
         }
@@ -59,8 +59,34 @@ final class ConvRules {
         if (!padding.equals("SAME") && !padding.equals("VALID")) {
             throw fail.at(n.getName(), n.getOp() + " with padding '" + padding + "' is not supported (SAME or VALID)");
         }
-        return chainOf(in).append(new Pool(n.getOp().startsWith("Max"), spatial(n, "ksize", fail), spatial(n, "strides", fail),
-                padding.toLowerCase(java.util.Locale.ROOT), n.getName()));
+        List<Integer> size;
+        List<Integer> step;
+        if (n.getOp().equals("MaxPoolV2")) {
+            size = spatial(n, "ksize", longs(ksize), fail);
+            step = spatial(n, "strides", longs(strides), fail);
+        } else {
+            size = spatial(n, "ksize", fail);
+            step = spatial(n, "strides", fail);
+        }
+        return chainOf(in).append(new Pool(n.getOp().startsWith("Max"), size, step, padding.toLowerCase(java.util.Locale.ROOT),
+                n.getName()));
+    }
+
+    /**
+     * {@code Mean}/{@code Max} of image activations over axes 1 and 2 (height, width) without kept dimensions: global
+     * average or max pooling. Null for any other reduction (activations through it are then lost).
+     */
+    static Sym globalPool(NodeDef n, Sym in, NodeDef axes) {
+        if (!(in instanceof Chain c && c.pending() == null && c.spatial()) || axes == null || !axes.getOp().equals("Const")) {
+            return null;
+        }
+        AttrValue keep = n.getAttrMap().get("keep_dims");
+        List<Integer> a = ints(axes);
+        if ((keep != null && keep.getB()) || a == null || !(a.equals(List.of(1, 2)) || a.equals(List.of(2, 1))
+                || a.equals(List.of(-3, -2)) || a.equals(List.of(-2, -3)))) {
+            return null;
+        }
+        return c.append(new GraphParts.GlobalPool(n.getOp().equals("Max"), n.getName()));
     }
 
     /** {@code FusedBatchNorm(V2/V3)} output 0 in inference mode: x, scale, offset, mean, variance. */
@@ -84,8 +110,7 @@ final class ConvRules {
      * {@code Reshape}: of the input placeholder to {@code [-1, h, w, c]}, the input with that shape; of image
      * activations to {@code [-1, n]}, a flatten; of vectors to {@code [-1, n]}, nothing. Null otherwise.
      */
-    static Sym reshape(NodeDef n, Sym in, NodeDef shapeNode) {
-        List<Integer> target = shapeNode == null ? null : ints(shapeNode);
+    static Sym reshape(NodeDef n, Sym in, List<Integer> target) {
         if (target == null || target.isEmpty() || target.get(0) != -1 || target.subList(1, target.size()).stream().anyMatch(d -> d <= 0)) {
             return null;
         }
@@ -97,7 +122,35 @@ final class ConvRules {
         if (in instanceof Chain c && c.pending() == null && dims.size() == 1) {
             return c.spatial() ? c.append(new Flat(n.getName())) : c.passed();
         }
+        if (in instanceof Chain c && c.pending() == null && dims.size() == 3) {
+            // Flat rows back to images (a graph carrying flat rows between image layers): the flatten is undone, and
+            // the next layer must take exactly these dims (checked when the layers are built).
+            GraphParts.Reshaped back = new GraphParts.Reshaped(List.copyOf(dims), n.getName());
+            if (c.lastPart() instanceof Flat) {
+                return c.replaceLast(back);
+            }
+            return c.spatial() && !c.parts().isEmpty() ? c.append(back) : null;
+        }
         return null;
+    }
+
+    /**
+     * {@code Pad}/{@code PadV2} of images with constant paddings {@code [[0, 0], [top, bottom], [left, right], [0, 0]]}
+     * and (PadV2) the value 0: zero padding. Null otherwise.
+     */
+    static Sym pad(NodeDef n, Sym in, NodeDef paddings, Sym value) {
+        if (!(in instanceof Chain c && c.pending() == null && c.spatial()) || paddings == null || !paddings.getOp().equals("Const")) {
+            return null;
+        }
+        if (n.getOp().equals("PadV2") && !(value instanceof GraphParts.Scalar s && s.value() == 0)) {
+            return null;
+        }
+        List<Integer> p = ints(paddings);
+        if (p == null || p.size() != 8 || p.get(0) != 0 || p.get(1) != 0 || p.get(6) != 0 || p.get(7) != 0
+                || p.subList(2, 6).stream().anyMatch(v -> v < 0)) {
+            return null;
+        }
+        return c.append(new GraphParts.ZeroPad(List.copyOf(p.subList(2, 6)), n.getName()));
     }
 
     /** The per-sample shape a placeholder records, or null (unknown rank or a free dimension beyond the batch). */
@@ -156,7 +209,13 @@ final class ConvRules {
     /** A 4-element [1, h, w, 1] attribute as [h, w]. */
     private static List<Integer> spatial(NodeDef n, String attr, GraphWalker.Failure fail) throws ModelFileException {
         AttrValue a = n.getAttrMap().get(attr);
-        List<Long> v = a == null ? List.of() : a.getList().getIList();
+        return spatial(n, attr, a == null ? List.of() : a.getList().getIList(), fail);
+    }
+
+    /** {@code values} ([1, h, w, 1], null when not constant) as [h, w]. */
+    private static List<Integer> spatial(NodeDef n, String attr, List<Long> values, GraphWalker.Failure fail)
+            throws ModelFileException {
+        List<Long> v = values == null ? List.of() : values;
         if (v.size() != 4 || v.get(0) != 1 || v.get(3) != 1 || v.get(1) <= 0 || v.get(2) <= 0
                 || v.get(1) > Integer.MAX_VALUE || v.get(2) > Integer.MAX_VALUE) {
             throw fail.at(n.getName(), n.getOp() + " has " + attr + " " + v + "; Graft needs [1, h, w, 1]");
@@ -164,8 +223,14 @@ final class ConvRules {
         return List.of(v.get(1).intValue(), v.get(2).intValue());
     }
 
+    /** The values of a constant int vector as longs, or null when {@code n} is not one. */
+    private static List<Long> longs(NodeDef n) {
+        List<Integer> v = n == null || !n.getOp().equals("Const") ? null : ints(n);
+        return v == null ? null : v.stream().map(Integer::longValue).toList();
+    }
+
     /** The values of an int32/int64 {@code Const} vector, or null. */
-    private static List<Integer> ints(NodeDef n) {
+    static List<Integer> ints(NodeDef n) {
         if (!n.getOp().equals("Const") || n.getAttrMap().get("value") == null) {
             return null;
         }

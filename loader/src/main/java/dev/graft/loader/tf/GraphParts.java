@@ -3,7 +3,11 @@ package dev.graft.loader.tf;
 import dev.graft.Activation;
 import dev.graft.Shape;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * What {@link GraphWalker} recovers from a graph, and the symbolic values it computes per tensor on the way.
@@ -16,7 +20,7 @@ final class GraphParts {
     }
 
     /** One layer of the recovered chain. */
-    sealed interface Part permits Step, Drop, ConvStep, Pool, Norm, Flat, Act {
+    sealed interface Part permits Step, Drop, ConvStep, Pool, GlobalPool, Norm, Flat, Act, Merge, ModelInput, Reshaped, ZeroPad {
         /** The graph variables this layer reads (none for parameterless layers). */
         default List<String> variables() {
             return List.of();
@@ -57,6 +61,10 @@ final class GraphParts {
     record Pool(boolean max, List<Integer> size, List<Integer> strides, String padding, String op) implements Part {
     }
 
+    /** A {@code Mean} ({@code max} false) or {@code Max} of image activations over height and width: one vector per sample. */
+    record GlobalPool(boolean max, String op) implements Part {
+    }
+
     /** A batch norm in inference form (fused op or its arithmetic); {@code gamma}/{@code beta} null when absent. */
     record Norm(String gamma, String beta, String mean, String variance, double epsilon, String op) implements Part {
         @Override public List<String> variables() {
@@ -74,9 +82,34 @@ final class GraphParts {
     record Flat(String op) implements Part {
     }
 
+    /**
+     * A {@code Reshape} of activations back to images {@code dims} ([h, w, c]), as graphs that carry flat rows between
+     * layers write it (Graft's own TF export): no layer, but the next layer's input shape must be {@code dims}.
+     */
+    record Reshaped(List<Integer> dims, String op) implements Part {
+    }
+
+    /** A {@code Pad}/{@code PadV2} of images with zeros: [top, bottom, left, right]. */
+    record ZeroPad(List<Integer> padding, String op) implements Part {
+    }
+
     /** An activation op that follows a layer without one of its own to take it (after a batch norm or a pooling). */
     record Act(Activation activation, String op) implements Part {
     }
+
+    /**
+     * An {@code Add}/{@code AddV2} of two activations (not a bias: a residual connection) or a {@code ConcatV2}
+     * along {@code axis} ({@code concat}); its inputs are in the chain's inbound map.
+     */
+    record Merge(boolean concat, int axis, String op) implements Part {
+    }
+
+    /** Stands for the model input in a chain's inbound lists; never a layer. */
+    record ModelInput() implements Part {
+    }
+
+    /** The model input as an inbound reference. */
+    static final Part INPUT = new ModelInput();
 
     /** The symbolic value of one tensor. */
     sealed interface Sym permits Input, Var, Chain, Scalar, Noise, Mask, Lost, Other, BatchNormRules.NormSym {
@@ -122,13 +155,18 @@ final class GraphParts {
     record Other() implements Sym {
     }
 
-    /** The activations after the layers recognised so far ({@code ops}: how many graph ops they span). */
-    record Chain(List<Part> parts, int ops, Scale pending, Shape input) implements Sym {
+    /**
+     * The activations after the layers recognised so far ({@code ops}: how many graph ops they span): the parts in
+     * topological order, the tensor being the last one's output. A part takes the part before it in the list (the
+     * first one: the model input) unless {@code inbound} names its inputs (merges, and branches placed after another
+     * branch's parts); an empty map is a plain chain.
+     */
+    record Chain(List<Part> parts, int ops, Scale pending, Shape input, Map<Part, List<Part>> inbound) implements Sym {
 
-        static final Chain EMPTY = new Chain(List.of(), 0, null, null);
+        static final Chain EMPTY = new Chain(List.of(), 0, null, null, Map.of());
 
         static Chain from(Input in) {
-            return new Chain(List.of(), 0, null, in.shape());
+            return new Chain(List.of(), 0, null, in.shape(), Map.of());
         }
 
         /** Layers with variables: what makes one chain longer than another. */
@@ -140,14 +178,28 @@ final class GraphParts {
             return parts.isEmpty() ? null : parts.get(parts.size() - 1);
         }
 
+        /** The part whose output this is ({@link #INPUT} when no layer came yet). */
+        Part head() {
+            return parts.isEmpty() ? INPUT : parts.get(parts.size() - 1);
+        }
+
+        /** The inputs of {@code part} ({@link #INPUT} for the model input). */
+        List<Part> inputsOf(Part part) {
+            List<Part> explicit = inbound.get(part);
+            if (explicit != null) {
+                return explicit;
+            }
+            int i = parts.indexOf(part);
+            return i <= 0 ? List.of(INPUT) : List.of(parts.get(i - 1));
+        }
+
         /** Whether the activations are still images (rank 3 per sample) rather than vectors. */
         boolean spatial() {
-            for (int i = parts.size() - 1; i >= 0; i--) {
-                Part p = parts.get(i);
-                if (p instanceof ConvStep || p instanceof Pool) {
+            for (Part p = head(); p != INPUT; p = inputsOf(p).get(0)) {
+                if (p instanceof ConvStep || p instanceof Pool || p instanceof Reshaped || p instanceof ZeroPad) {
                     return true;
                 }
-                if (p instanceof Step || p instanceof Flat) {
+                if (p instanceof Step || p instanceof Flat || p instanceof GlobalPool) {
                     return false;
                 }
             }
@@ -176,23 +228,85 @@ final class GraphParts {
 
         Chain replaceLast(Part p) {
             List<Part> copy = new ArrayList<>(parts);
-            copy.set(copy.size() - 1, p);
-            return new Chain(List.copyOf(copy), ops + 1, pending, input);
+            Part old = copy.set(copy.size() - 1, p);
+            Map<Part, List<Part>> in = inbound;
+            if (inbound.containsKey(old)) {
+                in = new LinkedHashMap<>(inbound);
+                in.put(p, in.remove(old));
+            }
+            return new Chain(List.copyOf(copy), ops + 1, pending, input, in);
+        }
+
+        /** The chain without its last part (which no other part may take as input). */
+        Chain withoutLast() {
+            Map<Part, List<Part>> in = inbound;
+            if (inbound.containsKey(lastPart())) {
+                in = new LinkedHashMap<>(inbound);
+                in.remove(lastPart());
+            }
+            return new Chain(List.copyOf(parts.subList(0, parts.size() - 1)), ops, pending, input, in);
         }
 
         Chain append(Part p) {
             List<Part> copy = new ArrayList<>(parts);
             copy.add(p);
-            return new Chain(List.copyOf(copy), ops + 1, null, input);
+            return new Chain(List.copyOf(copy), ops + 1, null, input, inbound);
         }
 
         Chain scaled(double factor, String op) {
             double f = pending == null ? factor : pending.factor() * factor;
-            return new Chain(parts, ops + 1, new Scale(f, pending == null ? op : pending.op()), input);
+            return new Chain(parts, ops + 1, new Scale(f, pending == null ? op : pending.op()), input, inbound);
         }
 
         Chain passed() {
-            return new Chain(parts, ops, pending, input);
+            return new Chain(parts, ops, pending, input, inbound);
+        }
+
+        /**
+         * A residual {@code Add} or a {@code Concat} of activations from one model input: the branches joined
+         * ({@link #merge}); null when an operand is not activations.
+         */
+        static Sym join(List<Sym> operands, Merge merge) {
+            List<Chain> branches = new ArrayList<>();
+            for (Sym s : operands) {
+                if (!(s instanceof Input || (s instanceof Chain c && c.pending() == null))) {
+                    return null;
+                }
+                branches.add(s instanceof Chain c ? c : from((Input) s));
+            }
+            if (branches.stream().map(Chain::input).filter(java.util.Objects::nonNull).distinct().count() > 1) {
+                return null; // placeholders of different shapes: several model inputs, which TF graphs are not read as
+            }
+            return Chain.merge(branches, merge);
+        }
+
+        /**
+         * {@code branches} (activations, none pending a scale) joined by {@code merge}: every branch's parts once, in an
+         * order where each comes after its inputs, then the merge, whose inputs are the branches' heads.
+         */
+        static Chain merge(List<Chain> branches, Merge merge) {
+            List<Part> order = new ArrayList<>(branches.get(0).parts());
+            Set<Part> placed = new HashSet<>(order);
+            Map<Part, List<Part>> in = new LinkedHashMap<>(branches.get(0).inbound());
+            Shape input = null;
+            int ops = 0;
+            for (Chain b : branches) {
+                input = input != null ? input : b.input();
+                ops = Math.max(ops, b.ops());
+                for (Part p : b.parts()) {
+                    if (placed.add(p)) {
+                        List<Part> inputs = b.inputsOf(p);
+                        Part before = order.isEmpty() ? INPUT : order.get(order.size() - 1);
+                        order.add(p);
+                        if (b.inbound().containsKey(p) || !inputs.equals(List.of(before))) {
+                            in.put(p, inputs);
+                        }
+                    }
+                }
+            }
+            in.put(merge, branches.stream().map(Chain::head).toList());
+            order.add(merge);
+            return new Chain(List.copyOf(order), ops + 1, null, input, in);
         }
     }
 }

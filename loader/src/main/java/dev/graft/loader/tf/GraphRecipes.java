@@ -47,6 +47,18 @@ final class GraphRecipes {
                     .with("strides", p.strides()).with("padding", p.padding());
             return new LayerRecipe(d.type(), d, true, Map.of(), null);
         }
+        if (part instanceof GraphParts.GlobalPool g) {
+            String type = g.max() ? "global_max_pool2d" : "global_avg_pool2d";
+            return new LayerRecipe(type, LayerDescription.of(type), true, Map.of(), null);
+        }
+        if (part instanceof GraphParts.Merge m) {
+            LayerDescription d = m.concat() ? LayerDescription.of("concatenate").with("axis", m.axis()) : LayerDescription.of("add");
+            return new LayerRecipe(NameInference.layerName(m.op()), d, true, Map.of(), null);
+        }
+        if (part instanceof GraphParts.ZeroPad z) {
+            LayerDescription d = LayerDescription.of("zero_padding2d").with("padding", z.padding());
+            return new LayerRecipe(d.type(), d, true, Map.of(), null);
+        }
         if (part instanceof GraphParts.Flat) {
             return new LayerRecipe("flatten", LayerDescription.of("flatten"), true, Map.of(), null);
         }

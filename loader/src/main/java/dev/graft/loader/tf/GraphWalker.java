@@ -6,7 +6,6 @@ import dev.graft.loader.tf.GraphParts.Chain;
 import dev.graft.loader.tf.GraphParts.ConvStep;
 import dev.graft.loader.tf.GraphParts.Input;
 import dev.graft.loader.tf.GraphParts.Lost;
-import dev.graft.loader.tf.GraphParts.Mask;
 import dev.graft.loader.tf.GraphParts.Noise;
 import dev.graft.loader.tf.GraphParts.Other;
 import dev.graft.loader.tf.GraphParts.Part;
@@ -32,9 +31,11 @@ import org.tensorflow.proto.NodeDef;
  * input, a variable, a chain of layers recognised so far, or something else ({@link GraphParts}).
  * {@code MatMul} of a chain and a variable starts a dense layer (orientation from the operand order and
  * transpose flags), {@code Add}/{@code AddV2}/{@code BiasAdd} with a variable gives it a bias, an activation
- * op closes it, and TF's dropout subgraphs become dropout layers ({@link DropoutRules}). Convolutions, pooling,
+ * op closes it ({@link DenseRules}), and TF's dropout subgraphs become dropout layers ({@link DropoutRules}). Convolutions, pooling,
  * fused batch norm and {@code Reshape} follow {@link ConvRules}, the unfused batch-norm arithmetic
- * {@link BatchNormRules}; an activation after a batch norm or a pooling is a layer of its own. Reads are looked
+ * {@link BatchNormRules}; an activation after a batch norm, a pooling or a merge is a layer of its own. An
+ * {@code Add}/{@code AddV2} of two activation tensors (not a variable: a residual connection) and a {@code ConcatV2}
+ * of activations join their branches into one graph ({@link Chain#merge}). Reads are looked
  * through; function calls ({@code StatefulPartitionedCall}, as in TF2 SavedModels), {@code If} and TF1
  * {@code Switch}/{@code Merge} conditionals are followed. A chain starts only at a placeholder (the model
  * input). The longest chain found is the model; the input or activations that go through an op with no rule
@@ -197,31 +198,37 @@ final class GraphWalker {
         Sym known = switch (op) {
             case "Const" -> DropoutRules.constant(n);
             case "Fill" -> input(f, n, 1) instanceof Scalar s ? s : null;
-            case "MatMul" -> matmul(f, n);
+            case "MatMul" -> DenseRules.matmul(n, input(f, n, 0), input(f, n, 1), lostLayers, lostMatMuls);
             case "Add", "AddV2", "BiasAdd" -> {
                 Sym norm = BatchNormRules.add(input(f, n, 0), input(f, n, 1), n.getName());
-                yield norm != null ? norm : add(n, input(f, n, 0), input(f, n, 1));
+                Sym bias = norm != null ? norm : DenseRules.add(input(f, n, 0), input(f, n, 1));
+                yield bias != null || op.equals("BiasAdd") ? bias
+                        : Chain.join(List.of(input(f, n, 0), input(f, n, 1)), new GraphParts.Merge(false, 0, n.getName()));
             }
+            case "ConcatV2" -> concat(f, n);
             case "Sub" -> {
                 Sym norm = BatchNormRules.subtract(input(f, n, 0), input(f, n, 1));
                 yield norm != null ? norm : DropoutRules.add(input(f, n, 0), input(f, n, 1), true);
             }
             case "Mul" -> {
                 Sym norm = BatchNormRules.multiply(input(f, n, 0), input(f, n, 1));
-                yield norm != null ? norm : multiply(f, n, input(f, n, 0), input(f, n, 1), false);
+                yield norm != null ? norm : DenseRules.multiply(n, input(f, n, 0), input(f, n, 1), false, f.site, fail);
             }
             case "Rsqrt" -> BatchNormRules.rsqrt(input(f, n, 0));
             case "Neg" -> BatchNormRules.negate(input(f, n, 0));
             case "Conv2D", "DepthwiseConv2dNative" -> ConvRules.conv(n, input(f, n, 0), input(f, n, 1), fail);
-            case "MaxPool", "AvgPool" -> ConvRules.pool(n, input(f, n, 0), fail);
+            case "MaxPool", "AvgPool", "MaxPoolV2" -> ConvRules.pool(n, input(f, n, 0), fail, constant(f, n, 1), constant(f, n, 2));
+            case "Mean", "Max" -> ConvRules.globalPool(n, input(f, n, 0), constant(f, n, 1));
+            case "Pad", "PadV2" -> ConvRules.pad(n, input(f, n, 0), constant(f, n, 1), op.equals("PadV2") ? input(f, n, 2) : null);
             case "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3" -> index != 0 ? OTHER : ConvRules.fused(n,
                     input(f, n, 0), input(f, n, 1), input(f, n, 2), input(f, n, 3), input(f, n, 4), fail);
-            case "Reshape" -> ConvRules.reshape(n, input(f, n, 0), constant(f, n, 1));
-            case "RealDiv", "Div", "TrueDiv" -> multiply(f, n, input(f, n, 0), input(f, n, 1), true);
+            case "Reshape" -> reshape(f, n);
+            case "Squeeze", "ExpandDims" -> input(f, n, 0) instanceof Var v ? v : null;
+            case "RealDiv", "Div", "TrueDiv" -> DenseRules.multiply(n, input(f, n, 0), input(f, n, 1), true, f.site, fail);
             case "Floor" -> DropoutRules.floor(input(f, n, 0), n.getName());
             case "GreaterEqual", "Greater", "Less", "LessEqual" ->
                     DropoutRules.compare(op, input(f, n, 0), input(f, n, 1), n.getName());
-            case "SelectV2", "Select" -> select(f, n, input(f, n, 0), input(f, n, 1), input(f, n, 2));
+            case "SelectV2", "Select" -> DenseRules.select(n, input(f, n, 0), input(f, n, 1), input(f, n, 2), f.site, fail);
             case "Switch", "RefSwitch" -> input(f, n, 0);
             case "Merge", "RefMerge" -> index == 0 ? merge(f, n) : OTHER;
             case "StatefulPartitionedCall", "PartitionedCall" -> call(f, n, funcAttr(n, "f"), arguments(n, 0), index);
@@ -272,44 +279,6 @@ final class GraphWalker {
         return here;
     }
 
-    private Sym matmul(Frame f, NodeDef n) throws ModelFileException {
-        Sym a = input(f, n, 0);
-        Sym b = input(f, n, 1);
-        boolean ta = flag(n, "transpose_a");
-        boolean tb = flag(n, "transpose_b");
-        Sym lostIn = a instanceof Lost || scaledChain(a) ? a : b instanceof Lost || scaledChain(b) ? b : null;
-        Sym weights = lostIn == a ? b : a;
-        if (lostIn != null && weights instanceof Var v) {
-            lostLayers.putIfAbsent(v.name(), lostIn instanceof Lost l ? l : lostByScale((Chain) lostIn));
-            lostMatMuls.add(v.name());
-            return null;
-        }
-        if (isActivations(a) && b instanceof Var w && !ta) {
-            return chainOf(a).append(new Step(w.name(), tb, null, null, n.getName()));
-        }
-        if (a instanceof Var w && isActivations(b) && !tb) {
-            // W·x with column vectors: op(W) is [out, in], so W stored untransposed is [out, in].
-            return chainOf(b).append(new Step(w.name(), !ta, null, null, n.getName()));
-        }
-        return null;
-    }
-
-    private static boolean scaledChain(Sym s) {
-        return s instanceof Chain c && c.pending() != null;
-    }
-
-    private static Lost lostByScale(Chain c) {
-        return new Lost(c.pending().op(), "(a scaling with no dropout mask after it)", c.lastLayerName(), null);
-    }
-
-    private static boolean isActivations(Sym s) {
-        return s instanceof Input || (s instanceof Chain c && c.pending() == null);
-    }
-
-    private static Chain chainOf(Sym s) {
-        return s instanceof Chain c ? c : s instanceof Input i ? Chain.from(i) : Chain.EMPTY;
-    }
-
     /** The node behind input {@code i} of {@code n}, looked through {@code Identity}, or null. */
     private static NodeDef constant(Frame f, NodeDef n, int i) {
         if (i >= n.getInputCount()) {
@@ -322,50 +291,34 @@ final class GraphWalker {
         return at;
     }
 
-    private static Sym add(NodeDef n, Sym a, Sym b) {
-        Sym arithmetic = DropoutRules.add(a, b, false);
-        if (arithmetic != null) {
-            return arithmetic;
+    /**
+     * {@code Reshape} of a variable to a vector-like shape (at most one dimension above 1: a bias reshaped for
+     * broadcasting, as Keras 3's Conv2D does) is that variable; of activations, {@link ConvRules#reshape}.
+     */
+    private Sym reshape(Frame f, NodeDef n) throws ModelFileException {
+        Sym in = input(f, n, 0);
+        List<Integer> target = ReshapeTargets.of(n, (node, i) -> constant(f, node, i));
+        if (in instanceof Var v) {
+            return target != null && target.stream().filter(d -> d != 1).count() <= 1 ? v : null;
         }
-        Chain c = a instanceof Chain ca ? ca : b instanceof Chain cb ? cb : null;
-        Sym other = c == a ? b : a;
-        Step last = c == null ? null : c.lastStep();
-        if (last != null && c.pending() == null && other instanceof Var v && last.bias() == null && last.activation() == null) {
-            return c.replaceLast(last.withBias(v.name()));
-        }
-        if (c != null && c.pending() == null && c.lastPart() instanceof ConvStep conv && other instanceof Var v
-                && conv.bias() == null && conv.activation() == null) {
-            return c.replaceLast(conv.withBias(v.name()));
-        }
-        return null;
+        return ConvRules.reshape(n, in, target);
     }
 
-    private Sym multiply(Frame f, NodeDef n, Sym a, Sym b, boolean divide) throws ModelFileException {
-        Sym arithmetic = DropoutRules.scale(a, b, divide);
-        if (arithmetic != null) {
-            return arithmetic;
-        }
-        Chain c = a instanceof Chain ca ? ca : !divide && b instanceof Chain cb ? cb : null;
-        Sym other = c == a ? b : a;
-        if (c == null) {
+    /** {@code ConcatV2} of activations along a constant axis. */
+    private Sym concat(Frame f, NodeDef n) throws ModelFileException {
+        List<String> inputs = arguments(n, 0);
+        if (inputs.size() < 3) {
             return null;
         }
-        if (!divide && other instanceof Mask m) {
-            return DropoutRules.applyMask(c, m, n.getName(), f.site, fail);
+        List<Integer> axis = ReshapeTargets.intsOf(constant(f, n, inputs.size() - 1));
+        if (axis == null || axis.size() != 1) {
+            return null;
         }
-        if (DropoutRules.scaleOperand(other)) {
-            double k = other instanceof Scalar s ? s.value() : Double.NaN;
-            return c.scaled(divide ? 1 / k : k, n.getName());
+        List<Sym> operands = new ArrayList<>();
+        for (int i = 0; i < inputs.size() - 1; i++) {
+            operands.add(eval(f, inputs.get(i)));
         }
-        return null;
-    }
-
-    private Sym select(Frame f, NodeDef n, Sym condition, Sym then, Sym otherwise) throws ModelFileException {
-        if (condition instanceof Mask m && then instanceof Chain c && !(otherwise instanceof Chain)
-                && !(otherwise instanceof Lost)) {
-            return DropoutRules.applyMask(c, m, n.getName(), f.site, fail);
-        }
-        return null;
+        return Chain.join(operands, new GraphParts.Merge(true, axis.get(0), n.getName()));
     }
 
     /** TF1 {@code cond}: of the branches reaching the {@code Merge}, the one with the most layers. */
@@ -446,9 +399,21 @@ final class GraphWalker {
         if (!(in instanceof Chain c) || c.pending() != null || c.parts().isEmpty()) {
             return null;
         }
+        if (c.lastPart() instanceof GraphParts.Flat flat && act != null && act.kind() != Activation.Kind.SOFTMAX
+                && c.parts().size() > 1 && !c.inbound().containsKey(flat)) {
+            // An elementwise activation of flattened images is the same before the flatten, where a layer may take it.
+            Sym before = activate(c.withoutLast(), act, n);
+            return before instanceof Chain b ? b.append(flat) : null;
+        }
+        return activate(c, act, n);
+    }
+
+    /** {@code act} (null: an unsupported activation op) applied to activations {@code c}, or null when nothing takes it. */
+    private Sym activate(Chain c, Activation act, NodeDef n) throws ModelFileException {
         GraphParts.Part last = c.lastPart();
         boolean open = (last instanceof Step s && s.activation() == null) || (last instanceof ConvStep cs && cs.activation() == null)
-                || last instanceof GraphParts.Norm || last instanceof GraphParts.Pool;
+                || last instanceof GraphParts.Norm || last instanceof GraphParts.Pool || last instanceof GraphParts.ZeroPad
+                || last instanceof GraphParts.GlobalPool || last instanceof GraphParts.Merge;
         if (!open) {
             return null;
         }
@@ -463,10 +428,5 @@ final class GraphWalker {
             return c.replaceLast(cs.withActivation(act));
         }
         return c.append(new GraphParts.Act(act, n.getName()));
-    }
-
-    private static boolean flag(NodeDef n, String attr) {
-        AttrValue v = n.getAttrMap().get(attr);
-        return v != null && v.getB();
     }
 }

@@ -24,7 +24,7 @@ final class LostOps {
                 : op + " " + where + ", below layer '" + NameInference.layerName(variable) + "' (variable '" + variable
                 + "'), is not supported";
         return what + ": Graft recovers chains of layers (MatMul, Conv2D, DepthwiseConv2dNative, MaxPool, AvgPool, "
-                + "batch norm, Reshape, bias add, activation, dropout) that start at the graph's input, and loading the model without this op would give a different "
+                + "batch norm, Reshape, Mean, bias add, activation, dropout, residual Add, ConcatV2) that start at the graph's input, and loading the model without this op would give a different "
                 + "model; to load chosen dense layers anyway, give an explicit layer mapping";
     }
 

@@ -8,10 +8,13 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
-import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObject;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedConcreteFunction;
 import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObjectGraph;
 import org.tensorflow.proto.TrackableObjectGraphOuterClass.TrackableObjectGraph.TrackableObject.ObjectReference;
 
@@ -65,36 +68,83 @@ final class SavedModels {
     /**
      * Maps each variable's graph name (e.g. {@code dense/kernel}) to its TF2 checkpoint key
      * ({@code layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE}): the key is the first path from the
-     * root in breadth-first order over the object graph's children, as TF's saver names it.
+     * root in breadth-first order over the object graph's children, as TF's saver names it. The graph name is
+     * the object's variable name, overridden by what the graph itself says: a function call in the top-level
+     * graph passes variable handles for the objects its concrete function captures ({@code bound_inputs}), so
+     * a handle the exporter renamed ({@code dense/kernel_1}, as {@code keras_model.export} writes) still finds
+     * its key.
      */
     static Map<String, String> checkpointKeys(MetaGraphDef meta) {
         Map<String, String> keys = new HashMap<>();
-        if (!meta.hasObjectGraphDef()) {
+        String[] paths = objectPaths(meta);
+        if (paths.length == 0) {
             return keys;
         }
         SavedObjectGraph graph = meta.getObjectGraphDef();
-        int n = graph.getNodesCount();
-        if (n == 0) {
-            return keys;
+        for (int id = 1; id < paths.length; id++) {
+            if (paths[id] != null && graph.getNodes(id).hasVariable()) {
+                keys.putIfAbsent(graph.getNodes(id).getVariable().getName(), paths[id] + VALUE_SUFFIX);
+            }
         }
+        Map<String, NodeDef> top = new HashMap<>();
+        meta.getGraphDef().getNodeList().forEach(n -> top.put(n.getName(), n));
+        for (NodeDef call : meta.getGraphDef().getNodeList()) {
+            AttrValue f = call.getAttrMap().get("f");
+            SavedConcreteFunction fn = f == null ? null : graph.getConcreteFunctionsMap().get(f.getFunc().getName());
+            if (fn == null || !(call.getOp().equals("StatefulPartitionedCall") || call.getOp().equals("PartitionedCall"))) {
+                continue;
+            }
+            List<String> inputs = call.getInputList().stream().filter(i -> !i.startsWith("^")).toList();
+            int first = inputs.size() - fn.getBoundInputsCount();
+            for (int k = 0; k < fn.getBoundInputsCount() && first >= 0; k++) {
+                int id = fn.getBoundInputs(k);
+                NodeDef handle = top.get(inputs.get(first + k).split(":")[0]);
+                if (handle != null && handle.getOp().equals("VarHandleOp") && id > 0 && id < paths.length
+                        && paths[id] != null && graph.getNodes(id).hasVariable()) {
+                    keys.put(handle.getName(), paths[id] + VALUE_SUFFIX);
+                }
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * Each checkpoint key of a variable object mapped to the variable's name in the object graph
+     * ({@code SavedVariable.name}); empty without an object graph. Two keys with one name are one variable tracked
+     * twice (Keras 3's {@code export} tracks every variable under {@code variables/} and {@code _all_variables/}).
+     */
+    static Map<String, String> variableNames(MetaGraphDef meta) {
+        Map<String, String> names = new HashMap<>();
+        String[] paths = objectPaths(meta);
+        for (int id = 1; id < paths.length; id++) {
+            if (paths[id] != null && meta.getObjectGraphDef().getNodes(id).hasVariable()) {
+                names.put(paths[id] + VALUE_SUFFIX, meta.getObjectGraphDef().getNodes(id).getVariable().getName());
+            }
+        }
+        return names;
+    }
+
+    /** Each object's first path from the root, breadth-first over children (null where unreachable). */
+    private static String[] objectPaths(MetaGraphDef meta) {
+        if (!meta.hasObjectGraphDef() || meta.getObjectGraphDef().getNodesCount() == 0) {
+            return new String[0];
+        }
+        SavedObjectGraph graph = meta.getObjectGraphDef();
+        int n = graph.getNodesCount();
         String[] paths = new String[n];
         paths[0] = "";
         Deque<Integer> queue = new ArrayDeque<>();
         queue.add(0);
         while (!queue.isEmpty()) {
             int id = queue.poll();
-            SavedObject obj = graph.getNodes(id);
-            for (ObjectReference child : obj.getChildrenList()) {
+            for (ObjectReference child : graph.getNodes(id).getChildrenList()) {
                 int c = child.getNodeId();
                 if (c >= 0 && c < n && paths[c] == null) {
                     paths[c] = paths[id].isEmpty() ? child.getLocalName() : paths[id] + "/" + child.getLocalName();
                     queue.add(c);
                 }
             }
-            if (obj.hasVariable() && id != 0) {
-                keys.putIfAbsent(obj.getVariable().getName(), paths[id] + VALUE_SUFFIX);
-            }
         }
-        return keys;
+        return paths;
     }
 }

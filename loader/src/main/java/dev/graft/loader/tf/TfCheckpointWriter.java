@@ -5,6 +5,7 @@ import dev.graft.Dense;
 import dev.graft.Dropout;
 import dev.graft.Layer;
 import dev.graft.Model;
+import dev.graft.Shape;
 import dev.graft.loader.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,8 +19,9 @@ import org.tensorflow.proto.TensorShapeProto;
 
 /**
  * Saves a Graft model as a TF V2 checkpoint with TensorFlow-style variable names, plus a forward-pass
- * {@code .meta} graph (placeholder {@code x}, then per layer {@code MatMul}, {@code BiasAdd} and the
- * activation op) so that the architecture, activations included, can be recovered from the files alone.
+ * {@code .meta} graph (placeholder {@code x}, of images {@code [-1, h, w, c]} for an image model, then per dense
+ * layer {@code MatMul}, {@code BiasAdd} and the activation op, image layers as {@link ConvNodes} writes them) so
+ * that the architecture, activations included, can be recovered from the files alone.
  * A dropout layer holds no variables; in the graph it is TF's own {@code tf.nn.dropout(x, rate)} subgraph
  * (training form, as in a TF1 training graph), so its rate is recovered too.
  */
@@ -52,19 +54,34 @@ public final class TfCheckpointWriter {
      * {@link dev.graft.loader.AtomicFiles#replaceDirectory}, as {@code graft --export-tf} does.
      */
     public static void write(Model model, Path prefix, Naming naming) throws IOException {
+        if (!model.isChain()) {
+            throw new IllegalArgumentException("cannot write a graph model (branches, merges or several inputs) with the TF "
+                    + "checkpoint writer: it writes chains of layers only; save the model in Graft's format instead");
+        }
         BundleWriter bundle = new BundleWriter();
         GraphDef.Builder graph = GraphDef.newBuilder();
+        Shape input = model.inputShape();
+        long[] placeholder = new long[input.rank() + 1];
+        placeholder[0] = -1;
+        for (int i = 0; i < input.rank(); i++) {
+            placeholder[i + 1] = input.dim(i);
+        }
         graph.addNode(node("x", "Placeholder").putAttr("dtype", type())
-                .putAttr("shape", AttrValue.newBuilder().setShape(shape(-1, model.inputWidth())).build()));
+                .putAttr("shape", AttrValue.newBuilder().setShape(shape(placeholder)).build()));
         String x = "x";
         for (Layer layer : model.layers()) {
             if (layer instanceof Dropout drop) {
                 x = dropout(graph, drop, x);
                 continue;
             }
+            if (ConvNodes.writes(layer)) {
+                x = ConvNodes.write(graph, bundle, layer, x);
+                continue;
+            }
             if (!(layer instanceof Dense d)) {
                 throw new IllegalArgumentException("layer '" + layer.name() + "' (type " + layer.description().type()
-                        + ") cannot be written by the TF checkpoint writer: it writes dense and dropout layers only");
+                        + ") cannot be written by the TF checkpoint writer: it writes dense, dropout, "
+                        + String.join(", ", ConvNodes.TYPES) + " layers only");
             }
             String w = d.name() + "/" + naming.weights;
             String b = d.name() + "/" + naming.bias;
@@ -77,15 +94,8 @@ public final class TfCheckpointWriter {
             graph.addNode(node(d.name() + "/BiasAdd", "BiasAdd", d.name() + "/MatMul", b + "/read").putAttr("T", type())
                     .putAttr("data_format", AttrValue.newBuilder().setS(com.google.protobuf.ByteString.copyFromUtf8("NHWC")).build()));
             x = d.name() + "/BiasAdd";
-            String op = opFor(d.activation());
-            if (op != null) {
-                NodeDef.Builder act = node(d.name() + "/" + op, op, x).putAttr("T", type());
-                if (d.activation().kind() == Activation.Kind.LEAKY_RELU) {
-                    act.putAttr("alpha", AttrValue.newBuilder().setF(d.activation().alpha()).build());
-                }
-                graph.addNode(act);
-                x = d.name() + "/" + op;
-            }
+            String act = activationNode(graph, d.name() + "/", x, d.activation());
+            x = act == null ? x : act;
         }
         bundle.write(prefix);
         MetaGraphDef meta = MetaGraphDef.newBuilder().setGraphDef(graph).setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder()
@@ -108,6 +118,20 @@ public final class TfCheckpointWriter {
         graph.addNode(node(s + "mul", "Mul", x, s + "scale").putAttr("T", type()));
         graph.addNode(node(s + "mul_1", "Mul", s + "mul", s + "Cast").putAttr("T", type()));
         return s + "mul_1";
+    }
+
+    /** The activation op of {@code a} on {@code x} under scope {@code s}; its name, or null for the identity. */
+    static String activationNode(GraphDef.Builder graph, String s, String x, Activation a) {
+        String op = opFor(a);
+        if (op == null) {
+            return null;
+        }
+        NodeDef.Builder act = node(s + op, op, x).putAttr("T", type());
+        if (a.kind() == Activation.Kind.LEAKY_RELU) {
+            act.putAttr("alpha", AttrValue.newBuilder().setF(a.alpha()).build());
+        }
+        graph.addNode(act);
+        return s + op;
     }
 
     private static NodeDef.Builder constant(String name, float value) {
@@ -137,7 +161,7 @@ public final class TfCheckpointWriter {
         };
     }
 
-    private static void variable(GraphDef.Builder graph, String name, TensorShapeProto shape) {
+    static void variable(GraphDef.Builder graph, String name, TensorShapeProto shape) {
         graph.addNode(node(name, "VariableV2").putAttr("dtype", type())
                 .putAttr("shape", AttrValue.newBuilder().setShape(shape).build())
                 .putAttr("container", AttrValue.newBuilder().setS(com.google.protobuf.ByteString.EMPTY).build())
@@ -145,7 +169,7 @@ public final class TfCheckpointWriter {
         graph.addNode(node(name + "/read", "Identity", name).putAttr("T", type()));
     }
 
-    private static NodeDef.Builder node(String name, String op, String... inputs) {
+    static NodeDef.Builder node(String name, String op, String... inputs) {
         NodeDef.Builder b = NodeDef.newBuilder().setName(name).setOp(op);
         for (String i : inputs) {
             b.addInput(i);
@@ -153,11 +177,11 @@ public final class TfCheckpointWriter {
         return b;
     }
 
-    private static AttrValue type() {
+    static AttrValue type() {
         return type(DataType.DT_FLOAT);
     }
 
-    private static AttrValue type(DataType t) {
+    static AttrValue type(DataType t) {
         return AttrValue.newBuilder().setType(t).build();
     }
 
@@ -165,7 +189,7 @@ public final class TfCheckpointWriter {
         return AttrValue.newBuilder().setB(b).build();
     }
 
-    private static TensorShapeProto shape(long... dims) {
+    static TensorShapeProto shape(long... dims) {
         TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
         for (long d : dims) {
             s.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));

@@ -14,6 +14,7 @@ import dev.graft.loader.TensorLayer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +42,7 @@ public final class TfModelReader {
         Path prefix = CheckpointPaths.resolve(path);
         TensorBundle bundle = TensorBundle.open(prefix);
         List<String> notes = new ArrayList<>();
+        Map<Integer, List<Integer>> inbound = new HashMap<>();
         Optional<Path> meta = CheckpointPaths.metaGraph(prefix);
         List<LayerRecipe> layers;
         Path graphFile = bundle.indexFile();
@@ -50,12 +52,12 @@ public final class TfModelReader {
         } else if (meta.isPresent()) {
             graphFile = meta.get();
             MetaGraphDef def = SavedModels.metaFile(meta.get());
-            layers = fromGraph(meta.get(), def, bundle, notes);
+            layers = fromGraph(meta.get(), def, bundle, notes, inbound);
         } else {
             layers = dense(bundle, inferred(bundle, notes, "no .meta graph next to the checkpoint"), graphFile);
         }
         boolean fromGraph = !graphFile.equals(bundle.indexFile()) && (mapping == null || mapping.isEmpty());
-        return assemble(prefix, ModelFormat.TF_CHECKPOINT, bundle, layers, graphFile, notes, fromGraph);
+        return assemble(prefix, ModelFormat.TF_CHECKPOINT, bundle, layers, graphFile, notes, fromGraph, Map.of(), inbound);
     }
 
     /** Reads a SavedModel directory ({@code saved_model.pb} + {@code variables/variables.*}). */
@@ -66,19 +68,24 @@ public final class TfModelReader {
         TensorBundle bundle = TensorBundle.open(dir.resolve("variables").resolve("variables"));
         List<String> notes = new ArrayList<>();
         List<LayerRecipe> layers;
+        Map<Integer, List<Integer>> inbound = new HashMap<>();
+        MetaGraphDef def = SavedModels.metaGraph(dir);
         if (mapping != null && !mapping.isEmpty()) {
             layers = dense(bundle, mapping, dir.resolve("saved_model.pb"));
             notes.add("layers from the caller's explicit mapping");
         } else {
-            Path pb = dir.resolve("saved_model.pb");
-            layers = fromGraph(pb, SavedModels.metaGraph(dir), bundle, notes);
+            layers = fromGraph(dir.resolve("saved_model.pb"), def, bundle, notes, inbound);
         }
         return assemble(dir, ModelFormat.TF_SAVED_MODEL, bundle, layers, dir.resolve("saved_model.pb"), notes,
-                mapping == null || mapping.isEmpty());
+                mapping == null || mapping.isEmpty(), SavedModels.variableNames(def), inbound);
     }
 
-    private static List<LayerRecipe> fromGraph(Path graphFile, MetaGraphDef def, TensorBundle bundle, List<String> notes)
-            throws IOException {
+    /**
+     * The layers the graph computes; for a graph that branches, {@code inbound} gets each layer's inputs (recipe
+     * indexes) where they are not simply the layer before it.
+     */
+    private static List<LayerRecipe> fromGraph(Path graphFile, MetaGraphDef def, TensorBundle bundle, List<String> notes,
+                                               Map<Integer, List<Integer>> inbound) throws IOException {
         GraphIntegrity.check(graphFile, def);
         GraphParts.Chain chain = GraphWalker.walk(graphFile, def.getGraphDef());
         List<GraphParts.Part> parts = chain.parts();
@@ -90,10 +97,21 @@ public final class TfModelReader {
         }
         Map<String, String> keys = SavedModels.checkpointKeys(def);
         List<LayerRecipe> layers = new ArrayList<>();
+        Map<GraphParts.Part, Integer> recipeOf = new HashMap<>();
+        Map<Integer, Shape> reshapedTo = new HashMap<>();
         int denseCount = 0;
         for (GraphParts.Part part : parts) {
+            int next = layers.size();
+            recipeOf.put(part, next);
+            if (part instanceof GraphParts.Reshaped r) {
+                recipeOf.put(part, GraphLinks.recipeOf(chain.inputsOf(part).get(0), recipeOf));
+                // The layer after a reshape back to images must take exactly that shape (checked when it is built).
+                reshapedTo.put(layers.size(), Shape.of(r.dims()));
+                continue;
+            }
             if (part instanceof GraphParts.Drop d) {
                 if (Double.isNaN(d.rate())) {
+                    recipeOf.put(part, GraphLinks.recipeOf(chain.inputsOf(part).get(0), recipeOf));
                     notes.add("dropout '" + d.name() + "' (op " + d.op() + "): " + d.detail()
                             + ", so no Dropout layer was added; add one with Transfer if fine-tuning needs it");
                 } else {
@@ -120,7 +138,16 @@ public final class TfModelReader {
                 .filter(t -> !t.equals(dev.graft.Dense.TYPE) && !t.equals(dev.graft.Dropout.TYPE)).count();
         notes.add("architecture from the graph in " + graphFile.getFileName() + " (" + denseCount + " dense layers"
                 + (others > 0 ? ", " + others + " convolution, pooling, batch-norm, flatten or activation layers)" : ")"));
+        for (Map.Entry<Integer, Shape> e : reshapedTo.entrySet()) {
+            if (e.getKey() < layers.size() && !layers.get(e.getKey()).description().type().equals(dev.graft.Dense.TYPE)) {
+                layers.set(e.getKey(), layers.get(e.getKey()).withInputShape(e.getValue()));
+            }
+        }
         Shape input = chain.input();
+        if (!chain.inbound().isEmpty()) {
+            layers = GraphLinks.link(chain, layers, recipeOf, inbound);
+            notes.add("the graph branches: " + GraphLinks.merges(layers) + " merge layers (residual Add, Concat)");
+        }
         if (!layers.isEmpty() && !layers.get(0).description().type().equals(dev.graft.Dense.TYPE)) {
             layers.set(0, GraphRecipes.withInput(layers.get(0), input, graphFile));
         }
@@ -171,7 +198,9 @@ public final class TfModelReader {
     }
 
     private static LoadedModel assemble(Path source, ModelFormat format, TensorBundle bundle, List<LayerRecipe> layers,
-                                        Path graphFile, List<String> notes, boolean fromGraph) throws IOException {
+                                        Path graphFile, List<String> notes, boolean fromGraph,
+                                        Map<String, String> variableNames, Map<Integer, List<Integer>> inbound)
+            throws IOException {
         List<LayerRecipe> named = new ArrayList<>();
         List<TensorLayer> used = new ArrayList<>();
         Set<String> usedTensors = new HashSet<>();
@@ -193,15 +222,20 @@ public final class TfModelReader {
                 }
             }
         }
+        Map<String, String> copies = UnusedVariables.copies(bundle, usedTensors, variableNames);
         if (fromGraph) {
-            UnusedVariables.check(graphFile, bundle, usedTensors);
+            UnusedVariables.check(graphFile, bundle, usedTensors, copies.keySet());
         }
-        Model model = LayerAssembler.model(graphFile, named, (recipe, parameter, src) -> tensor(bundle, recipe, parameter, src,
-                graphFile, notes), "the graph and the checkpoint disagree");
+        LayerAssembler.Tensors tensors = (recipe, parameter, src) -> tensor(bundle, recipe, parameter, src, graphFile, notes);
+        Model model = inbound.isEmpty()
+                ? LayerAssembler.model(graphFile, named, tensors, "the graph and the checkpoint disagree")
+                : GraphLinks.model(graphFile, named, inbound, tensors, "the graph and the checkpoint disagree");
         List<SkippedVariable> skipped = new ArrayList<>();
         for (TensorBundle.Entry e : bundle.entries().values()) {
             if (!usedTensors.contains(e.name())) {
-                String reason = VariableFilter.skipReason(e.name()).orElse(
+                String reason = copies.containsKey(e.name()) ? "the same variable as " + copies.get(e.name())
+                        + ", tracked twice by the exporter (equal name, shape and checksum)"
+                        : VariableFilter.skipReason(e.name()).orElse(
                         e.dtype() != DataType.DT_FLOAT && e.dtype() != DataType.DT_DOUBLE
                                 ? "not a float tensor (" + e.dtype() + ")" : "not part of the recovered layer chain");
                 skipped.add(new SkippedVariable(e.name(), reason));

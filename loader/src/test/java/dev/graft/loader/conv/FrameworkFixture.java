@@ -19,7 +19,16 @@ public record FrameworkFixture(String name, Path modelPath, Path architecture, N
 
     /** The fixture folder {@code name}, with the model file {@code model} in it (and an architecture JSON, or null). */
     public static FrameworkFixture of(String name, String model, String architecture) throws IOException {
-        Path dir = Fixtures.repoRoot().resolve("loader/src/test/resources/conv").resolve(name);
+        return in("loader/src/test/resources/conv", name, model, architecture);
+    }
+
+    /** The fixture folder {@code name} under {@code root} (relative to the repository root), model file {@code model}. */
+    public static FrameworkFixture in(String root, String name, String model) throws IOException {
+        return in(root, name, model, null);
+    }
+
+    private static FrameworkFixture in(String root, String name, String model, String architecture) throws IOException {
+        Path dir = Fixtures.repoRoot().resolve(root).resolve(name);
         if (!Files.isDirectory(dir)) {
             throw new IOException("generated fixture folder missing: " + dir);
         }

@@ -28,6 +28,9 @@ public final class ModelOracle {
                 sb.append(' ').append(l.inputShape()).append("->").append(l.outputShape()).append(' ').append(l.description().config());
             }
         }
+        if (!m.isChain()) {
+            sb.append(" wired ").append(m.inbound());
+        }
         return sb.toString();
     }
 

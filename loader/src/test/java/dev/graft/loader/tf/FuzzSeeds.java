@@ -36,7 +36,19 @@ public final class FuzzSeeds {
 
     /** The formats, as folder names under the corpus. */
     public static final List<String> FORMATS = List.of("graft", "tf-checkpoint", "saved-model", "keras-h5", "keras-archive",
-            "keras-h5-conv", "keras-archive-conv", "tf-checkpoint-conv");
+            "keras-h5-conv", "keras-archive-conv", "tf-checkpoint-conv", "tf-checkpoint-graph", "saved-model-graph");
+
+    /** The generated model ({@code loader/src/test/resources/<source>}) a framework-written seed is a copy of. */
+    public static String source(String format) {
+        return switch (format) {
+            case "keras-h5-conv" -> "conv/keras3-cnn-h5";
+            case "keras-archive-conv" -> "conv/keras3-cnn";
+            case "tf-checkpoint-conv" -> "conv/tf1-batchnorm";
+            case "tf-checkpoint-graph" -> "tfgraph/tf1-resnet";
+            case "saved-model-graph" -> "tfgraph/tf2-keras-resnet-export/model";
+            default -> null;
+        };
+    }
 
     private static final TfGraphs.Spec[] SPECS = {
         new TfGraphs.Spec("hidden", 5, 7, "Relu", false), new TfGraphs.Spec("output", 7, 3, "Softmax", false)};
@@ -48,8 +60,8 @@ public final class FuzzSeeds {
     public static Path entry(String format, Path seedDir) {
         return switch (format) {
             case "graft" -> seedDir.resolve("model.safetensors");
-            case "tf-checkpoint", "tf-checkpoint-conv" -> seedDir.resolve("model.ckpt");
-            case "saved-model" -> seedDir;
+            case "tf-checkpoint", "tf-checkpoint-conv", "tf-checkpoint-graph" -> seedDir.resolve("model.ckpt");
+            case "saved-model", "saved-model-graph" -> seedDir;
             case "keras-h5", "keras-h5-conv" -> seedDir.resolve("model.h5");
             case "keras-archive", "keras-archive-conv" -> seedDir.resolve("model.keras");
             default -> throw new IllegalArgumentException(format);
@@ -66,18 +78,12 @@ public final class FuzzSeeds {
     }
 
     static void write(String format, Path dir) throws IOException {
-        if (format.endsWith("-conv")) {
-            // Convolutional seeds are models TF/Keras wrote (gen_conv_models.py), copied from the conv fixtures.
-            Path conv = dir.getParent().getParent().getParent().resolve("conv");
-            String from = switch (format) {
-                case "keras-h5-conv" -> "keras3-cnn-h5";
-                case "keras-archive-conv" -> "keras3-cnn";
-                default -> "tf1-batchnorm";
-            };
-            try (var files = Files.list(conv.resolve(from))) {
-                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("model.")).toList()) {
-                    Files.copy(f, dir.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
+        if (source(format) != null) {
+            // Seeds written by TF/Keras (gen_conv_models.py, gen_tf_graph_models.py), copied from the checked fixtures.
+            Path from = dir.getParent().getParent().getParent().resolve(source(format));
+            for (String name : seedFiles(format)) {
+                Files.createDirectories(dir.resolve(name).getParent());
+                Files.copy(from.resolve(name), dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
             return;
         }
@@ -104,6 +110,19 @@ public final class FuzzSeeds {
             case "keras-archive" -> kerasArchive(entry(format, dir), dir, w1, b1, w2, b2);
             default -> throw new IllegalArgumentException(format);
         }
+    }
+
+    /** The files of a framework-written seed, relative to its folder. */
+    public static List<String> seedFiles(String format) {
+        if (format.startsWith("saved-model")) {
+            return List.of("saved_model.pb", "variables/variables.index", "variables/variables.data-00000-of-00001");
+        }
+        String prefix = format.startsWith("tf-checkpoint") ? "model.ckpt" : "model";
+        return switch (format) {
+            case "keras-h5-conv" -> List.of("model.h5");
+            case "keras-archive-conv" -> List.of("model.keras");
+            default -> List.of(prefix + ".index", prefix + ".data-00000-of-00001", prefix + ".meta");
+        };
     }
 
     private static BundleWriter bundle(float[] w1, float[] b1, float[] w2, float[] b2) {

@@ -27,15 +27,12 @@ class FuzzSeedsTest {
         }
         String expected = null;
         for (String f : FuzzSeeds.FORMATS) {
-            if (f.endsWith("-conv")) {
-                // Written by Keras/TF: the very files ConvFixturesTest checks against the framework's outputs.
+            if (FuzzSeeds.source(f) != null) {
+                // Written by Keras/TF: the very files ConvFixturesTest / TfGraphFixturesTest check against the framework.
                 Path seed = corpus.resolve(f).resolve("seed");
-                Path generated = Fixtures.repoRoot().resolve("loader/src/test/resources/conv").resolve(
-                        f.equals("keras-h5-conv") ? "keras3-cnn-h5" : f.equals("keras-archive-conv") ? "keras3-cnn" : "tf1-batchnorm");
-                try (var files = Files.list(seed)) {
-                    for (Path file : files.toList()) {
-                        assertEquals(-1L, Files.mismatch(file, generated.resolve(file.getFileName())), file.toString());
-                    }
+                Path generated = Fixtures.repoRoot().resolve("loader/src/test/resources").resolve(FuzzSeeds.source(f));
+                for (String file : FuzzSeeds.seedFiles(f)) {
+                    assertEquals(-1L, Files.mismatch(seed.resolve(file), generated.resolve(file)), seed.resolve(file).toString());
                 }
                 continue;
             }
