@@ -7,8 +7,10 @@
 # first trained batch. Peers are interleaved inside every (threads, batch) cell, and ROUNDS repeats
 # the whole sweep, so a load spike hits one row, not one peer; every row records the load average.
 # Usage: bench/race-cnn.sh [out-dir]
-#   QUICK=1: 1 thread, batch 64, 2 cached epochs and 1 uncached, one round (about 3-5 minutes)
+#   QUICK=1: 1 thread, batch 64, 2 cached epochs and 1 uncached, one round, DL4J on the first 6,000
+#            images only (its epochs are scaled to 60,000 in the table); about 3-5 minutes idle
 #   env: THREADS="1 2" BATCHES="64" PEERS="graft tf dl4j" CACHED_EPOCHS=3 UNCACHED_EPOCHS=1 ROUNDS=1
+#        SAMPLES=<first N training images, every peer> DL4J_SAMPLES=<the same, DL4J only>
 #        DATA=<fashion-mnist dir> XMX=3g NATIVE_BLAS=1 (as in race.sh: unset OPENBLAS_CORETYPE/L2_SIZE)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +18,10 @@ OUT=${1:-bench/target/race-cnn}
 DATA=${DATA:-../shared/data/fashion-mnist}
 if [ "${QUICK:-0}" = 1 ]; then
   THREADS=${THREADS:-1}; BATCHES=${BATCHES:-64}; CACHED_EPOCHS=${CACHED_EPOCHS:-2}; UNCACHED_EPOCHS=${UNCACHED_EPOCHS:-1}
+  DL4J_SAMPLES=${DL4J_SAMPLES:-6000}
 fi
+SAMPLES=${SAMPLES:-0}
+DL4J_SAMPLES=${DL4J_SAMPLES:-$SAMPLES}
 THREADS=${THREADS:-"1 2"}
 BATCHES=${BATCHES:-64}
 PEERS=${PEERS:-"graft tf dl4j"}
@@ -51,9 +56,9 @@ for round in $(seq 1 "$ROUNDS"); do
         [ "${NATIVE_BLAS:-0}" = 1 ] && blas=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
         launch=$(date +%s%3N)
         case $peer in
-          graft) cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftCnnRace "${args[@]}") ;;
-          tf)    cmd=(env "${blas[@]}" java -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.TfCnnRace "${args[@]}") ;;
-          dl4j)  cmd=(env "${blas[@]}" OMP_NUM_THREADS="$threads" OMP_WAIT_POLICY=PASSIVE java -Xmx$XMX -Dorg.bytedeco.javacpp.maxbytes=6g \
+          graft) cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java -Xmx$XMX -Drace.samples=$SAMPLES -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftCnnRace "${args[@]}") ;;
+          tf)    cmd=(env "${blas[@]}" java -Xmx$XMX -Drace.samples=$SAMPLES -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.TfCnnRace "${args[@]}") ;;
+          dl4j)  cmd=(env "${blas[@]}" OMP_NUM_THREADS="$threads" OMP_WAIT_POLICY=PASSIVE java -Xmx$XMX -Dorg.bytedeco.javacpp.maxbytes=6g -Drace.samples=$DL4J_SAMPLES \
                       -Drace.launchMillis=$launch -cp "$DL4J_CP" dev.graft.bench.race.dl4j.Dl4jCnnRace "${args[@]}") ;;
         esac
         log="$OUT/$peer-b$batch-t$threads-r$round.log"

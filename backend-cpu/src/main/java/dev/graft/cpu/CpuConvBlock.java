@@ -33,10 +33,12 @@ import java.util.Map;
 final class CpuConvBlock implements Layer {
 
     /**
-     * Floats of GEMM output per chunk of images and thread: 64 KiB, so that the epilogue reads it from
+     * Floats of GEMM output per chunk of images: 64 KiB, so that the epilogue reads it from
      * cache (measured with JFR on the race's CNN: 16 Ki floats per chunk beat 64 Ki and 256 Ki).
      */
     private static final int CHUNK_OUTPUT_FLOATS = 16 << 10;
+    /** Fewest output pixels (GEMM rows) per chunk and thread: smaller products waste OpenBLAS's packing and threads. */
+    private static final int MIN_GEMM_ROWS = 256;
 
     private final String name;
     private final ConvGeometry conv;
@@ -156,7 +158,10 @@ final class CpuConvBlock implements Layer {
             }
             backend = cpu;
             kernelBuffer = (CpuBuffer) context.parameter("kernel");
-            per = Math.max(1, Math.min(context.maxBatch(), CHUNK_OUTPUT_FLOATS * cpu.threads() / mapSize));
+            // cache-sized chunks, but at least MIN_GEMM_ROWS rows per thread so that the GEMM stays efficient
+            int forCache = CHUNK_OUTPUT_FLOATS / mapSize;
+            int forGemm = (MIN_GEMM_ROWS * cpu.threads() + pixels - 1) / pixels;
+            per = Math.max(1, Math.min(context.maxBatch(), Math.max(forCache, forGemm)));
             cols = (CpuBuffer) context.allocate((long) per * pixels * k);
             product = (CpuBuffer) context.allocate((long) per * mapSize);
             map = new int[per * mapSize];

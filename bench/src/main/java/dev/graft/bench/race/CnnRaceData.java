@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -93,6 +94,22 @@ public final class CnnRaceData {
             check(e.getKey(), e.getValue());
         }
         return out;
+    }
+
+    /**
+     * The first {@code -Drace.samples} samples of {@code split} (all of it when unset): the quick
+     * mode gives the slowest peer fewer images and the table scales its epoch times to 60,000.
+     */
+    public static RaceData.Split limit(RaceData.Split split) {
+        int n = samples(split.n());
+        return n == split.n() ? split
+                : new RaceData.Split(Arrays.copyOf(split.x(), n * 784), Arrays.copyOf(split.y(), n), n);
+    }
+
+    /** {@code -Drace.samples} capped at {@code available}; {@code available} when unset. */
+    public static int samples(int available) {
+        int n = Integer.getInteger("race.samples", 0);
+        return n <= 0 ? available : Math.min(n, available);
     }
 
     private static float[] check(String name, float[] v) {
