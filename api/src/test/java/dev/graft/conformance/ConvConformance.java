@@ -23,12 +23,17 @@ import dev.graft.Transfer;
 import dev.graft.ZeroPadding2D;
 import dev.graft.cache.MemoryCache;
 import dev.graft.data.Dataset;
+import dev.graft.conv.HostConvKernels;
+import dev.graft.conv.ReferenceConvKernels;
+import dev.graft.exec.KernelFamilies;
 import dev.graft.exec.Network;
 import dev.graft.exec.NetworkCompiler;
 import dev.graft.exec.NetworkPlan;
 import dev.graft.exec.Networks;
 import dev.graft.spi.Backend;
+import dev.graft.spi.ConvGeometry;
 import dev.graft.spi.ConvKernels;
+import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
 import dev.graft.spi.ZeroPadding;
 import dev.graft.train.Loss;
@@ -245,6 +250,80 @@ public abstract class ConvConformance extends PredictorConformance {
                 .conv2d("conv2", 6, ConvWindow.of(2).same(), Activation.RELU)
                 .add(MaxPool2D.spec("pool2", ConvWindow.pool(2).same()))
                 .flatten("flat").dense("hidden", 8, Activation.TANH).dense("out", 3, Activation.SOFTMAX).build();
+    }
+
+    /**
+     * The default composition that backends without their own convolutions get
+     * ({@code KernelFamilies.composed}: {@link HostConvKernels}, lowered to this backend's GEMM unless
+     * it is the reference) and the lowered path forced, with one column matrix per batch and with a
+     * limit that makes every image its own chunk: Conv2D and both gradients against the reference's
+     * double loops on odd geometries.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"same_stride2", "even_same", "dilated", "pointwise", "valid"})
+    void defaultConvCompositionMatchesTheReferenceLoops(String name) {
+        ConvWindow window = switch (name) {
+            case "same_stride2" -> ConvWindow.of(3).strides(2).same();
+            case "even_same" -> ConvWindow.of(2, 4).same();
+            case "dilated" -> ConvWindow.of(2).dilation(2);
+            case "pointwise" -> ConvWindow.of(1);
+            default -> ConvWindow.of(3);
+        };
+        ConvGeometry g = window.geometry(IMAGE);
+        int filters = 4;
+        List<DeviceBuffer> owned = new ArrayList<>();
+        try {
+            ConvKernels composed = KernelFamilies.composed(backend, ConvKernels.class, n -> keep(owned, backend.allocate(n)));
+            for (int batch : new int[] {1, 5}) {
+                SplittableRandom r = new SplittableRandom(batch * 131L + name.hashCode());
+                float[] x = random(r, batch * g.inputSize(), 2);
+                float[] kernel = random(r, g.windowSize() * g.channels() * filters, 1);
+                float[] bias = random(r, filters, 1);
+                float[] dy = random(r, batch * g.outPixels() * filters, 1);
+                float[] y = ReferenceConvKernels.conv2d(g, batch, x, kernel, filters, bias);
+                float[] dx = ReferenceConvKernels.conv2dBackwardInput(g, batch, dy, kernel, filters);
+                float[] dw = ReferenceConvKernels.conv2dBackwardKernel(g, batch, x, dy, filters);
+                Map<String, ConvKernels> variants = Map.of("default composition", composed,
+                        "lowered, one chunk", new HostConvKernels(backend, false, HostConvKernels.DEFAULT_SCRATCH_FLOATS),
+                        "lowered, an image a chunk", new HostConvKernels(backend, false, 1));
+                for (Map.Entry<String, ConvKernels> v : variants.entrySet()) {
+                    String what = name + " batch " + batch + ", " + v.getKey() + " on " + backend.name();
+                    ConvKernels k = v.getValue();
+                    DeviceBuffer xb = upload(owned, x);
+                    DeviceBuffer kb = upload(owned, kernel);
+                    DeviceBuffer dyb = upload(owned, dy);
+                    DeviceBuffer out = keep(owned, backend.allocate(y.length));
+                    k.conv2d(g, batch, xb, kb, filters, upload(owned, bias), out);
+                    assertClose(what + ": conv2d", y, download(out, y.length), 1e-5, 1e-4);
+                    DeviceBuffer gx = keep(owned, backend.allocate(dx.length));
+                    k.conv2dBackwardInput(g, batch, dyb, kb, filters, gx);
+                    assertClose(what + ": input gradient", dx, download(gx, dx.length), 1e-5, 1e-4);
+                    DeviceBuffer gw = keep(owned, backend.allocate(dw.length));
+                    backend.upload(random(r, dw.length, 9), 0, gw, 0, dw.length); // written, not accumulated into
+                    k.conv2dBackwardKernel(g, batch, xb, dyb, filters, gw);
+                    assertClose(what + ": kernel gradient", dw, download(gw, dw.length), 1e-5, 1e-4);
+                }
+            }
+        } finally {
+            owned.forEach(DeviceBuffer::close);
+        }
+    }
+
+    private DeviceBuffer upload(List<DeviceBuffer> owned, float[] values) {
+        DeviceBuffer b = keep(owned, backend.allocate(values.length));
+        backend.upload(values, 0, b, 0, values.length);
+        return b;
+    }
+
+    private float[] download(DeviceBuffer b, int length) {
+        float[] out = new float[length];
+        backend.download(b, 0, out, 0, length);
+        return out;
+    }
+
+    private static DeviceBuffer keep(List<DeviceBuffer> owned, DeviceBuffer b) {
+        owned.add(b);
+        return b;
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 
 import dev.graft.Activation;
+import dev.graft.exec.NetworkCompiler;
 import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
 import dev.graft.spi.ConvKernels;
@@ -32,6 +33,12 @@ import java.util.Set;
 public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead {
 
     private static final System.Logger LOG = System.getLogger(CpuBackend.class.getName());
+    /**
+     * Whether networks fold frozen {@code Conv2D → BatchNorm → ReLU → MaxPool2D} runs into one pass
+     * ({@link CpuNetworkCompiler}); {@code -Dgraft.cpu.convBlocks=false} runs them layer by layer
+     * (for comparisons).
+     */
+    static final boolean CONV_BLOCKS = Boolean.parseBoolean(System.getProperty("graft.cpu.convBlocks", "true"));
 
     private final int threads;
     private final Set<CpuBuffer> open = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -252,6 +259,10 @@ public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead
                 convolutions = new CpuConvKernels(this);
             }
             return Optional.of(type.cast(convolutions));
+        }
+        if (type == NetworkCompiler.class && CONV_BLOCKS) {
+            ensureOpen();
+            return Optional.of(type.cast(new CpuNetworkCompiler(this)));
         }
         return Backend.super.capability(type);
     }

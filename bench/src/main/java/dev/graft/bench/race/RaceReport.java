@@ -19,6 +19,7 @@ public final class RaceReport {
 
     private final Map<String, Object> values = new LinkedHashMap<>();
     private final List<Double> cachedEpochs = new ArrayList<>();
+    private final List<Double> cachedEpochsCpu = new ArrayList<>();
     private final long launchMillis = Long.getLong("race.launchMillis", System.currentTimeMillis());
     private boolean firstSeen;
 
@@ -53,6 +54,28 @@ public final class RaceReport {
         cachedEpochs.add(millis);
     }
 
+    /** A cached epoch's process CPU time (all threads), for the median like {@link #cachedEpoch}. */
+    public void cachedEpochCpu(double millis) {
+        cachedEpochsCpu.add(millis);
+    }
+
+    /**
+     * CPU time of this whole process (every thread: a peer's own pools, GC, JIT) in nanoseconds, or
+     * -1 where the JVM cannot tell. On a shared machine CPU time is steadier than wall time.
+     */
+    public static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    /** Milliseconds of process CPU time since {@code start} (a {@link #processCpuNanos()}). */
+    public static double cpuMillisSince(long start) {
+        return (processCpuNanos() - start) / 1e6;
+    }
+
     /** Prints the JSON line: cached epoch time is the median of the epochs after the first. */
     public void print() {
         double[] warm = cachedEpochs.stream().skip(cachedEpochs.size() > 1 ? 1 : 0).mapToDouble(Double::doubleValue).sorted().toArray();
@@ -60,6 +83,11 @@ public final class RaceReport {
             values.put("cachedEpochMs", warm[warm.length / 2]);
         }
         values.put("cachedEpochsMs", cachedEpochs.toString());
+        double[] warmCpu = cachedEpochsCpu.stream().skip(cachedEpochsCpu.size() > 1 ? 1 : 0).mapToDouble(Double::doubleValue)
+                .sorted().toArray();
+        if (warmCpu.length > 0) {
+            values.put("cachedEpochCpuMs", warmCpu[warmCpu.length / 2]);
+        }
         values.put("peakRssMb", status("VmHWM:") / 1024.0);
         values.put("load1", loadAverage());
         StringBuilder json = new StringBuilder("{");
