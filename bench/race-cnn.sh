@@ -56,7 +56,7 @@ for round in $(seq 1 "$ROUNDS"); do
         [ "${NATIVE_BLAS:-0}" = 1 ] && blas=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
         launch=$(date +%s%3N)
         case $peer in
-          graft) cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java -Xmx$XMX -Drace.samples=$SAMPLES -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftCnnRace "${args[@]}") ;;
+          graft) cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java --add-modules jdk.incubator.vector -Xmx$XMX -Drace.samples=$SAMPLES -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftCnnRace "${args[@]}") ;;
           tf)    cmd=(env "${blas[@]}" java -Xmx$XMX -Drace.samples=$SAMPLES -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.TfCnnRace "${args[@]}") ;;
           dl4j)  cmd=(env "${blas[@]}" OMP_NUM_THREADS="$threads" OMP_WAIT_POLICY=PASSIVE java -Xmx$XMX -Dorg.bytedeco.javacpp.maxbytes=6g -Drace.samples=$DL4J_SAMPLES \
                       -Drace.launchMillis=$launch -cp "$DL4J_CP" dev.graft.bench.race.dl4j.Dl4jCnnRace "${args[@]}") ;;
