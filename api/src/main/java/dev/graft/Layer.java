@@ -31,6 +31,15 @@ public interface Layer {
     /** The shape of one output sample. */
     Shape outputShape();
 
+    /**
+     * The shapes of every input, in order: one for most layers ({@link #inputShape()}), several for a
+     * merge ({@link Add}, {@link Concatenate}, whose {@code inputShape()} is the first of them). A
+     * {@link Model} checks each against the output shape of the layer feeding it.
+     */
+    default List<Shape> inputShapes() {
+        return List.of(inputShape());
+    }
+
     /** Values per input sample: {@code inputShape().size()}. */
     default int inputWidth() {
         return inputShape().size();

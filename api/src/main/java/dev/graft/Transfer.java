@@ -1,14 +1,20 @@
 package dev.graft;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
  * Model surgery for transfer learning: keep the lower layers of a trained model, freeze some of
- * them, and put fresh layers on top. The source model is never modified; {@link #build()} returns
+ * them, and put fresh layers on top. On a graph model "lower" means "an ancestor of": keeping or
+ * freezing through a layer takes every layer that feeds it, directly or not. The source model is never modified; {@link #build()} returns
  * a new one. Steps apply in this order whatever order they were declared in: cut the top, set
  * trainability, replace the output width, then add new layers.
  *
@@ -25,7 +31,9 @@ public final class Transfer {
 
     private final Model source;
     private int keep;
+    private String keepThrough;
     private String freezeThrough;
+    private final List<String> freezePrefixes = new ArrayList<>();
     private final Set<String> freeze = new HashSet<>();
     private final Set<String> unfreeze = new HashSet<>();
     private boolean unfreezeAll;
@@ -42,18 +50,23 @@ public final class Transfer {
         return new Transfer(source);
     }
 
-    /** Keeps layers from the input up to and including {@code name}; drops the rest. */
+    /**
+     * Keeps {@code name} and every layer that feeds it, directly or not (on a chain: the layers from the
+     * input up to and including it); drops the rest. {@code name} becomes the output.
+     */
     public Transfer keepThrough(String name) {
         keep = source.indexOf(name) + 1;
+        keepThrough = name;
         return this;
     }
 
-    /** Keeps the first {@code count} layers. */
+    /** Keeps the first {@code count} layers (on a graph they must form a model: no branch left dangling). */
     public Transfer keepFirst(int count) {
         if (count < 1 || count > source.size()) {
             throw new IllegalArgumentException("can keep 1.." + source.size() + " layers, asked for " + count);
         }
         keep = count;
+        keepThrough = null;
         return this;
     }
 
@@ -62,7 +75,7 @@ public final class Transfer {
         return keepFirst(source.size() - count);
     }
 
-    /** Freezes every layer from the input up to and including {@code name}. */
+    /** Freezes {@code name} and every layer that feeds it, directly or not ("everything below"; on a chain, from the input up to it). */
     public Transfer freezeThrough(String name) {
         source.indexOf(name);
         freezeThrough = name;
@@ -75,6 +88,18 @@ public final class Transfer {
             source.indexOf(name);
             freeze.add(name);
         }
+        return this;
+    }
+
+    /**
+     * Freezes every kept layer whose name starts with {@code prefix} (e.g. {@code "block_"}); checked
+     * by {@link #build()}: no kept layer matching is an error.
+     */
+    public Transfer freezeMatching(String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            throw new IllegalArgumentException("freezeMatching needs a non-empty name prefix");
+        }
+        freezePrefixes.add(prefix);
         return this;
     }
 
@@ -126,22 +151,52 @@ public final class Transfer {
     /** Performs the surgery. */
     public Model build() {
         SplittableRandom random = new SplittableRandom(seed);
-        int frozenUpTo = freezeThrough == null ? -1 : source.indexOf(freezeThrough);
-        if (frozenUpTo >= keep) {
-            throw new IllegalArgumentException("cannot freeze through '" + freezeThrough
-                    + "': it is above the kept layers (top kept layer is '" + source.layer(keep - 1).name() + "')");
+        boolean[] kept = new boolean[source.size()];
+        if (keepThrough != null) {
+            markAncestors(source.indexOf(keepThrough), kept);
+        } else {
+            Arrays.fill(kept, 0, keep, true);
+        }
+        boolean[] frozen = new boolean[source.size()];
+        if (freezeThrough != null) {
+            int through = source.indexOf(freezeThrough);
+            if (!kept[through]) {
+                throw new IllegalArgumentException("cannot freeze through '" + freezeThrough
+                        + "': it is above the kept layers (top kept layer is '" + source.layer(topKept(kept)).name() + "')");
+            }
+            markAncestors(through, frozen);
+        }
+        for (String prefix : freezePrefixes) {
+            boolean any = false;
+            for (int i = 0; i < source.size(); i++) {
+                if (kept[i] && source.layer(i).name().startsWith(prefix)) {
+                    frozen[i] = true;
+                    any = true;
+                }
+            }
+            if (!any) {
+                throw new IllegalArgumentException("freezeMatching('" + prefix + "'): no kept layer's name starts with it (kept: "
+                        + keptNames(kept) + ")");
+            }
         }
         List<Layer> layers = new ArrayList<>();
-        for (int i = 0; i < keep; i++) {
+        Map<String, List<String>> inbound = new LinkedHashMap<>();
+        for (int i = 0; i < source.size(); i++) {
+            if (!kept[i]) {
+                continue;
+            }
             Layer layer = source.layer(i);
             boolean trainable = unfreezeAll || layer.trainable();
-            if (i <= frozenUpTo || freeze.contains(layer.name())) {
+            if (frozen[i] || freeze.contains(layer.name())) {
                 trainable = false;
             }
             if (unfreeze.contains(layer.name())) {
                 trainable = true;
             }
             layers.add(layer.withTrainable(trainable));
+            if (!source.inputIndices(i).isEmpty()) {
+                inbound.put(layer.name(), source.inputsOf(layer.name()));
+            }
         }
         if (newOutputWidth != null) {
             int top = layers.size() - 1;
@@ -155,11 +210,41 @@ public final class Transfer {
         for (Object addition : additions) {
             Shape below = layers.get(layers.size() - 1).outputShape();
             Layer layer = addition instanceof LayerSpec spec ? spec.create(below, random.split()) : (Layer) addition;
-            if (!layer.inputShape().equals(below)) {
+            if (!layer.inputShape().equals(below) || layer.inputShapes().size() != 1) {
                 throw new IllegalArgumentException("new " + Model.chainError(layer, layers.get(layers.size() - 1)));
             }
             layers.add(layer);
         }
-        return new Model(layers);
+        return source.isChain() ? new Model(layers) : new Model(layers, inbound);
+    }
+
+    /** Marks layer {@code index} and every layer feeding it, directly or not. */
+    private void markAncestors(int index, boolean[] marks) {
+        Deque<Integer> todo = new ArrayDeque<>(List.of(index));
+        while (!todo.isEmpty()) {
+            int i = todo.pop();
+            if (!marks[i]) {
+                marks[i] = true;
+                todo.addAll(source.inputIndices(i));
+            }
+        }
+    }
+
+    private static int topKept(boolean[] kept) {
+        int top = kept.length - 1;
+        while (!kept[top]) {
+            top--;
+        }
+        return top;
+    }
+
+    private List<String> keptNames(boolean[] kept) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < kept.length; i++) {
+            if (kept[i]) {
+                names.add(source.layer(i).name());
+            }
+        }
+        return names;
     }
 }

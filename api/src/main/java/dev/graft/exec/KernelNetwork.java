@@ -207,7 +207,7 @@ public final class KernelNetwork implements Network {
                 layers.add(s.layer);
             }
         }
-        return new Model(layers);
+        return plan.model().withLayers(layers);
     }
 
     @Override
