@@ -72,11 +72,10 @@ final class GraphAssembly {
                 return new InputLayer(recipe.name(), recipe.inputShape());
             }
             case KerasConfig.ADD -> {
-                return new Add(recipe.name(), shapes).withTrainable(recipe.trainable());
+                return new Add(recipe.name(), shapes, recipe.trainable());
             }
             case KerasConfig.CONCATENATE -> {
-                return new Concatenate(recipe.name(), shapes, recipe.description().integer("axis"))
-                        .withTrainable(recipe.trainable());
+                return new Concatenate(recipe.name(), shapes, recipe.description().integer("axis"), recipe.trainable());
             }
             default -> {
             }
