@@ -121,6 +121,9 @@ final class KerasConfig {
                 }
             }
             boolean merge = kind.equals("Add") || kind.equals("Concatenate");
+            if (!unsupportedHint(kind).isEmpty()) {
+                throw new ModelFileException(file, name, unsupported(kind));
+            }
             if (!merge && ins.size() > 1) {
                 throw new ModelFileException(file, name, "layer '" + name + "' (" + kind + ") takes " + ins.size()
                         + " tensors " + ins + "; only Add and Concatenate merge several");
@@ -292,6 +295,16 @@ final class KerasConfig {
                 }
                 return new Parsed(List.copyOf(entries), Map.of());
             }
+            java.util.Set<String> read = new java.util.HashSet<>();
+            out.forEach(e -> read.addAll(e.inputs()));
+            String output = out.get(out.size() - 1).recipe().name();
+            for (Entry e : out.subList(0, out.size() - 1)) {
+                if (!read.contains(e.recipe().name())) {
+                    throw new ModelFileException(file, e.recipe().name(), "the output of layer '" + e.recipe().name()
+                            + "' is not used by the model's output '" + output + "' (a second output or a dangling branch); "
+                            + "Graft's models have one output");
+                }
+            }
             Map<String, List<String>> inbound = new LinkedHashMap<>();
             for (Entry e : out) {
                 if (e.recipe().description().type().equals(INPUT) && e.recipe().inputShape() == null) {
@@ -307,16 +320,19 @@ final class KerasConfig {
     }
 
     private static String unsupported(String kind) {
-        String hint = switch (kind) {
+        return "layer class '" + kind + "' is not supported" + unsupportedHint(kind) + " (Graft reads Dense, Conv2D, "
+                + "DepthwiseConv2D, SeparableConv2D, pooling, ZeroPadding2D, Flatten, BatchNormalization, Dropout, "
+                + "activation layers, InputLayer, Add, Concatenate and nested Sequential/Functional models)";
+    }
+
+    private static String unsupportedHint(String kind) {
+        return switch (kind) {
             case "TFOpLambda", "SlicingOpLambda", "Lambda" -> " (an operation applied to a tensor in Python, which the "
                     + "file stores as code, not as a layer Graft can run)";
             case "Multiply", "Subtract", "Average", "Maximum", "Minimum", "Dot" -> " (of the merge layers Graft runs Add "
                     + "and Concatenate)";
             default -> "";
         };
-        return "layer class '" + kind + "' is not supported" + hint + " (Graft reads Dense, Conv2D, DepthwiseConv2D, "
-                + "SeparableConv2D, pooling, ZeroPadding2D, Flatten, BatchNormalization, Dropout, activation layers, "
-                + "InputLayer, Add, Concatenate and nested Sequential/Functional models)";
     }
 
     static boolean isDense(LayerRecipe recipe) {
