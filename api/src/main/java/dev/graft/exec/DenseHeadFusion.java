@@ -62,6 +62,14 @@ final class DenseHeadFusion {
                 .map(head -> new Fused(start, head));
     }
 
+    /**
+     * Whether layer {@code i}'s output is exactly the next layer's one input (on a graph, the fused
+     * layers must form a chain whose lowest input gradient has one destination); true below the first layer.
+     */
+    private static boolean feedsOnlyTheNext(Model model, int i) {
+        return i < 0 || (model.consumerIndices(i).equals(List.of(i + 1)) && model.inputIndices(i + 1).equals(List.of(i)));
+    }
+
     /** The lowest layer of the top chain of differentiated dense layers; the model size when there is none. */
     static int chainStart(ExecutionPlan rules) {
         Model model = rules.plan().model();
@@ -70,9 +78,12 @@ final class DenseHeadFusion {
                 || !(d.activation().kind() == Activation.Kind.IDENTITY || rules.outputsLogits(top))) {
             return model.size();
         }
+        if (!feedsOnlyTheNext(model, top - 1)) {
+            return model.size();
+        }
         int start = top;
         while (start > 0 && model.layer(start - 1) instanceof Dense below && rules.hasGradients(start - 1)
-                && below.activation().kind() != Activation.Kind.SOFTMAX) {
+                && below.activation().kind() != Activation.Kind.SOFTMAX && feedsOnlyTheNext(model, start - 2)) {
             start--;
         }
         return start;

@@ -21,6 +21,8 @@ public final class ExecutionPlan {
     private final boolean fusesSoftmax;
     private final float[] learningRates;
     private final String[] names;
+    /** Per layer: it or a layer feeding it (directly or not) has a trainable parameter, so training back-propagates through it. */
+    private final boolean[] differentiated;
 
     public ExecutionPlan(NetworkPlan plan) {
         this.plan = plan;
@@ -36,6 +38,14 @@ public final class ExecutionPlan {
             }
         }
         this.firstTrainable = first;
+        this.differentiated = new boolean[model.size()];
+        for (int i = first; i < model.size(); i++) {
+            boolean d = model.layer(i).hasTrainableParameters();
+            for (int from : model.inputIndices(i)) {
+                d |= differentiated[from];
+            }
+            differentiated[i] = d;
+        }
         this.fusesSoftmax = training != null && fusesSoftmax(model, training.loss());
         this.learningRates = new float[model.size()];
         this.names = new String[model.size()];
@@ -73,14 +83,30 @@ public final class ExecutionPlan {
         return firstTrainable;
     }
 
-    /** Whether layer {@code i} is back-propagated through in a training step. */
+    /**
+     * Whether layer {@code i} is back-propagated through in a training step: it, or a layer feeding it
+     * directly or not, has a trainable parameter (on a chain: {@code i >= firstTrainable()}).
+     */
     public boolean differentiated(int i) {
-        return i >= firstTrainable;
+        return differentiated[i];
     }
 
-    /** Whether layer {@code i} computes the gradient with respect to its input (nothing below needs it otherwise). */
+    /**
+     * Whether layer {@code i} computes the gradient with respect to some input (a layer feeding it is
+     * differentiated; on a chain: {@code i > firstTrainable()}).
+     */
     public boolean passesGradientDown(int i) {
-        return i > firstTrainable;
+        for (int from : plan.model().inputIndices(i)) {
+            if (differentiated[from]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether layer {@code i} computes the gradient with respect to its input {@code k} (the layer feeding it there is differentiated). */
+    public boolean wantsInputGradient(int i, int k) {
+        return differentiated[plan.model().inputIndices(i).get(k)];
     }
 
     /** Whether layer {@code i}'s trainable parameters get gradients. */

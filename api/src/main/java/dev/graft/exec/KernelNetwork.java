@@ -1,8 +1,10 @@
 package dev.graft.exec;
 
+import dev.graft.InputLayer;
 import dev.graft.Layer;
 import dev.graft.Model;
 import dev.graft.Parameter;
+import dev.graft.Shape;
 import dev.graft.spi.Backend;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.train.Optimizer;
@@ -19,6 +21,10 @@ import java.util.Map;
  * type: each layer describes its parameters and computes its own passes. Every buffer is allocated
  * once, for the plan's largest batch, and freed by {@link #close()}; a training step allocates
  * nothing.
+ *
+ * <p>Graph models run the same way: one output buffer per layer, which the layers it feeds read
+ * (merges through {@link MergeOp}); where an output feeds several layers, their gradients are summed
+ * into its gradient buffer. A chain reads and writes exactly the buffers it did before graphs.
  */
 public final class KernelNetwork implements Network {
 
@@ -31,6 +37,10 @@ public final class KernelNetwork implements Network {
     private final List<DeviceBuffer> owned = new ArrayList<>();
     private final Pass pass = new Pass();
     private final DeviceBuffer input;
+    /** The model's input layers when it has several (each filled from its columns of the flat rows), else empty. */
+    private final Stage[] inputStages;
+    /** Host rows of one input layer, gathered from the flat rows; null for a single input. */
+    private final float[] inputPart;
     private final DeviceBuffer targets;
     private final DeviceBuffer topGrad;
     /** Host copy of a training batch's logits for the accuracy count; reused so a step allocates nothing. */
@@ -50,14 +60,21 @@ public final class KernelNetwork implements Network {
         int batch = plan.maxBatch();
         this.stages = new Stage[model.size()];
         List<Update> updateList = new ArrayList<>();
+        boolean severalInputs = model.inputShapes().size() > 1;
         try {
-            this.input = own(backend.allocate((long) batch * model.inputWidth()));
+            this.input = severalInputs ? null : own(backend.allocate((long) batch * model.inputWidth()));
+            this.topGrad = training == null ? null : own(backend.allocate((long) batch * model.outputWidth()));
+            GraphBuffers edges = new GraphBuffers(rules, batch, length -> own(backend.allocate(length)));
             for (int i = 0; i < model.size(); i++) {
-                stages[i] = new Stage(i, model.layer(i), batch, updateList);
+                stages[i] = new Stage(i, model.layer(i), batch, updateList, edges);
             }
+            this.inputStages = severalInputs
+                    ? java.util.Arrays.stream(stages).filter(s -> s.layer instanceof InputLayer).toArray(Stage[]::new)
+                    : new Stage[0];
+            this.inputPart = severalInputs ? new float[batch * model.inputShapes().stream().mapToInt(Shape::size).max().orElse(0)]
+                    : null;
             this.targets = training == null ? null : own(backend.allocate(
                     training.loss().usesClassLabels() ? batch : (long) batch * model.outputWidth()));
-            this.topGrad = training == null ? null : own(backend.allocate((long) batch * model.outputWidth()));
             this.logits = training == null ? null : new float[batch * model.outputWidth()];
             this.fused = training == null ? null
                     : DenseHeadFusion.fuse(backend, rules, (i, name) -> stages[i].parameter(name)).orElse(null);
@@ -91,7 +108,7 @@ public final class KernelNetwork implements Network {
     public void predict(float[] in, int inputOffset, int rows, float[] out, int outputOffset) {
         checkRows(rows);
         publishHead();
-        backend.upload(in, inputOffset, input, 0, rows * plan.model().inputWidth());
+        upload(in, inputOffset, rows);
         DeviceBuffer y = forward(stages.length, rows, false);
         backend.download(y, 0, out, outputOffset, rows * plan.model().outputWidth());
     }
@@ -104,7 +121,7 @@ public final class KernelNetwork implements Network {
         checkRows(rows);
         Model model = plan.model();
         int classes = model.outputWidth();
-        backend.upload(in, 0, input, 0, rows * model.inputWidth());
+        upload(in, 0, rows);
         boolean classification = training.loss().usesClassLabels();
         backend.upload(labels, 0, targets, 0, classification ? rows : rows * classes);
         step++;
@@ -122,24 +139,43 @@ public final class KernelNetwork implements Network {
         } else {
             loss = backend.meanSquaredError(y, targets, rows, classes, scale, topGrad);
         }
-        backward(stages.length - 1, topGrad, rows);
+        backward(stages.length - 1, rows);
         update();
         return new StepStats(loss, correct);
+    }
+
+    /** Puts a batch of flat rows on the device: into the input buffer, or column by column into each input layer's output. */
+    private void upload(float[] in, int offset, int rows) {
+        int width = plan.model().inputWidth();
+        if (inputStages.length == 0) {
+            backend.upload(in, offset, input, 0, rows * width);
+            return;
+        }
+        int column = 0;
+        for (Stage s : inputStages) {
+            int w = s.layer.outputWidth();
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(in, offset + r * width + column, inputPart, r * w, w);
+            }
+            backend.upload(inputPart, 0, s.output, 0, rows * w);
+            column += w;
+        }
     }
 
     /** A training step whose top layers run as the backend's fused head (loss, backward and update included). */
     private StepStats fusedStep(float[] labels, int rows, float scale) {
         int start = fused.start();
-        DeviceBuffer x = forward(start, rows, true);
+        forward(start, rows, true);
+        DeviceBuffer x = stages[start].inputs[0];
         Stage top = stages[stages.length - 1];
-        DeviceBuffer g = stages[start].inputGrad;
+        DeviceBuffer g = stages[start].inputGrads[0];
         double loss = fused.head().trainStep(x, targets, rows, scale, step, top.output, g);
         headUnpublished = true;
         int classes = plan.model().outputWidth();
         backend.download(top.output, 0, logits, 0, rows * classes);
         int correct = Metrics.countCorrect(logits, labels, rows, classes);
         if (g != null) {
-            backward(start - 1, g, rows);
+            backward(start - 1, rows);
         }
         update();
         return new StepStats(loss, correct);
@@ -157,20 +193,38 @@ public final class KernelNetwork implements Network {
         DeviceBuffer x = input;
         for (int i = 0; i < end; i++) {
             Stage s = stages[i];
-            pass.set(train && s.trainingMode, train && s.logits, train ? rules.seed(s.index, step) : 0L);
-            s.op.forward(x, s.output, rows, pass);
-            s.input = x;
+            if (s.merge != null) {
+                pass.set(train && s.trainingMode, train && s.logits, train ? rules.seed(s.index, step) : 0L);
+                s.merge.forward(s.inputs, s.output, rows, pass);
+            } else if (s.op != null) {
+                pass.set(train && s.trainingMode, train && s.logits, train ? rules.seed(s.index, step) : 0L);
+                s.op.forward(s.inputs[0], s.output, rows, pass);
+            }
             x = s.output;
         }
         return x;
     }
 
-    /** Back-propagates {@code g}, the gradient of layer {@code from}'s output, down to the lowest trainable layer. */
-    private void backward(int from, DeviceBuffer g, int rows) {
+    /**
+     * Back-propagates from layer {@code from}, whose output gradient is in place (the loss's, or the
+     * sum its consumers wrote), through every differentiated layer down to the lowest trainable one.
+     */
+    private void backward(int from, int rows) {
         for (int i = from; i >= rules.firstTrainable(); i--) {
             Stage s = stages[i];
-            s.op.backward(s.input, s.output, g, s.inputGrad, rows);
-            g = s.inputGrad;
+            if (!rules.differentiated(i)) {
+                continue;
+            }
+            if (s.merge != null) {
+                s.merge.backward(s.inputs, s.output, s.outputGrad, s.inputGrads, rows);
+            } else {
+                s.op.backward(s.inputs[0], s.output, s.outputGrad, s.inputGrads[0], rows);
+            }
+            for (int k = 0; k < s.sumInto.length; k++) {
+                if (s.sumInto[k] != null) {
+                    backend.columnSums(s.inputGrads[k], 1, rows * s.inputWidths[k], 1f, s.sumInto[k], 1f);
+                }
+            }
         }
     }
 
@@ -244,20 +298,51 @@ public final class KernelNetwork implements Network {
         final boolean trainingMode;
         final boolean logits;
         final DeviceBuffer output;
-        final DeviceBuffer inputGrad;
+        /** The gradient of the output: the loss's for the top layer, else the buffer the consumers write or sum into. */
+        final DeviceBuffer outputGrad;
+        /** The buffers of this layer's inputs, in input order (fixed once placed). */
+        final DeviceBuffer[] inputs;
+        /** Where the gradient of each input goes (null: not wanted). */
+        final DeviceBuffer[] inputGrads;
+        /** For an input whose gradient is a share of a sum: the source's gradient buffer to add it into after the backward pass. */
+        final DeviceBuffer[] sumInto;
+        final int[] inputWidths;
         final Map<String, DeviceBuffer> parameters = new LinkedHashMap<>();
         final Map<String, DeviceBuffer> gradients = new HashMap<>();
         final LayerOp op;
-        DeviceBuffer input;
+        final MergeOp merge;
 
-        Stage(int index, Layer layer, int batch, List<Update> updates) {
+        Stage(int index, Layer layer, int batch, List<Update> updates, GraphBuffers edges) {
             this.index = index;
             this.layer = layer;
             this.trainingMode = rules.trainingMode(index);
             this.logits = rules.outputsLogits(index);
-            this.output = own(backend.allocate((long) batch * layer.outputWidth()));
-            this.inputGrad = training != null && rules.passesGradientDown(index)
-                    ? own(backend.allocate((long) batch * layer.inputWidth())) : null;
+            List<Integer> from = plan.model().inputIndices(index);
+            boolean isInput = layer instanceof InputLayer;
+            int n = Math.max(1, from.size());
+            this.inputs = new DeviceBuffer[n];
+            this.inputGrads = new DeviceBuffer[n];
+            this.sumInto = new DeviceBuffer[n];
+            this.inputWidths = new int[n];
+            for (int k = 0; k < from.size(); k++) {
+                Stage source = stages[from.get(k)];
+                inputs[k] = source.output;
+                inputWidths[k] = source.layer.outputWidth();
+                if (training != null && rules.wantsInputGradient(index, k)) {
+                    GraphBuffers.Edge edge = edges.edge(from.get(k), source.outputGrad, index, k);
+                    inputGrads[k] = edge.buffer();
+                    sumInto[k] = edge.sumInto();
+                }
+            }
+            if (from.isEmpty()) {
+                inputs[0] = input;
+                inputWidths[0] = layer.inputWidth();
+            }
+            // A single input layer's values are the uploaded rows themselves; several are filled column by column.
+            boolean aliasInput = isInput && input != null;
+            this.output = aliasInput ? input : own(backend.allocate((long) batch * layer.outputWidth()));
+            this.outputGrad = training == null || !rules.differentiated(index) ? null
+                    : index == plan.model().size() - 1 ? topGrad : edges.gradientOf(index, layer.outputWidth());
             for (Parameter p : layer.parameters()) {
                 DeviceBuffer value = own(backend.allocate(p.size()));
                 backend.upload(layer.parameterView(p.name()), value, 0);
@@ -270,11 +355,21 @@ public final class KernelNetwork implements Network {
                     }
                 }
             }
+            if (isInput) {
+                this.op = null;
+                this.merge = null;
+                return;
+            }
             try {
                 this.op = layer.op(this);
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("layer '" + layer.name() + "' (" + layer.description().type()
                         + ") cannot run on backend '" + backend.name() + "': " + e.getMessage(), e);
+            }
+            this.merge = op instanceof MergeOp m ? m : null;
+            if (merge == null && from.size() > 1) {
+                throw new IllegalArgumentException("layer '" + layer.name() + "' (" + layer.description().type()
+                        + ") has " + from.size() + " inputs but its op is not a MergeOp");
             }
         }
 

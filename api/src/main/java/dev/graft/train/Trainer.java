@@ -115,6 +115,9 @@ public final class Trainer {
         }
         TrainingListener events = new Broadcast(listeners);
         int split = cache == null ? 0 : model.frozenPrefixLength();
+        if (cache != null) {
+            explainShortCut(model, split);
+        }
         Model prefix = split == 0 ? null : model.slice(0, split);
         // Cached features may live outside the heap (a memory-mapped file): read them through a
         // FeatureSource; labels and targets still come from the caller's datasets.
@@ -291,6 +294,21 @@ public final class Trainer {
                 + "|l2=" + l2 + "|multipliers=" + new java.util.TreeMap<>(multipliers) + "|cache=" + (cache != null)
                 + "|early=" + earlyStopping
                 + (augmentation == null ? "" : "|" + augmentation.id() + "|views=" + views);
+    }
+
+    /** Logs why the cache stops below the top frozen layer of a graph: no single tensor crosses there. */
+    private static void explainShortCut(Model model, int split) {
+        int frozen = 0;
+        while (frozen < model.size() && !model.layer(frozen).trainable()) {
+            frozen++;
+        }
+        if (split < frozen) {
+            String blocker = model.cutBlocker(frozen).orElse("?");
+            LOG.log(System.Logger.Level.INFO, "bottleneck cache: the frozen layers reach ''{0}'', but more than one tensor "
+                    + "crosses above it (''{1}'' also feeds a trainable layer), so {2}", model.layer(frozen - 1).name(), blocker,
+                    split == 0 ? "training runs uncached" : "only the first " + split + " layers (through '"
+                            + model.layer(split - 1).name() + "') are cached");
+        }
     }
 
     static Model whole(Model prefix, Model top) {

@@ -11,5 +11,5 @@ package dev.graft.conformance;
  * }
  * }</pre>
  */
-public abstract class BackendConformance extends ActivationConformance {
+public abstract class BackendConformance extends GraphConformance {
 }

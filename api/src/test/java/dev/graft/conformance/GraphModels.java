@@ -7,10 +7,13 @@ import dev.graft.Concatenate;
 import dev.graft.Conv2D;
 import dev.graft.ConvWindow;
 import dev.graft.Dense;
+import dev.graft.Flatten;
 import dev.graft.GlobalAveragePooling2D;
 import dev.graft.ActivationLayer;
 import dev.graft.Model;
 import dev.graft.Shape;
+import java.util.Map;
+import java.util.SplittableRandom;
 
 /** Small graph models shared by the graph tests: a residual block, two joined branches, two inputs. */
 public final class GraphModels {
@@ -23,18 +26,54 @@ public final class GraphModels {
      * pool → dense(classes)}: the stem's output fans out to the block and the skip.
      */
     public static Model residual(long seed, int classes) {
-        return Model.graph(seed)
+        return residual(seed, classes, Activation.RELU);
+    }
+
+    /** As {@link #residual(long, int)} with {@code act} in place of every ReLU (smooth ones for finite differences); batch norm gets random statistics. */
+    public static Model residual(long seed, int classes, Activation act) {
+        Model model = Model.graph(seed)
                 .input("image", Shape.of(6, 6, 3))
-                .add(Conv2D.spec("stem", 4, ConvWindow.of(3).same(), Activation.RELU), "image")
+                .add(Conv2D.spec("stem", 4, ConvWindow.of(3).same(), act), "image")
                 .add(Conv2D.spec("conv_a", 4, ConvWindow.of(3).same(), Activation.IDENTITY), "stem")
                 .add(BatchNorm.spec("bn_a"), "conv_a")
-                .add(ActivationLayer.spec("relu_a", Activation.RELU), "bn_a")
+                .add(ActivationLayer.spec("relu_a", act), "bn_a")
                 .add(Conv2D.spec("conv_b", 4, ConvWindow.of(3).same(), Activation.IDENTITY), "relu_a")
                 .merge(Add.spec("add"), "conv_b", "stem")
-                .add(ActivationLayer.spec("relu", Activation.RELU), "add")
+                .add(ActivationLayer.spec("relu", act), "add")
                 .add(GlobalAveragePooling2D.spec("pool"), "relu")
                 .add(Dense.spec("out", classes, Activation.SOFTMAX), "pool")
                 .build();
+        SplittableRandom r = new SplittableRandom(seed);
+        int bn = model.indexOf("bn_a");
+        return model.with(bn, model.layer(bn).withParameters(Map.of(
+                "gamma", values(r, 4, 0.5, 1.5), "beta", values(r, 4, -0.3, 0.3),
+                "moving_mean", values(r, 4, -0.2, 0.2), "moving_variance", values(r, 4, 0.5, 1.5))));
+    }
+
+    /**
+     * Image branches joined three ways: channels ({@code axis -1}), height ({@code axis 1}, the block-copy
+     * path) and, after pooling and flattening, two vectors.
+     */
+    public static Model imageBranches(long seed, int classes) {
+        return Model.graph(seed)
+                .input("image", Shape.of(4, 4, 2))
+                .add(Conv2D.spec("c1", 3, ConvWindow.of(3).same(), Activation.TANH), "image")
+                .add(Conv2D.spec("c2", 3, 1, Activation.SIGMOID), "image")
+                .merge(Concatenate.spec("join_c", -1), "c1", "c2")
+                .merge(Concatenate.spec("join_h", 1), "c1", "c2")
+                .add(GlobalAveragePooling2D.spec("gap"), "join_c")
+                .add(Flatten.spec("flat"), "join_h")
+                .merge(Concatenate.spec("join_v", -1), "gap", "flat")
+                .add(Dense.spec("out", classes, Activation.SOFTMAX), "join_v")
+                .build();
+    }
+
+    private static float[] values(SplittableRandom r, int n, double lo, double hi) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextDouble(lo, hi);
+        }
+        return v;
     }
 
     /** {@code x [5] → dense left (4) and dense right (3) → concatenate (7) → dense out}: no InputLayer, a branch at the first layer's output. */

@@ -28,7 +28,7 @@ final class HostMath {
         return out;
     }
 
-    private static double[] apply(Layer layer, double[] a, boolean fusedTop) {
+    static double[] apply(Layer layer, double[] a, boolean fusedTop) {
         if (layer instanceof Dense d) {
             return dense(d, a, fusedTop ? Activation.IDENTITY : d.activation());
         } else if (layer instanceof ScaleLayer s) {

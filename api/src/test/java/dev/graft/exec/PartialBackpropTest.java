@@ -53,4 +53,53 @@ class PartialBackpropTest {
                 new Gemm(true, false, 8, 6, 4));  // hidden3 weight gradient; nothing below it
         assertEquals(expected, calls);
     }
+
+    /**
+     * Two branches from a shared trunk, joined by a concatenate: with the trunk frozen no branch computes an
+     * input gradient; with it trainable both do, and the fan-out sums them (one elementwise add).
+     */
+    @Test
+    void onAGraphGradientsStopWhereNothingBelowTrains() {
+        Model branches = dev.graft.conformance.GraphModels.branches(1, 2);
+        int r = 4;
+        List<Object> frozenTrunk = graphCalls(Transfer.from(branches).freeze("trunk").build(), r);
+        List<Object> forward = List.of(new Gemm(false, false, r, 6, 5), new Gemm(false, false, r, 4, 6),
+                new Gemm(false, false, r, 3, 6), new Gemm(false, false, r, 7, 4), new Gemm(false, false, r, 7, 3),
+                new Gemm(false, false, r, 2, 7));
+        List<Object> expected = new ArrayList<>(forward);
+        expected.addAll(List.of(new Gemm(true, false, 7, 2, r), new Gemm(false, true, r, 7, 2),  // out: weights, into join
+                new Gemm(false, true, r, 4, 7), new Gemm(false, true, r, 3, 7),                    // join: into left, right
+                new Gemm(true, false, 6, 3, r), new Gemm(true, false, 6, 4, r)));                  // right, left: weights only
+        assertEquals(expected, frozenTrunk);
+
+        List<Object> trainable = graphCalls(branches, r);
+        expected = new ArrayList<>(forward);
+        expected.addAll(List.of(new Gemm(true, false, 7, 2, r), new Gemm(false, true, r, 7, 2),
+                new Gemm(false, true, r, 4, 7), new Gemm(false, true, r, 3, 7),
+                new Gemm(true, false, 6, 3, r), new Gemm(false, true, r, 6, 3),                   // right: weights, into trunk
+                new Gemm(true, false, 6, 4, r), new Gemm(false, true, r, 6, 4), "add " + r * 6,   // left: its share added in
+                new Gemm(true, false, 5, 6, r)));                                                  // trunk: weights, nothing below
+        assertEquals(expected, trainable);
+    }
+
+    /** The GEMMs (and elementwise adds: one-row column sums) of one training step. */
+    private static List<Object> graphCalls(Model model, int rows) {
+        List<Object> calls = new ArrayList<>();
+        ReferenceBackend reference = new ReferenceBackend();
+        Backend counting = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("gemm")) {
+                        calls.add(new Gemm((boolean) args[0], (boolean) args[1], (int) args[2], (int) args[3], (int) args[4]));
+                    } else if (method.getName().equals("columnSums") && (int) args[1] == 1) {
+                        calls.add("add " + args[2]);
+                    }
+                    return method.invoke(reference, args);
+                });
+        TrainingConfig config = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.sgd(0.1f), 0, Map.of(), 1);
+        try (Network net = Networks.open(counting, new NetworkPlan(model, config, rows))) {
+            calls.clear();
+            net.trainStep(new float[rows * model.inputWidth()], new float[] {0, 1, 1, 0}, rows);
+        }
+        return calls;
+    }
 }

@@ -177,12 +177,17 @@ public final class TfBackend implements Backend, NetworkCompiler {
 
     /**
      * Compiles the plan's forward pass and train step into TF graphs (one {@code Session.run} per
-     * batch). A model holding a layer type the TF graphs do not know runs on the portable
+     * batch). A graph model (not a chain), or one holding a layer type the TF graphs do not know, runs on the portable
      * {@link KernelNetwork} over this backend's kernels instead: slower, never skipped.
      */
     @Override
     public Network compile(NetworkPlan plan) {
         checkOpen();
+        if (!plan.model().isChain()) {
+            LOG.log(System.Logger.Level.INFO, "the model is a graph (branches or merges), which the TF graph compiler does not "
+                    + "build: running it on TF kernels op by op");
+            return new KernelNetwork(this, plan);
+        }
         var unknown = TfLayers.firstUnknown(plan.model());
         if (unknown.isPresent()) {
             LOG.log(System.Logger.Level.INFO, "layer ''{0}'' ({1}) has no TF graph op: running the model on TF kernels op by op",

@@ -3,6 +3,7 @@ package dev.graft.tf;
 import dev.graft.ActivationLayer;
 import dev.graft.BatchNorm;
 import dev.graft.Dense;
+import dev.graft.InputLayer;
 import dev.graft.Dropout;
 import dev.graft.Layer;
 import dev.graft.Model;
@@ -22,7 +23,7 @@ final class TfLayers {
     /** Whether the TF graphs know this layer's type. */
     static boolean compiles(Layer layer) {
         return layer instanceof Dense || layer instanceof Dropout || layer instanceof ActivationLayer
-                || layer instanceof BatchNorm || TfConvLayers.compiles(layer);
+                || layer instanceof BatchNorm || layer instanceof InputLayer || TfConvLayers.compiles(layer);
     }
 
     /** The first layer the TF graphs cannot compile, if any. */
@@ -35,6 +36,10 @@ final class TfLayers {
      * activation layers (a CNN would compile, but its exported signature and re-import are untested).
      */
     static void requireExportable(Model model) {
+        if (!model.isChain()) {
+            throw new IllegalArgumentException("cannot write a graph model (branches, merges or several inputs) by TF export "
+                    + "(SavedModel/checkpoint): it writes chains of layers only; save the model in Graft's format instead");
+        }
         model.layers().stream().filter(l -> !(l instanceof Dense || l instanceof Dropout || l instanceof ActivationLayer))
                 .findFirst().ifPresent(l -> {
                     throw new IllegalArgumentException("layer '" + l.name() + "' (type " + l.description().type()

@@ -190,7 +190,7 @@ final class TfNetwork implements Network {
                 layers.set(i, model.layer(i).withParameters(values));
             }
         }
-        return new Model(layers);
+        return model.withLayers(layers);
     }
 
     @Override

@@ -41,9 +41,33 @@ public final class ModelExporters {
      * @throws IllegalStateException naming the format and what to add when no exporter is on the class path
      */
     public static void export(Model model, Path target, String format) throws IOException {
+        requireChain(model, format);
         ModelExporter exporter = find(format).orElseThrow(() -> new IllegalStateException(
                 "no exporter for '" + format + "' on the class path (found: " + all().keySet()
                         + "); add graft-backend-tf, which registers the TensorFlow SavedModel exporter"));
         exporter.export(model, target);
+    }
+
+    /**
+     * Refuses graph models (branches, merges, several inputs) naming a layer that breaks the chain: the
+     * exporters write a layer stack. Graft's own format keeps graphs.
+     *
+     * @throws IllegalArgumentException for a graph model
+     */
+    public static void requireChain(Model model, String format) {
+        if (model.isChain()) {
+            return;
+        }
+        String where = "";
+        for (int i = 1; i < model.size(); i++) {
+            if (!model.inputIndices(i).equals(java.util.List.of(i - 1))) {
+                String name = model.layer(i).name();
+                where = " (layer '" + name + "' takes " + (model.inputsOf(name).isEmpty() ? "no layer's output: it is an input"
+                        : model.inputsOf(name)) + ")";
+                break;
+            }
+        }
+        throw new IllegalArgumentException("cannot export a graph model" + where + " as '" + format + "': export writes "
+                + "chains of layers only; save it in Graft's format (.safetensors) instead");
     }
 }

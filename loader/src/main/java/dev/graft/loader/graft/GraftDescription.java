@@ -22,6 +22,7 @@ final class GraftDescription {
 
     private static final Set<String> ROOT_V1 = Set.of("format", "version", "inputWidth", "layers");
     private static final Set<String> ROOT = Set.of("format", "version", "inputShape", "layers");
+    private static final Set<String> ROOT_GRAPH = Set.of("format", "version", "inputShape", "inputShapes", "layers", "inbound");
     private static final Set<String> DENSE_V1 = Set.of("name", "type", "inputWidth", "outputWidth", "activation", "trainable");
     private static final Set<String> DROPOUT_V1 = Set.of("name", "type", "width", "rate", "trainable");
     private static final Set<String> LAYER = Set.of("name", "type", "trainable", "config", "parameters");
@@ -30,18 +31,25 @@ final class GraftDescription {
     private GraftDescription() {
     }
 
-    /** Checks the top-level object; returns its format version (1 or 2). */
+    /** Checks the top-level object; returns its format version (1, 2, or 3 for a graph). */
     static int root(Path file, JsonNode root) throws ModelFileException {
         if (root == null || !root.isObject()) {
             throw new ModelFileException(file, GraftFormat.METADATA_KEY, "layer description is not a JSON object");
         }
         JsonNode v = root.get("version");
         int version = v != null && v.isInt() ? v.intValue() : -1;
-        if (!"graft".equals(root.path("format").textValue()) || (version != 1 && version != GraftFormat.VERSION)) {
+        if (!"graft".equals(root.path("format").textValue())
+                || (version != 1 && version != GraftFormat.VERSION && version != GraftFormat.GRAPH_VERSION)) {
             throw new ModelFileException(file, GraftFormat.METADATA_KEY, "unknown format/version " + root.get("format")
-                    + "/" + v + " (this Graft reads graft/1 and graft/" + GraftFormat.VERSION + ")");
+                    + "/" + v + " (this Graft reads graft/1, graft/" + GraftFormat.VERSION + " and graft/"
+                    + GraftFormat.GRAPH_VERSION + " (graphs))");
         }
-        fields(file, GraftFormat.METADATA_KEY, root, version == 1 ? ROOT_V1 : ROOT);
+        fields(file, GraftFormat.METADATA_KEY, root, version == 1 ? ROOT_V1 : version == GraftFormat.GRAPH_VERSION ? ROOT_GRAPH : ROOT);
+        if (version == GraftFormat.GRAPH_VERSION && !(root.get("inputShapes").isArray() && !root.get("inputShapes").isEmpty()
+                && root.get("inbound").isObject())) {
+            throw new ModelFileException(file, GraftFormat.METADATA_KEY, "a graph description needs inputShapes, a non-empty "
+                    + "list, and inbound, an object of layer-name lists");
+        }
         boolean inputOk = version == 1 ? root.get("inputWidth").isInt() : root.get("inputShape").isArray();
         if (!inputOk || !root.get("layers").isArray() || root.get("layers").isEmpty()) {
             throw new ModelFileException(file, GraftFormat.METADATA_KEY, (version == 1 ? "inputWidth must be an integer"

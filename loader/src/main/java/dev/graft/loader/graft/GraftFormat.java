@@ -46,6 +46,8 @@ public final class GraftFormat {
     public static final String METADATA_KEY = "graft.model";
     /** The version written: 2, layer descriptions with the {@code graft.sha256} checksum; 1 is still read. */
     public static final int VERSION = 2;
+    /** The version written for graph models (not chains): version 2 plus the graph's edges ({@link GraftGraph}). */
+    public static final int GRAPH_VERSION = 3;
     private static final System.Logger LOG = System.getLogger(GraftFormat.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final String COMPONENT = "Graft's model format";
@@ -61,7 +63,7 @@ public final class GraftFormat {
      */
     public static void write(Model model, Path file) throws IOException {
         ObjectNode root = JSON.createObjectNode();
-        root.put("format", "graft").put("version", VERSION);
+        root.put("format", "graft").put("version", model.isChain() ? VERSION : GRAPH_VERSION);
         root.set("inputShape", DescriptionJson.shape(model.inputShape()));
         ArrayNode layers = root.putArray("layers");
         Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
@@ -82,6 +84,9 @@ public final class GraftFormat {
                 tensors.put(layer.name() + "." + p.name(),
                         new Safetensors.Tensor(DescriptionJson.longs(p.shape()), layer.parameterValues(p.name())));
             }
+        }
+        if (!model.isChain()) {
+            GraftGraph.write(model, root);
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(METADATA_KEY, JSON.writeValueAsString(root));
@@ -164,11 +169,11 @@ public final class GraftFormat {
             GraftFormatV1.shapes(root, storedShapes);
         }
         GraftDescription.allTensorsUsed(file, contents.tensors().keySet(), storedShapes.keySet());
-        if (!recipes.get(0).inputShape().equals(input)) {
+        if (version != GRAPH_VERSION && !recipes.get(0).inputShape().equals(input)) {
             throw new ModelFileException(file, METADATA_KEY, "the model's input shape " + input + " is not what its first layer '"
                     + recipes.get(0).name() + "' takes, " + recipes.get(0).inputShape());
         }
-        Model model = LayerAssembler.model(file, recipes, (recipe, parameter, src) -> {
+        LayerAssembler.Tensors tensors = (recipe, parameter, src) -> {
             Shape shape = storedShapes.get(src.tensor());
             if (shape == null) {
                 throw new ModelFileException(file, src.tensor(), "layer '" + recipe.name() + "' needs parameter '"
@@ -176,7 +181,9 @@ public final class GraftFormat {
             }
             float[] values = contents.floats(src.tensor(), DescriptionJson.longs(shape));
             return new LayerAssembler.Tensor(src.tensor(), shape.dims(), values);
-        }, "the layer descriptions disagree");
+        };
+        Model model = version == GRAPH_VERSION ? GraftGraph.read(file, root, recipes, tensors)
+                : LayerAssembler.model(file, recipes, tensors, "the layer descriptions disagree");
         if (version != 1) {
             GraftDescription.describedAsStored(file, model, root.path("layers"));
         }
