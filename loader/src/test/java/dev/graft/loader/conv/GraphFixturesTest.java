@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Keras functional (graph) models generated with Keras itself ({@code gen_graph_models.py}) load as Graft graphs
  * with Keras's wiring, and Graft's forward pass on the reference backend matches Keras's own outputs within 1e-4
- * relative (the other backends: {@code GraphFixturesAcrossBackendsTest} in the CLI module).
+ * relative (the other backends: {@code ConvFixturesAcrossBackendsTest} in the CLI module).
  */
 class GraphFixturesTest {
 
