@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.graft.Model;
 import dev.graft.loader.fuzz.ModelOracle;
 import dev.graft.loader.fuzz.Mutator;
-import dev.graft.loader.tf.FuzzSeeds;
+import dev.graft.loader.fuzz.Corpus;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <ul>
  *   <li>{@link #mutatedSeedsAreRejectedOrLoadTheSameModel}: the committed corpus
  *       ({@code src/test/resources/fuzz/<format>/seed}: Graft safetensors, TF checkpoint + {@code .meta},
- *       SavedModel, Keras {@code .h5}, {@code .keras}) is damaged one file at a time (bit flips, overwritten
+ *       SavedModel, Keras {@code .h5}, {@code .keras}, Keras functional graphs in both) is damaged one file at a time (bit flips, overwritten
  *       runs, truncation, inserted/deleted bytes, appended junk, crafted header fields) and loaded. The oracle:
  *       every input either throws {@link ModelFileException} or loads a model with the seed's architecture and
  *       bit-identical weights. Any other exception (NPE, IllegalArgument, OutOfMemory, StackOverflow) or a
@@ -59,7 +59,7 @@ class MutationFuzzTest {
     /** The formats to fuzz: all, or those listed in {@code -Dgraft.fuzz.formats=keras-h5,graft}. */
     static List<String> formats() {
         String only = System.getProperty("graft.fuzz.formats", "");
-        return only.isBlank() ? FuzzSeeds.FORMATS : List.of(only.split(","));
+        return only.isBlank() ? Corpus.formats() : List.of(only.split(","));
     }
 
     /** Counts for one format's run. */
@@ -76,7 +76,7 @@ class MutationFuzzTest {
     void mutatedSeedsAreRejectedOrLoadTheSameModel(String format, @TempDir Path tmp) throws Exception {
         Path seedDir = CORPUS.resolve(format).resolve("seed");
         Map<String, byte[]> seed = readTree(seedDir);
-        Model reference = Models.load(FuzzSeeds.entry(format, seedDir)).model();
+        Model reference = Models.load(Corpus.entry(format, seedDir)).model();
         String architecture = ModelOracle.architecture(reference);
         List<int[]> rawData = format.startsWith("keras-h5") ? rawDataRanges(seed.get("model.h5"), reference) : List.of();
         List<String> names = new ArrayList<>(seed.keySet());
@@ -90,7 +90,7 @@ class MutationFuzzTest {
             String what = victim + ": " + m.what();
             t.inputs++;
             try {
-                Model loaded = Models.load(FuzzSeeds.entry(format, work)).model();
+                Model loaded = Models.load(Corpus.entry(format, work)).model();
                 boolean sameShape = ModelOracle.architecture(loaded).equals(architecture);
                 if (sameShape && ModelOracle.sameWeights(loaded, reference)) {
                     t.identical++;
@@ -115,12 +115,23 @@ class MutationFuzzTest {
                 + t.failures.subList(0, Math.min(10, t.failures.size())));
     }
 
+    /** The graph seeds are the Keras-generated fixtures whose outputs GraphFixturesTest checks, byte for byte. */
+    @Test
+    void graphSeedsAreTheFrameworkCheckedFixtures() throws IOException {
+        Path conv = Fixtures.repoRoot().resolve("loader/src/test/resources/conv");
+        for (Map.Entry<String, String> e : Corpus.GRAPH_SEEDS.entrySet()) {
+            byte[] seed = Files.readAllBytes(Corpus.entry(e.getKey(), CORPUS.resolve(e.getKey()).resolve("seed")));
+            assertTrue(Arrays.equals(Files.readAllBytes(conv.resolve(e.getValue())), seed), e.getKey() + " seed differs from "
+                    + e.getValue() + "; copy it again");
+        }
+    }
+
     /** Earlier failures, kept as regression cases: each must be rejected or load the seed's model. */
     @ParameterizedTest
     @MethodSource("formats")
     void regressionCasesAreRejectedOrLoadTheSameModel(String format) throws Exception {
         Path seedDir = CORPUS.resolve(format).resolve("seed");
-        Model reference = Models.load(FuzzSeeds.entry(format, seedDir)).model();
+        Model reference = Models.load(Corpus.entry(format, seedDir)).model();
         Path cases = CORPUS.resolve(format).resolve("regressions");
         if (!Files.isDirectory(cases)) {
             return;
@@ -128,7 +139,7 @@ class MutationFuzzTest {
         try (Stream<Path> dirs = Files.list(cases)) {
             for (Path c : dirs.sorted().toList()) {
                 try {
-                    Model loaded = Models.load(FuzzSeeds.entry(format, c)).model();
+                    Model loaded = Models.load(Corpus.entry(format, c)).model();
                     assertEquals(ModelOracle.architecture(reference), ModelOracle.architecture(loaded), c.toString());
                     assertTrue(ModelOracle.sameWeights(reference, loaded), c + " loads different weights");
                 } catch (ModelFileException expected) {
@@ -173,7 +184,7 @@ class MutationFuzzTest {
         }
         writeTree(work, seed, victim, repaired);
         try {
-            Model again = Models.load(FuzzSeeds.entry(format, work)).model();
+            Model again = Models.load(Corpus.entry(format, work)).model();
             return ModelOracle.architecture(again).equals(ModelOracle.architecture(reference))
                     && ModelOracle.sameWeights(again, reference);
         } catch (ModelFileException e) {
