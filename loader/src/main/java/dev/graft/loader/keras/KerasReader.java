@@ -187,7 +187,7 @@ public final class KerasReader {
         Map<Object, Set<String>> layersOfGroup = new HashMap<>();
         for (KerasConfig.Entry entry : entries) {
             if (!entry.recipe().parameters().isEmpty()) {
-                layersOfGroup.computeIfAbsent(lookup.key(entry.group()), k -> new LinkedHashSet<>()).add(kerasName(entry));
+                layersOfGroup.computeIfAbsent(lookup.key(entry.group()), k -> new LinkedHashSet<>()).add(WeightGroups.kerasName(entry));
             }
         }
         Map<Object, List<Tensor>> groups = new LinkedHashMap<>();
@@ -204,7 +204,7 @@ public final class KerasReader {
             if (stored == null) {
                 stored = lookup.find(entry.group());
                 groups.put(g, stored);
-                Map<String, List<Tensor>> named = byLayerName(stored, layersOfGroup.get(g));
+                Map<String, List<Tensor>> named = WeightGroups.byLayerName(stored, layersOfGroup.get(g));
                 if (named != null) {
                     byLayer.put(g, named);
                 }
@@ -212,8 +212,8 @@ public final class KerasReader {
             Object slot = g;
             List<Tensor> pool = stored;
             if (byLayer.containsKey(g)) {
-                slot = List.of(g, kerasName(entry));
-                pool = byLayer.get(g).getOrDefault(kerasName(entry), List.of());
+                slot = List.of(g, WeightGroups.kerasName(entry));
+                pool = byLayer.get(g).getOrDefault(WeightGroups.kerasName(entry), List.of());
             }
             int from = taken.getOrDefault(slot, 0);
             List<String> names = new ArrayList<>(r.parameters().keySet());
@@ -273,32 +273,6 @@ public final class KerasReader {
                 ? GraphAssembly.model(file, located, parsed.inbound(), tensors, disagreement)
                 : LayerAssembler.model(file, located, tensors, disagreement),
                 new LoadReport(file, format, origins, skipped, notes));
-    }
-
-    /** The Keras layer an entry comes from (a SeparableConv2D gives two Graft layers). */
-    private static String kerasName(KerasConfig.Entry entry) {
-        List<String> path = entry.group().byName();
-        return path.get(path.size() - 1);
-    }
-
-    /**
-     * A shared group's tensors by the layer name in their paths ({@code .../<layer>/<weight>}), when there are
-     * several layers and every tensor names one of them; null otherwise (then storage order decides).
-     */
-    private static Map<String, List<Tensor>> byLayerName(List<Tensor> stored, Set<String> layers) {
-        if (layers == null || layers.size() < 2) {
-            return null;
-        }
-        Map<String, List<Tensor>> out = new HashMap<>();
-        for (Tensor t : stored) {
-            String[] parts = t.path().split("/");
-            String layer = parts.length >= 2 ? parts[parts.length - 2] : "";
-            if (!layers.contains(layer)) {
-                return null;
-            }
-            out.computeIfAbsent(layer, k -> new ArrayList<>()).add(t);
-        }
-        return out;
     }
 
     private static String describe(List<Tensor> tensors) {
