@@ -199,7 +199,7 @@ public final class Model {
     /**
      * Number of leading frozen layers: the part whose output can be computed once and cached. For a
      * graph, the largest {@code n} such that layers {@code [0, n)} are frozen and {@code n} is a
-     * single-tensor cut ({@link #isCut}); 0 when there is none.
+     * single-tensor cut ({@link #isCut}); 0 when there is none, or when it holds only input layers.
      */
     public int frozenPrefixLength() {
         int n = 0;
@@ -209,7 +209,8 @@ public final class Model {
         while (n > 0 && !isCut(n)) {
             n--;
         }
-        return n;
+        // Input layers alone compute nothing worth caching (an input layer is always frozen).
+        return layers.subList(0, n).stream().allMatch(l -> l instanceof InputLayer) ? 0 : n;
     }
 
     /** Whether any layer has a parameter that training updates. */

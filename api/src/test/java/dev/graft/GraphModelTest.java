@@ -98,6 +98,7 @@ class GraphModelTest {
         assertEquals(2, frozen.frozenPrefixLength(), "the frozen part ends mid-block: the cut falls back to the stem");
         Model frozenBlock = Transfer.from(residual).freezeThrough("add").build();
         assertEquals(7, frozenBlock.frozenPrefixLength());
+        assertEquals(0, residual.frozenPrefixLength(), "an input layer alone is not worth caching");
 
         Model two = GraphModels.twoInputs(1, 2);
         assertFalse(two.isCut(1), "the second input is above the cut");

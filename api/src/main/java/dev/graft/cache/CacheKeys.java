@@ -9,13 +9,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Content-addressed cache keys: a SHA-256 digest of everything that changes the cached values, so
  * that a changed input, weight or boundary can never read a stale entry.
  *
  * <p><b>In the key:</b> a format tag; the prefix's input shape; for every frozen layer in order,
- * its input shape, its {@link dev.graft.LayerDescription} (type and configuration, e.g. units and
+ * the positions of the layers feeding it where that is not just the layer before (graph models), its input shape, its {@link dev.graft.LayerDescription} (type and configuration, e.g. units and
  * activation) and every parameter's name, shape and exact bytes, state such as moving statistics
  * included; the data's feature fingerprint ({@link Dataset#featureFingerprint()}: SHA-256 of its
  * shape and every feature value's bytes, or, for data read from IDX files, of the image file's bytes
@@ -67,6 +68,10 @@ public final class CacheKeys {
                 + "|storage=" + storage).getBytes(StandardCharsets.UTF_8);
         for (int k = 0; k < prefix.size(); k++) {
             Layer layer = prefix.layer(k);
+            if (k > 0 && !prefix.inputIndices(k).equals(List.of(k - 1))) {
+                // A graph edge (positions, not names: names do not change values); chain edges add nothing, so chain keys stay as they were.
+                md.update(("<-" + prefix.inputIndices(k) + "|").getBytes(StandardCharsets.UTF_8));
+            }
             digestLayer(layer, md);
             md.update((byte) '#');
             MessageDigest branch = copy(md);

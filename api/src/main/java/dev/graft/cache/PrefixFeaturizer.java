@@ -73,6 +73,9 @@ final class PrefixFeaturizer {
             int base = 0;
             FeatureSource from = input;
             for (int k = n - 1; k >= 1 && base == 0; k--) {
+                if (!prefix.isCut(k)) {
+                    continue; // on a graph, only a boundary that one tensor crosses can restart the computation
+                }
                 FeatureSource lower = store.find(keys[k - 1], rows, prefix.layer(k - 1).outputWidth(), listener);
                 if (lower != null) {
                     base = k;
@@ -105,7 +108,7 @@ final class PrefixFeaturizer {
         int rows = from.size();
         List<Integer> ends = new ArrayList<>();
         for (int k = base + 1; k < n; k++) {
-            if (everyBoundary && prefix.layer(k - 1).parameterCount() > 0) {
+            if (everyBoundary && prefix.layer(k - 1).parameterCount() > 0 && prefix.isCut(k)) {
                 ends.add(k);
             }
         }

@@ -22,6 +22,9 @@ final class RunIdentity {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(("graft-run-v1|" + settings + "|train=" + train.fingerprint()
                     + "|validation=" + (validation == null ? "-" : validation.fingerprint()) + "|").getBytes(StandardCharsets.UTF_8));
+            if (!model.isChain()) {
+                md.update(("graph=" + model.inbound() + "|").getBytes(StandardCharsets.UTF_8));
+            }
             for (Layer layer : model.layers()) {
                 md.update((layer.name() + "|").getBytes(StandardCharsets.UTF_8));
                 dev.graft.cache.CacheKeys.digestLayer(layer, md);

@@ -2,6 +2,7 @@ package dev.graft.conformance;
 
 import static dev.graft.conformance.Conformance.assertClose;
 import static dev.graft.conformance.Conformance.random;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -204,5 +205,23 @@ public abstract class GraphConformance extends ActivationConformance {
             assertTrue(model.layer(frozen).sameParameters(trained.layer(frozen)), frozen + " stays bit-identical");
         }
         assertFalse(model.layer("conv_b").sameParameters(trained.layer("conv_b")), "conv_b trains");
+    }
+
+    /** A chain that starts with an input layer (as Keras files do) predicts and trains exactly as the same chain without it. */
+    @Test
+    void aLeadingInputLayerChangesNothing() {
+        Model plain = Model.builder(5, 21).dense("h", 4, Activation.TANH).dense("out", 3, Activation.SOFTMAX).build();
+        List<Layer> layers = new ArrayList<>(plain.layers());
+        layers.add(0, new InputLayer("in", plain.inputShape()));
+        Model withInput = new Model(layers);
+        assertTrue(withInput.isChain());
+        float[] x = random(new SplittableRandom(3), 4 * 5, 1);
+        assertArrayEquals(predict(backend, plain, x, 4), predict(backend, withInput, x, 4));
+        Dataset data = data(plain, 22);
+        Model a = trainer(backend).build().fit(plain, data).model();
+        Model b = trainer(backend).build().fit(withInput, data).model();
+        for (String name : List.of("h", "out")) {
+            assertTrue(a.layer(name).sameParameters(b.layer(name)), name + " trains bit-identically");
+        }
     }
 }

@@ -22,7 +22,7 @@ public final class GraphModels {
     }
 
     /**
-     * {@code image [6,6,3] → stem conv → conv_a → bn_a → relu_a → conv_b → add(conv_b, stem) → relu →
+     * {@code image [6,6,3] → stem conv → conv_a (no bias, as before a batch norm) → bn_a → relu_a → conv_b → add(conv_b, stem) → relu →
      * pool → dense(classes)}: the stem's output fans out to the block and the skip.
      */
     public static Model residual(long seed, int classes) {
@@ -34,7 +34,7 @@ public final class GraphModels {
         Model model = Model.graph(seed)
                 .input("image", Shape.of(6, 6, 3))
                 .add(Conv2D.spec("stem", 4, ConvWindow.of(3).same(), act), "image")
-                .add(Conv2D.spec("conv_a", 4, ConvWindow.of(3).same(), Activation.IDENTITY), "stem")
+                .add(Conv2D.spec("conv_a", 4, ConvWindow.of(3).same(), Activation.IDENTITY).withoutBias(), "stem")
                 .add(BatchNorm.spec("bn_a"), "conv_a")
                 .add(ActivationLayer.spec("relu_a", act), "bn_a")
                 .add(Conv2D.spec("conv_b", 4, ConvWindow.of(3).same(), Activation.IDENTITY), "relu_a")
