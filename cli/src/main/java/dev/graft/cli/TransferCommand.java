@@ -141,7 +141,8 @@ final class TransferCommand extends BaseCommand {
             t.unfreezeAll();
         }
         int top = original.indexOf(keepName);
-        List<String> names = new ArrayList<>(original.names());
+        // New layers are named apart from the kept ones (a dropped layer's name is free again).
+        List<String> names = new ArrayList<>(Transfer.from(original).keepThrough(keepName).build().names());
         Shape cut = original.layer(top).outputShape();
         boolean cutFrozen = freeze == null || (!freeze.equalsIgnoreCase("none") && freeze.equals(keepName));
         Layer pooling = pooling(cut, unique(names, "pool"), cutFrozen);
