@@ -38,7 +38,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       bit-identical weights. Any other exception (NPE, IllegalArgument, OutOfMemory, StackOverflow) or a
  *       model that loads but differs fails the test. The one exception the formats force: a changed float
  *       inside a Keras {@code .h5} dataset's raw data, which HDF5 stores without a checksum, is counted
- *       apart as "unprotected data" (the README says so). Failing inputs are saved under
+ *       apart as "unprotected data" (the README says so), and so is a changed byte inside the {@code model_config}
+ *       text of an {@code .h5} Keras itself wrote (a version-1 object header, no checksum) when putting that text
+ *       back loads the seed's model ("unprotected config"). Failing inputs are saved under
  *       {@code target/fuzz-failures/} to be added to {@code fuzz/<format>/regressions/}.</li>
  *   <li>{@link #damagedFixturesFailOnlyWithModelFileException}: the same over the real third-party fixtures,
  *       checking only the exception type (their unmutated models are not all loadable).</li>
@@ -68,6 +70,7 @@ class MutationFuzzTest {
         int rejected;
         int identical;
         int unprotectedData;
+        int unprotectedConfig;
         final List<String> failures = new ArrayList<>();
     }
 
@@ -79,6 +82,10 @@ class MutationFuzzTest {
         Model reference = Models.load(Corpus.entry(format, seedDir)).model();
         String architecture = ModelOracle.architecture(reference);
         List<int[]> rawData = format.startsWith("keras-h5") ? rawDataRanges(seed.get("model.h5"), reference) : List.of();
+        List<int[]> configText = new ArrayList<>(format.startsWith("keras-h5") ? configRange(seed.get("model.h5")) : List.of());
+        if (!configText.isEmpty()) {
+            configText.addAll(rawData); // a config byte and a weight byte changed together
+        }
         List<String> names = new ArrayList<>(seed.keySet());
         SplittableRandom random = new SplittableRandom(SEED ^ format.hashCode());
         Tally t = new Tally();
@@ -96,6 +103,8 @@ class MutationFuzzTest {
                     t.identical++;
                 } else if (sameShape && onlyRawDataMatters(format, work, seed, victim, m, rawData, reference)) {
                     t.unprotectedData++;
+                } else if (onlyRawDataMatters(format, work, seed, victim, m, configText, reference)) {
+                    t.unprotectedConfig++;
                 } else {
                     t.failures.add("#" + i + " " + what + " -> loads a different model: " + ModelOracle.architecture(loaded));
                     save(format, i, work, what);
@@ -108,9 +117,10 @@ class MutationFuzzTest {
             }
         }
         System.out.printf("fuzz %s: inputs %d, rejected %d, loaded-identical %d, unprotected-hdf5-data %d, "
+                + "unprotected-hdf5-config %d, "
                 + "failures (other exception or silently different) %d%n", format, t.inputs, t.rejected, t.identical,
-                t.unprotectedData, t.failures.size());
-        assertEquals(ITERATIONS, t.rejected + t.identical + t.unprotectedData + t.failures.size());
+                t.unprotectedData, t.unprotectedConfig, t.failures.size());
+        assertEquals(ITERATIONS, t.rejected + t.identical + t.unprotectedData + t.unprotectedConfig + t.failures.size());
         assertTrue(t.failures.isEmpty(), t.failures.size() + " failures (seed " + SEED + "), first: "
                 + t.failures.subList(0, Math.min(10, t.failures.size())));
     }
@@ -147,6 +157,24 @@ class MutationFuzzTest {
                 }
             }
         }
+    }
+
+    /**
+     * Where the {@code model_config} text lies in a Keras HDF5 file, found by its bytes: Keras and h5py write it in
+     * a version-1 object header, which has no checksum, so a changed byte in it that still reads as a sensible
+     * config (a key renamed so its default applies, {@code same} padding become {@code valid}) loads a different
+     * model, and the format gives no way to tell (README, "What each format's integrity check covers"). Empty
+     * when the text is not stored as is (Graft's own seed writes a checksummed version-2 header).
+     */
+    private static List<int[]> configRange(byte[] h5) throws IOException {
+        String config;
+        try (io.jhdf.HdfFile file = io.jhdf.HdfFile.fromBytes(h5)) {
+            Object data = file.getAttribute("model_config").getData();
+            config = data instanceof String text ? text : data instanceof String[] texts ? texts[0] : String.valueOf(data);
+        }
+        byte[] text = config.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int at = indexOf(h5, text);
+        return at < 0 ? List.of() : List.of(new int[] {at, at + text.length});
     }
 
     /** Where the seed's float32 weights lie in an HDF5 file, found by their bytes. */
