@@ -20,8 +20,12 @@ public final class Concatenate extends ParameterlessLayer {
     /** The description type. */
     public static final String TYPE = "concatenate";
 
-    /** Largest {@code width × width} selection matrix the last-axis join uses (a GEMM per input, no per-row loop). */
-    private static final long SELECTION_LIMIT = 1L << 22;
+    /**
+     * Widest joined last axis done as a GEMM per input with a selection matrix: one kernel call instead of
+     * one copy per pixel, at the price of {@code width} multiply-adds per output value, which beyond this
+     * costs more than the copies save.
+     */
+    private static final int SELECTION_LIMIT = 512;
 
     private final List<Shape> inputShapes;
     private final int axis;
@@ -158,7 +162,7 @@ public final class Concatenate extends ParameterlessLayer {
         }
         int width = total;
         int perSample = outer;
-        if (inner == 1 && (long) width * width <= SELECTION_LIMIT) {
+        if (inner == 1 && width <= SELECTION_LIMIT) {
             DeviceBuffer[] selections = new DeviceBuffer[n];
             for (int k = 0; k < n; k++) {
                 float[] s = new float[blocks[k] * width];

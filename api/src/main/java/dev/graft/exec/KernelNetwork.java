@@ -4,7 +4,6 @@ import dev.graft.InputLayer;
 import dev.graft.Layer;
 import dev.graft.Model;
 import dev.graft.Parameter;
-import dev.graft.Shape;
 import dev.graft.spi.Backend;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.train.Optimizer;
@@ -37,10 +36,8 @@ public final class KernelNetwork implements Network {
     private final List<DeviceBuffer> owned = new ArrayList<>();
     private final Pass pass = new Pass();
     private final DeviceBuffer input;
-    /** The model's input layers when it has several (each filled from its columns of the flat rows), else empty. */
-    private final Stage[] inputStages;
-    /** Host rows of one input layer, gathered from the flat rows; null for a single input. */
-    private final float[] inputPart;
+    /** For a model with several inputs, fills each input layer from its columns of the flat rows; else null. */
+    private final InputColumns inputColumns;
     private final DeviceBuffer targets;
     private final DeviceBuffer topGrad;
     /** Host copy of a training batch's logits for the accuracy count; reused so a step allocates nothing. */
@@ -68,11 +65,10 @@ public final class KernelNetwork implements Network {
             for (int i = 0; i < model.size(); i++) {
                 stages[i] = new Stage(i, model.layer(i), batch, updateList, edges);
             }
-            this.inputStages = severalInputs
-                    ? java.util.Arrays.stream(stages).filter(s -> s.layer instanceof InputLayer).toArray(Stage[]::new)
-                    : new Stage[0];
-            this.inputPart = severalInputs ? new float[batch * model.inputShapes().stream().mapToInt(Shape::size).max().orElse(0)]
-                    : null;
+            Stage[] inputs = java.util.Arrays.stream(stages).filter(s -> s.layer instanceof InputLayer).toArray(Stage[]::new);
+            this.inputColumns = !severalInputs ? null : new InputColumns(backend,
+                    java.util.Arrays.stream(inputs).map(s -> s.output).toArray(DeviceBuffer[]::new),
+                    java.util.Arrays.stream(inputs).mapToInt(s -> s.layer.outputWidth()).toArray(), batch);
             this.targets = training == null ? null : own(backend.allocate(
                     training.loss().usesClassLabels() ? batch : (long) batch * model.outputWidth()));
             this.logits = training == null ? null : new float[batch * model.outputWidth()];
@@ -146,19 +142,10 @@ public final class KernelNetwork implements Network {
 
     /** Puts a batch of flat rows on the device: into the input buffer, or column by column into each input layer's output. */
     private void upload(float[] in, int offset, int rows) {
-        int width = plan.model().inputWidth();
-        if (inputStages.length == 0) {
-            backend.upload(in, offset, input, 0, rows * width);
-            return;
-        }
-        int column = 0;
-        for (Stage s : inputStages) {
-            int w = s.layer.outputWidth();
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(in, offset + r * width + column, inputPart, r * w, w);
-            }
-            backend.upload(inputPart, 0, s.output, 0, rows * w);
-            column += w;
+        if (inputColumns == null) {
+            backend.upload(in, offset, input, 0, rows * plan.model().inputWidth());
+        } else {
+            inputColumns.upload(in, offset, rows);
         }
     }
 

@@ -305,7 +305,7 @@ public final class Trainer {
         if (split < frozen) {
             String blocker = model.cutBlocker(frozen).orElse("?");
             LOG.log(System.Logger.Level.INFO, "bottleneck cache: the frozen layers reach ''{0}'', but more than one tensor "
-                    + "crosses above it (''{1}'' also feeds a trainable layer), so {2}", model.layer(frozen - 1).name(), blocker,
+                    + "crosses above it (''{1}'' also feeds a layer above it), so {2}", model.layer(frozen - 1).name(), blocker,
                     split == 0 ? "training runs uncached" : "only the first " + split + " layers (through '"
                             + model.layer(split - 1).name() + "') are cached");
         }
