@@ -7,7 +7,7 @@ Run from the repository root with TensorFlow 2.x + Keras 3 (and h5py):
 
 Each model gets a folder holding the model file(s), `input.npy` (float32, NHWC batch, or [n, features] for a
 graph whose placeholder is flat) and `output.npy` (float32, the framework's outputs in inference mode). No
-Python runs at test time. Weights are random but fixed (seeded), and batch-norm statistics are set to
+Python runs at test time. Graph (functional) models: gen_graph_models.py. Weights are random but fixed (seeded), and batch-norm statistics are set to
 non-trivial values so a loader that ignores them fails.
 """
 import json
@@ -46,7 +46,7 @@ def perturb_batchnorm(model):
                    rng.uniform(-0.5, 0.5, size=c), rng.uniform(0.5, 2.0, size=c)]  # moving mean, variance
             new = [w.astype(np.float32) for w in new]
             layer.set_weights(new)
-        elif isinstance(layer, keras.Sequential):
+        elif isinstance(layer, keras.Model):
             perturb_batchnorm(layer)
 
 
@@ -54,7 +54,7 @@ def randomize_zeros(model):
     """Zero-initialised biases get random values: a loader that drops or swaps them must fail, and each tensor's
     bytes are unique in the file (the fuzz test finds HDF5 raw data by its bytes)."""
     for layer in model.layers:
-        if isinstance(layer, keras.Sequential):
+        if isinstance(layer, keras.Model):
             randomize_zeros(layer)
         elif layer.get_weights():
             layer.set_weights([rng.uniform(-0.2, 0.2, size=w.shape).astype(np.float32) if not w.any() else w
@@ -254,38 +254,6 @@ def tf1_batchnorm():
     save_io(d, xs, ys)
 
 
-def mobilenet():
-    """Optional (graph models, next session): a MobileNetV2 base, alpha 0.35, random weights, 32×32 input."""
-    m = keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, weights=None, classes=4,
-                                       classifier_activation="softmax")
-    perturb_batchnorm(m)
-    x = batch(2, 32, 32, 3)
-    y = m.predict(x, verbose=0)
-    d = folder("keras3-mobilenetv2-035")
-    m.save(os.path.join(d, "model.keras"))
-    save_io(d, x, y)
-
-
-def resnet_block():
-    """Optional (graph models, next session): two residual blocks (Add) and a Concatenate."""
-    inp = keras.Input(shape=(8, 8, 3), name="image")
-    h = keras.layers.Conv2D(4, 3, padding="same", name="stem")(inp)
-    for i in range(2):
-        r = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name=f"block{i}_conv1")(h)
-        r = keras.layers.BatchNormalization(name=f"block{i}_bn")(r)
-        r = keras.layers.Conv2D(4, 3, padding="same", name=f"block{i}_conv2")(r)
-        h = keras.layers.ReLU(name=f"block{i}_out")(keras.layers.Add(name=f"block{i}_add")([h, r]))
-    c = keras.layers.Concatenate(name="concat")([h, keras.layers.Conv2D(2, 1, name="side")(h)])
-    out = keras.layers.Dense(3, activation="softmax", name="out")(keras.layers.GlobalAveragePooling2D(name="gap")(c))
-    m = keras.Model(inp, out, name="resnet_block")
-    perturb_batchnorm(m)
-    x = batch(2, 8, 8, 3)
-    y = m.predict(x, verbose=0)
-    d = folder("keras3-resnet-block")
-    m.save(os.path.join(d, "model.keras"))
-    save_io(d, x, y)
-
-
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     keras_cnn()
@@ -295,8 +263,5 @@ if __name__ == "__main__":
     keras_nested()
     tf1_lenet()
     tf1_batchnorm()
-    if "--graph-models" in sys.argv:
-        mobilenet()
-        resnet_block()
     with open(os.path.join(OUT, "VERSIONS.json"), "w") as f:
         json.dump({"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}, f, indent=1)

@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
 /** {@code graft inspect MODEL}: what a model file holds, as Graft reads it. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a model's layers, shapes, activations and parameter counts, the tensors each layer came "
-                + "from, and the variables that were skipped (optimizer slots, counters).")
+                + "from, and the variables that were skipped (optimizer slots, counters). For a graph model (residual "
+                + "blocks, merges, several inputs) each layer also names the layers it reads.")
 final class InspectCommand extends BaseCommand {
 
     @Parameters(paramLabel = "MODEL", description = "A TF checkpoint (prefix, .index or directory), SavedModel directory, "
@@ -42,6 +43,7 @@ final class InspectCommand extends BaseCommand {
         m.put("format", s.format().name());
         m.put("inputWidth", s.inputWidth());
         m.put("parameters", s.parameters());
+        m.put("graph", s.isGraph());
         List<Map<String, Object>> layers = new ArrayList<>();
         for (ModelSummary.Row r : s.layers()) {
             Map<String, Object> l = Json.object();
@@ -56,6 +58,9 @@ final class InspectCommand extends BaseCommand {
             l.put("trainable", r.trainable());
             l.put("weights", r.weights());
             l.put("bias", r.bias());
+            if (s.isGraph()) {
+                l.put("inputs", r.inputs());
+            }
             layers.add(l);
         }
         m.put("layers", layers);

@@ -2,7 +2,12 @@ package dev.graft.cli;
 
 import dev.graft.Activation;
 import dev.graft.Dense;
+import dev.graft.Flatten;
+import dev.graft.GlobalAveragePooling2D;
+import dev.graft.GlobalMaxPooling2D;
+import dev.graft.Layer;
 import dev.graft.Model;
+import dev.graft.Shape;
 import dev.graft.Transfer;
 import dev.graft.data.Dataset;
 import dev.graft.spi.Backend;
@@ -44,6 +49,12 @@ final class TransferCommand extends BaseCommand {
             description = "Freeze (lock) the layers from the input up to and including LAYER; 'none' to fine-tune every "
                     + "copied layer (default: every copied layer is frozen).")
     String freeze;
+
+    @Option(names = "--pool", paramLabel = "avg|max|flatten",
+            description = "When the kept layer gives images ([h, w, c] per sample, e.g. a MobileNet block): put a global "
+                    + "average or max pooling, or a flatten, on it before the new layers. It is frozen when the kept layer "
+                    + "is, so the cache holds the pooled features.")
+    String pool;
 
     @Option(names = "--head", paramLabel = "UNITS[:ACT]", required = true,
             description = "The new output layer, e.g. 5 (logits) or 5:softmax.")
@@ -98,9 +109,9 @@ final class TransferCommand extends BaseCommand {
             out().println(Json.write(m));
             return 0;
         }
-        out().println("source: " + source + " " + original.toString().replaceFirst("^Model", ""));
-        out().println("new model: " + transferred.toString().replaceFirst("^Model", ""));
-        out().printf("frozen: %s; trainable parameters %d of %d; cache: %s%n", frozenNames(transferred),
+        out().println("source: " + source + " " + outline(original));
+        out().println("new model: " + outline(transferred));
+        out().printf("frozen: %s; trainable parameters %d of %d; cache: %s%n", frozenText(frozenNames(transferred)),
                 transferred.trainableParameterCount(), transferred.parameterCount(), cache.describe());
         data.printImages(out(), training);
         TrainingRun.print(out(), outcome);
@@ -130,16 +141,65 @@ final class TransferCommand extends BaseCommand {
             t.unfreezeAll();
         }
         int top = original.indexOf(keepName);
-        List<String> names = new ArrayList<>(original.names().subList(0, top + 1));
+        // New layers are named apart from the kept ones (a dropped layer's name is free again).
+        List<String> names = new ArrayList<>(Transfer.from(original).keepThrough(keepName).build().names());
+        Shape cut = original.layer(top).outputShape();
+        boolean cutFrozen = freeze == null || (!freeze.equalsIgnoreCase("none") && freeze.equals(keepName));
+        Layer pooling = pooling(cut, unique(names, "pool"), cutFrozen);
+        if (pooling != null) {
+            t.add(pooling);
+            cut = pooling.outputShape();
+        } else if (cut.rank() != 1) {
+            throw new CliException("--keep " + keepName + " gives " + cut + " per sample, and the new dense layers take a vector",
+                    "add --pool avg (global average pooling, as Keras applications do), --pool max or --pool flatten");
+        }
         List<Dense.Spec> added = new ArrayList<>();
         for (int i = 0; i < headHidden.size(); i++) {
             String name = unique(names, "head_hidden" + (i + 1));
             added.add(LayerSpecs.dense("--head-hidden", name, headHidden.get(i), Activation.RELU));
         }
         added.add(LayerSpecs.dense("--head", unique(names, "output"), head, Activation.IDENTITY));
-        Checks.newLayersFit(headHidden.isEmpty() ? "--head" : "--head/--head-hidden", original.layer(top).outputWidth(), added);
+        Checks.newLayersFit(headHidden.isEmpty() ? "--head" : "--head/--head-hidden", cut.size(), added);
         added.forEach(t::add);
         return t.build();
+    }
+
+    /** The --pool layer for a kept layer giving {@code cut}, or null without --pool. */
+    private Layer pooling(Shape cut, String name, boolean frozen) {
+        if (pool == null) {
+            return null;
+        }
+        if (cut.rank() != 3 && !pool.equals("flatten")) {
+            throw new CliException("--pool " + pool + ": the kept layer gives " + cut + " per sample, not an image [h, w, c]",
+                    "leave out --pool");
+        }
+        return switch (pool) {
+            case "avg" -> new GlobalAveragePooling2D(name, cut, !frozen);
+            case "max" -> new GlobalMaxPooling2D(name, cut, !frozen);
+            case "flatten" -> new Flatten(name, cut, !frozen);
+            default -> throw new CliException("--pool " + pool + " is not one of avg, max, flatten", "use --pool avg");
+        };
+    }
+
+    /** The model as its toString, or for a long one its size, input, top layers and output ('graft inspect' has it all). */
+    static String outline(Model m) {
+        if (m.size() <= 12) {
+            return m.toString().replaceFirst("^Model", "");
+        }
+        StringBuilder sb = new StringBuilder("(").append(m.size()).append(" layers").append(m.isChain() ? "" : ", a graph")
+                .append("; input ").append(m.inputShape()).append(" -> ... ");
+        for (int i = m.size() - 3; i < m.size(); i++) {
+            var l = m.layer(i);
+            sb.append(i == m.size() - 3 ? "" : " -> ").append(l.name()).append(' ').append(l.outputShape())
+                    .append(l.trainable() ? "" : " (frozen)");
+        }
+        return sb.append(')').toString();
+    }
+
+    /** The frozen layers' names; a long list is shortened to its count and ends (the JSON output has them all). */
+    private static String frozenText(List<String> frozen) {
+        return frozen.size() <= 8 ? frozen.toString()
+                : frozen.size() + " layers [" + frozen.get(0) + " ... " + frozen.get(frozen.size() - 1) + "]";
     }
 
     private static String unique(List<String> taken, String name) {

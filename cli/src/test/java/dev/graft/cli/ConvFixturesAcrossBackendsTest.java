@@ -22,7 +22,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The convolutional models generated with TensorFlow/Keras ({@code loader/src/test/resources/conv}) and the four
+ * The convolutional and graph (functional) models generated with TensorFlow/Keras
+ * ({@code loader/src/test/resources/conv}) and the four
  * real ones in {@code ../shared/fixtures}, loaded by Graft and run on every backend: reference, cpu and tf must
  * each match the framework's own outputs within 1e-4 relative (values below 1e-3 compared at that scale) and
  * predict the same class. A backend that is absent is skipped, unless {@code graft.requireBackends} names it.
@@ -36,6 +37,11 @@ class ConvFixturesAcrossBackendsTest {
         "keras3-depthwise|model.keras|cpu", "keras3-depthwise|model.keras|tf",
         "keras3-nested|model.h5|cpu", "keras3-nested|model.h5|tf",
         "tf1-lenet|model.ckpt|cpu", "tf1-lenet|model.ckpt|tf",
+        "keras3-resnet|model.keras|cpu", "keras3-resnet|model.keras|tf",
+        "keras3-inception|model.keras|cpu", "keras3-inception|model.keras|tf",
+        "keras3-two-inputs|model.keras|cpu", "keras3-two-inputs|model.keras|tf",
+        "keras3-nested-functional|model.keras|cpu", "keras3-nested-functional|model.keras|tf",
+        "keras3-mobilenetv2-tm|model.h5|cpu", "keras3-mobilenetv2-tm|model.h5|tf",
         "tf1-batchnorm|model.ckpt|cpu", "tf1-batchnorm|model.ckpt|tf",
         "shared/noella-mnist-cnn-keras|artifacts/mnist_cnn.keras|cpu", "shared/noella-mnist-cnn-keras|artifacts/mnist_cnn.keras|tf",
         "shared/kilneta-mnist-cnn-h5|1_ModelTraining_In_Colaboratory/mnist_cnn.h5|cpu",

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.graft.Model;
 import dev.graft.loader.fuzz.ModelOracle;
 import dev.graft.loader.fuzz.Mutator;
-import dev.graft.loader.tf.FuzzSeeds;
+import dev.graft.loader.fuzz.Corpus;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
@@ -32,13 +32,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <ul>
  *   <li>{@link #mutatedSeedsAreRejectedOrLoadTheSameModel}: the committed corpus
  *       ({@code src/test/resources/fuzz/<format>/seed}: Graft safetensors, TF checkpoint + {@code .meta},
- *       SavedModel, Keras {@code .h5}, {@code .keras}) is damaged one file at a time (bit flips, overwritten
+ *       SavedModel, Keras {@code .h5}, {@code .keras}, Keras functional graphs in both) is damaged one file at a time (bit flips, overwritten
  *       runs, truncation, inserted/deleted bytes, appended junk, crafted header fields) and loaded. The oracle:
  *       every input either throws {@link ModelFileException} or loads a model with the seed's architecture and
  *       bit-identical weights. Any other exception (NPE, IllegalArgument, OutOfMemory, StackOverflow) or a
  *       model that loads but differs fails the test. The one exception the formats force: a changed float
  *       inside a Keras {@code .h5} dataset's raw data, which HDF5 stores without a checksum, is counted
- *       apart as "unprotected data" (the README says so). Failing inputs are saved under
+ *       apart as "unprotected data" (the README says so), and so is a changed byte inside the {@code model_config}
+ *       text of an {@code .h5} Keras itself wrote (a version-1 object header, no checksum) when putting that text
+ *       back loads the seed's model ("unprotected config"). Failing inputs are saved under
  *       {@code target/fuzz-failures/} to be added to {@code fuzz/<format>/regressions/}.</li>
  *   <li>{@link #damagedFixturesFailOnlyWithModelFileException}: the same over the real third-party fixtures,
  *       checking only the exception type (their unmutated models are not all loadable).</li>
@@ -59,7 +61,7 @@ class MutationFuzzTest {
     /** The formats to fuzz: all, or those listed in {@code -Dgraft.fuzz.formats=keras-h5,graft}. */
     static List<String> formats() {
         String only = System.getProperty("graft.fuzz.formats", "");
-        return only.isBlank() ? FuzzSeeds.FORMATS : List.of(only.split(","));
+        return only.isBlank() ? Corpus.formats() : List.of(only.split(","));
     }
 
     /** Counts for one format's run. */
@@ -68,6 +70,7 @@ class MutationFuzzTest {
         int rejected;
         int identical;
         int unprotectedData;
+        int unprotectedConfig;
         final List<String> failures = new ArrayList<>();
     }
 
@@ -76,9 +79,13 @@ class MutationFuzzTest {
     void mutatedSeedsAreRejectedOrLoadTheSameModel(String format, @TempDir Path tmp) throws Exception {
         Path seedDir = CORPUS.resolve(format).resolve("seed");
         Map<String, byte[]> seed = readTree(seedDir);
-        Model reference = Models.load(FuzzSeeds.entry(format, seedDir)).model();
+        Model reference = Models.load(Corpus.entry(format, seedDir)).model();
         String architecture = ModelOracle.architecture(reference);
         List<int[]> rawData = format.startsWith("keras-h5") ? rawDataRanges(seed.get("model.h5"), reference) : List.of();
+        List<int[]> configText = new ArrayList<>(format.startsWith("keras-h5") ? configRange(seed.get("model.h5")) : List.of());
+        if (!configText.isEmpty()) {
+            configText.addAll(rawData); // a config byte and a weight byte changed together
+        }
         List<String> names = new ArrayList<>(seed.keySet());
         SplittableRandom random = new SplittableRandom(SEED ^ format.hashCode());
         Tally t = new Tally();
@@ -90,12 +97,14 @@ class MutationFuzzTest {
             String what = victim + ": " + m.what();
             t.inputs++;
             try {
-                Model loaded = Models.load(FuzzSeeds.entry(format, work)).model();
+                Model loaded = Models.load(Corpus.entry(format, work)).model();
                 boolean sameShape = ModelOracle.architecture(loaded).equals(architecture);
                 if (sameShape && ModelOracle.sameWeights(loaded, reference)) {
                     t.identical++;
                 } else if (sameShape && onlyRawDataMatters(format, work, seed, victim, m, rawData, reference)) {
                     t.unprotectedData++;
+                } else if (onlyRawDataMatters(format, work, seed, victim, m, configText, reference)) {
+                    t.unprotectedConfig++;
                 } else {
                     t.failures.add("#" + i + " " + what + " -> loads a different model: " + ModelOracle.architecture(loaded));
                     save(format, i, work, what);
@@ -108,11 +117,23 @@ class MutationFuzzTest {
             }
         }
         System.out.printf("fuzz %s: inputs %d, rejected %d, loaded-identical %d, unprotected-hdf5-data %d, "
+                + "unprotected-hdf5-config %d, "
                 + "failures (other exception or silently different) %d%n", format, t.inputs, t.rejected, t.identical,
-                t.unprotectedData, t.failures.size());
-        assertEquals(ITERATIONS, t.rejected + t.identical + t.unprotectedData + t.failures.size());
+                t.unprotectedData, t.unprotectedConfig, t.failures.size());
+        assertEquals(ITERATIONS, t.rejected + t.identical + t.unprotectedData + t.unprotectedConfig + t.failures.size());
         assertTrue(t.failures.isEmpty(), t.failures.size() + " failures (seed " + SEED + "), first: "
                 + t.failures.subList(0, Math.min(10, t.failures.size())));
+    }
+
+    /** The graph seeds are the Keras-generated fixtures whose outputs GraphFixturesTest checks, byte for byte. */
+    @Test
+    void graphSeedsAreTheFrameworkCheckedFixtures() throws IOException {
+        Path conv = Fixtures.repoRoot().resolve("loader/src/test/resources/conv");
+        for (Map.Entry<String, String> e : Corpus.GRAPH_SEEDS.entrySet()) {
+            byte[] seed = Files.readAllBytes(Corpus.entry(e.getKey(), CORPUS.resolve(e.getKey()).resolve("seed")));
+            assertTrue(Arrays.equals(Files.readAllBytes(conv.resolve(e.getValue())), seed), e.getKey() + " seed differs from "
+                    + e.getValue() + "; copy it again");
+        }
     }
 
     /** Earlier failures, kept as regression cases: each must be rejected or load the seed's model. */
@@ -120,7 +141,7 @@ class MutationFuzzTest {
     @MethodSource("formats")
     void regressionCasesAreRejectedOrLoadTheSameModel(String format) throws Exception {
         Path seedDir = CORPUS.resolve(format).resolve("seed");
-        Model reference = Models.load(FuzzSeeds.entry(format, seedDir)).model();
+        Model reference = Models.load(Corpus.entry(format, seedDir)).model();
         Path cases = CORPUS.resolve(format).resolve("regressions");
         if (!Files.isDirectory(cases)) {
             return;
@@ -128,7 +149,7 @@ class MutationFuzzTest {
         try (Stream<Path> dirs = Files.list(cases)) {
             for (Path c : dirs.sorted().toList()) {
                 try {
-                    Model loaded = Models.load(FuzzSeeds.entry(format, c)).model();
+                    Model loaded = Models.load(Corpus.entry(format, c)).model();
                     assertEquals(ModelOracle.architecture(reference), ModelOracle.architecture(loaded), c.toString());
                     assertTrue(ModelOracle.sameWeights(reference, loaded), c + " loads different weights");
                 } catch (ModelFileException expected) {
@@ -136,6 +157,24 @@ class MutationFuzzTest {
                 }
             }
         }
+    }
+
+    /**
+     * Where the {@code model_config} text lies in a Keras HDF5 file, found by its bytes: Keras and h5py write it in
+     * a version-1 object header, which has no checksum, so a changed byte in it that still reads as a sensible
+     * config (a key renamed so its default applies, {@code same} padding become {@code valid}) loads a different
+     * model, and the format gives no way to tell (README, "What each format's integrity check covers"). Empty
+     * when the text is not stored as is (Graft's own seed writes a checksummed version-2 header).
+     */
+    private static List<int[]> configRange(byte[] h5) throws IOException {
+        String config;
+        try (io.jhdf.HdfFile file = io.jhdf.HdfFile.fromBytes(h5)) {
+            Object data = file.getAttribute("model_config").getData();
+            config = data instanceof String text ? text : data instanceof String[] texts ? texts[0] : String.valueOf(data);
+        }
+        byte[] text = config.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int at = indexOf(h5, text);
+        return at < 0 ? List.of() : List.of(new int[] {at, at + text.length});
     }
 
     /** Where the seed's float32 weights lie in an HDF5 file, found by their bytes. */
@@ -173,7 +212,7 @@ class MutationFuzzTest {
         }
         writeTree(work, seed, victim, repaired);
         try {
-            Model again = Models.load(FuzzSeeds.entry(format, work)).model();
+            Model again = Models.load(Corpus.entry(format, work)).model();
             return ModelOracle.architecture(again).equals(ModelOracle.architecture(reference))
                     && ModelOracle.sameWeights(again, reference);
         } catch (ModelFileException e) {

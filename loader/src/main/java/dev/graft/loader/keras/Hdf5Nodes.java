@@ -25,6 +25,8 @@ final class Hdf5Nodes {
 
     private final Path file;
     private final Group root;
+    /** The file bytes of each contiguous weight dataset read so far: start, end, and its path. */
+    private final java.util.List<Object[]> stored = new java.util.ArrayList<>();
 
     Hdf5Nodes(Path file, Group root) {
         this.file = file;
@@ -75,6 +77,26 @@ final class Hdf5Nodes {
         return at;
     }
 
+    /**
+     * Refuses a contiguous dataset whose bytes overlap another weight dataset's: Keras never shares storage, and
+     * HDF5's version-1 object headers (what Keras and h5py write) carry no checksum, so a damaged data address
+     * can point one tensor at another's values, which would otherwise load as a plausible, wrong model.
+     */
+    private void checkOverlap(String path, Dataset d, long elements) throws ModelFileException {
+        if (!(d instanceof io.jhdf.api.dataset.ContiguousDataset c) || elements == 0) {
+            return;
+        }
+        long start = c.getDataAddress();
+        long end = start + elements * d.getDataType().getSize();
+        for (Object[] other : stored) {
+            if (start < (long) other[1] && (long) other[0] < end) {
+                throw new ModelFileException(file, path, "weight dataset shares bytes " + Math.max(start, (long) other[0]) + ".."
+                        + Math.min(end, (long) other[1]) + " of the file with '" + other[2] + "'; the file is damaged");
+            }
+        }
+        stored.add(new Object[] {start, end, path});
+    }
+
     /** A dataset's values as floats, after checking it holds float32/float64 numbers of a sane count. */
     float[] floats(String path, Dataset d, int[] shape) throws ModelFileException {
         long elements = 1;
@@ -95,6 +117,7 @@ final class Hdf5Nodes {
                     .replace("DataType", "").toLowerCase(java.util.Locale.ROOT) + " values of Java type " + type.getSimpleName()
                     + ", expected float32 or float64 numbers");
         }
+        checkOverlap(path, d, elements);
         Object flat = d.getDataFlat();
         int n = java.lang.reflect.Array.getLength(flat);
         if (n != elements) {

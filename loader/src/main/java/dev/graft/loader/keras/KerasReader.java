@@ -22,9 +22,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -56,7 +58,7 @@ public final class KerasReader {
                         + "(a weights-only file needs the model's architecture too: give the JSON of model.to_json() with "
                         + "Models.load(weights, architecture) or graft's --architecture)");
             }
-            List<KerasConfig.Entry> specs = KerasConfig.parse(file, text(config.getData()));
+            KerasConfig.Parsed specs = KerasConfig.parse(file, text(config.getData()));
             Hdf5Nodes nodes = new Hdf5Nodes(file, h5);
             Node weights = nodes.find(h5, "model_weights");
             if (!(weights instanceof Group group)) {
@@ -89,7 +91,7 @@ public final class KerasReader {
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new ModelFileException(architecture, null, "not a UTF-8 JSON file: " + e, e);
         }
-        List<KerasConfig.Entry> specs = KerasConfig.parse(architecture, json);
+        KerasConfig.Parsed specs = KerasConfig.parse(architecture, json);
         Hdf5Length.check(file);
         try (HdfFile h5 = new HdfFile(file)) {
             Hdf5Nodes nodes = new Hdf5Nodes(file, h5);
@@ -98,7 +100,7 @@ public final class KerasReader {
             Node modelWeights = nodes.find(h5, "model_weights");
             WeightLookup lookup;
             if (nodes.find(h5, "layers") instanceof Group || nodes.find(h5, "_layer_checkpoint_dependencies") instanceof Group) {
-                lookup = archiveLookup(file, "", nodes, h5, specs);
+                lookup = archiveLookup(file, "", nodes, h5, specs.entries());
             } else if (modelWeights instanceof Group g) {
                 lookup = legacyLookup(file, nodes, g);
             } else if (h5.getAttribute("layer_names") != null) {
@@ -126,11 +128,11 @@ public final class KerasReader {
             throw new ModelFileException(file, null, "not a .keras zip archive (or a damaged one): " + e, e);
         }
         Hdf5Length.check(file, "model.weights.h5", weightsBytes);
-        List<KerasConfig.Entry> specs = KerasConfig.parse(file, configJson);
+        KerasConfig.Parsed specs = KerasConfig.parse(file, configJson);
         try (HdfFile h5 = HdfFile.fromBytes(weightsBytes)) {
             Hdf5Nodes nodes = new Hdf5Nodes(file, h5);
             List<String> notes = new ArrayList<>(List.of("Keras 3 .keras archive"));
-            return build(file, ModelFormat.KERAS_ARCHIVE, specs, archiveLookup(file, "model.weights.h5:", nodes, h5, specs),
+            return build(file, ModelFormat.KERAS_ARCHIVE, specs, archiveLookup(file, "model.weights.h5:", nodes, h5, specs.entries()),
                     List.of(), notes);
         } catch (RuntimeException e) {
             throw new ModelFileException(file, "model.weights.h5", "unreadable HDF5 weights: " + e.getMessage(), e);
@@ -171,14 +173,25 @@ public final class KerasReader {
     /**
      * Hands each recipe the next tensors of its weight group, in the order Keras stores them (a nested model's
      * layers share their group in a legacy file, a SeparableConv2D's two Graft layers share theirs), checks that
-     * every stored weight is used, then builds the model with {@link LayerAssembler}.
+     * every stored weight is used, then builds the model: a chain with {@link LayerAssembler}, a graph with
+     * {@link GraphAssembly}. In a shared legacy group whose weight names all carry their layer's name (as Keras
+     * writes them: {@code block_1_expand_BN/gamma}), each layer takes its own by name -- Keras lists a nested
+     * model's trainable weights before all its non-trainable ones, so storage order is not layer order there.
      */
-    private static LoadedModel build(Path file, ModelFormat format, List<KerasConfig.Entry> entries, WeightLookup lookup,
+    private static LoadedModel build(Path file, ModelFormat format, KerasConfig.Parsed parsed, WeightLookup lookup,
                                      List<SkippedVariable> skipped, List<String> notes) throws IOException {
+        List<KerasConfig.Entry> entries = parsed.entries();
         List<LayerRecipe> located = new ArrayList<>();
         List<TensorLayer> origins = new ArrayList<>();
         Map<String, Tensor> byPath = new HashMap<>();
+        Map<Object, Set<String>> layersOfGroup = new HashMap<>();
+        for (KerasConfig.Entry entry : entries) {
+            if (!entry.recipe().parameters().isEmpty()) {
+                layersOfGroup.computeIfAbsent(lookup.key(entry.group()), k -> new LinkedHashSet<>()).add(WeightGroups.kerasName(entry));
+            }
+        }
         Map<Object, List<Tensor>> groups = new LinkedHashMap<>();
+        Map<Object, Map<String, List<Tensor>>> byLayer = new HashMap<>();
         Map<Object, Integer> taken = new HashMap<>();
         for (KerasConfig.Entry entry : entries) {
             LayerRecipe r = entry.recipe();
@@ -191,17 +204,27 @@ public final class KerasReader {
             if (stored == null) {
                 stored = lookup.find(entry.group());
                 groups.put(g, stored);
+                Map<String, List<Tensor>> named = WeightGroups.byLayerName(stored, layersOfGroup.get(g));
+                if (named != null) {
+                    byLayer.put(g, named);
+                }
             }
-            int from = taken.getOrDefault(g, 0);
+            Object slot = g;
+            List<Tensor> pool = stored;
+            if (byLayer.containsKey(g)) {
+                slot = List.of(g, WeightGroups.kerasName(entry));
+                pool = byLayer.get(g).getOrDefault(WeightGroups.kerasName(entry), List.of());
+            }
+            int from = taken.getOrDefault(slot, 0);
             List<String> names = new ArrayList<>(r.parameters().keySet());
-            if (stored.size() < from + names.size()) {
+            if (pool.size() < from + names.size()) {
                 throw new ModelFileException(file, r.name(), "layer '" + r.name() + "' needs " + names + " but its weight group "
-                        + "holds " + describe(stored) + (from > 0 ? " (of which the layers before it in the group use " + from + ")" : ""));
+                        + "holds " + describe(pool) + (from > 0 ? " (of which the layers before it in the group use " + from + ")" : ""));
             }
-            taken.put(g, from + names.size());
+            taken.put(slot, from + names.size());
             Map<String, LayerRecipe.Source> sources = new LinkedHashMap<>();
             for (int i = 0; i < names.size(); i++) {
-                Tensor t = stored.get(from + i);
+                Tensor t = pool.get(from + i);
                 sources.put(names.get(i), new LayerRecipe.Source(t.path(), false));
                 byPath.put(t.path(), t);
             }
@@ -216,7 +239,9 @@ public final class KerasReader {
                     throw new ModelFileException(file, kernel.path(), "layer '" + r.name() + "' declares " + r.inputShape().size()
                             + " inputs but its kernel is " + java.util.Arrays.toString(kernel.shape()));
                 }
-                withSources = withSources.withInputShape(r.inputShape() != null ? r.inputShape() : Shape.vector(kernel.shape()[0]));
+                if (!parsed.isGraph()) {
+                    withSources = withSources.withInputShape(r.inputShape() != null ? r.inputShape() : Shape.vector(kernel.shape()[0]));
+                }
             }
             located.add(withSources);
             String kernel = sources.containsKey("kernel") ? "kernel" : sources.containsKey("depthwise_kernel") ? "depthwise_kernel" : null;
@@ -227,9 +252,15 @@ public final class KerasReader {
             }
         }
         for (Map.Entry<Object, List<Tensor>> e : groups.entrySet()) {
-            int used = taken.getOrDefault(e.getKey(), 0);
-            if (used < e.getValue().size()) {
-                throw new ModelFileException(file, e.getValue().get(used).path(), "stored weight not used by any layer of the "
+            List<Tensor> unused = new ArrayList<>();
+            if (byLayer.containsKey(e.getKey())) {
+                byLayer.get(e.getKey()).forEach((layer, ts) ->
+                        unused.addAll(ts.subList(taken.getOrDefault(List.of(e.getKey(), layer), 0), ts.size())));
+            } else {
+                unused.addAll(e.getValue().subList(taken.getOrDefault(e.getKey(), 0), e.getValue().size()));
+            }
+            if (!unused.isEmpty()) {
+                throw new ModelFileException(file, unused.get(0).path(), "stored weight not used by any layer of the "
                         + "model config (the group holds " + describe(e.getValue()) + "); the config and the weights disagree");
             }
         }
@@ -237,7 +268,10 @@ public final class KerasReader {
             Tensor t = byPath.get(src.tensor());
             return new LayerAssembler.Tensor(t.path(), t.shape(), t.values());
         };
-        return new LoadedModel(LayerAssembler.model(file, located, tensors, "the model config and its weights disagree"),
+        String disagreement = "the model config and its weights disagree";
+        return new LoadedModel(parsed.isGraph()
+                ? GraphAssembly.model(file, located, parsed.inbound(), tensors, disagreement)
+                : LayerAssembler.model(file, located, tensors, disagreement),
                 new LoadReport(file, format, origins, skipped, notes));
     }
 

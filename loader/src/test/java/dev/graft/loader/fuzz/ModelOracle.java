@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * The fuzz oracle's notion of "the same model": the same layers (type, name, widths, activation,
- * trainability, dropout rate; shapes and configuration for the other layer types) and bit-identical weights and biases, hence identical outputs on any input.
+ * trainability, dropout rate; shapes and configuration for the other layer types; each layer's inputs in a graph) and bit-identical weights and biases, hence identical outputs on any input.
  */
 public final class ModelOracle {
 
@@ -26,6 +26,9 @@ public final class ModelOracle {
                 sb.append(" rate ").append(p.rate());
             } else {
                 sb.append(' ').append(l.inputShape()).append("->").append(l.outputShape()).append(' ').append(l.description().config());
+            }
+            if (!m.isChain()) {
+                sb.append(" <- ").append(m.inputsOf(l.name()));
             }
         }
         if (!m.isChain()) {

@@ -25,7 +25,7 @@ class KerasConvConfigTest {
     }
 
     private static List<LayerRecipe> parse(String json) throws ModelFileException {
-        return KerasConfig.parse(FILE, json).stream().map(KerasConfig.Entry::recipe).toList();
+        return KerasConfig.parse(FILE, json).entries().stream().map(KerasConfig.Entry::recipe).toList();
     }
 
     @Test
