@@ -10,6 +10,7 @@
 #   QUICK=1: 1 thread, batch 64, 2 cached epochs and 1 uncached, one round, DL4J on the first 6,000
 #            images only (its epochs are scaled to 60,000 in the table); about 3-5 minutes idle
 #   env: THREADS="1 2" BATCHES="64" PEERS="graft tf dl4j" CACHED_EPOCHS=3 UNCACHED_EPOCHS=1 ROUNDS=1
+#        VECTOR_OPTS="--add-modules jdk.incubator.vector" (the graft peer with the Vector API kernels)
 #        SAMPLES=<first N training images, every peer> DL4J_SAMPLES=<the same, DL4J only>
 #        DATA=<fashion-mnist dir> XMX=3g NATIVE_BLAS=1 (as in race.sh: unset OPENBLAS_CORETYPE/L2_SIZE)
 set -euo pipefail
@@ -56,7 +57,7 @@ for round in $(seq 1 "$ROUNDS"); do
         [ "${NATIVE_BLAS:-0}" = 1 ] && blas=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
         launch=$(date +%s%3N)
         case $peer in
-          graft) cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java --add-modules jdk.incubator.vector -Xmx$XMX -Drace.samples=$SAMPLES -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftCnnRace "${args[@]}") ;;
+          graft) cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java ${VECTOR_OPTS:-} -Xmx$XMX -Drace.samples=$SAMPLES -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftCnnRace "${args[@]}") ;;
           tf)    cmd=(env "${blas[@]}" java -Xmx$XMX -Drace.samples=$SAMPLES -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.TfCnnRace "${args[@]}") ;;
           dl4j)  cmd=(env "${blas[@]}" OMP_NUM_THREADS="$threads" OMP_WAIT_POLICY=PASSIVE java -Xmx$XMX -Dorg.bytedeco.javacpp.maxbytes=6g -Drace.samples=$DL4J_SAMPLES \
                       -Drace.launchMillis=$launch -cp "$DL4J_CP" dev.graft.bench.race.dl4j.Dl4jCnnRace "${args[@]}") ;;

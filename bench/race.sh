@@ -3,6 +3,7 @@
 # used directly, and Deeplearning4j, each in its own JVM, same data, weights, schedule and threads.
 # Usage: bench/race.sh [out-dir]   (env: BATCHES="64 256" THREADS="1 2" PEERS="graft tf dl4j"
 #                                   CACHED_EPOCHS=4 UNCACHED_EPOCHS=2 DATA=<fashion-mnist dir> XMX=2g
+#                                   VECTOR_OPTS="--add-modules jdk.incubator.vector": graft with the Vector API kernels
 #                                   NATIVE_BLAS=1: run every peer with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
 #                                   unset, so OpenBLAS picks its kernels for this CPU; some machines set
 #                                   them to work around older OpenBLAS builds, which slows current ones)
@@ -39,7 +40,7 @@ for threads in $THREADS; do
       blas=()
       [ "${NATIVE_BLAS:-0}" = 1 ] && blas=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
       case $peer in
-        graft) cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java --add-modules jdk.incubator.vector -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftRace "${args[@]}") ;;
+        graft) cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java ${VECTOR_OPTS:-} -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.GraftRace "${args[@]}") ;;
         tf)    cmd=(env "${blas[@]}" java -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.TfRace "${args[@]}") ;;
         # DL4J's best configuration here: one OpenMP pool of the race's size that sleeps instead of spinning.
         dl4j)  cmd=(env "${blas[@]}" OMP_NUM_THREADS="$threads" OMP_WAIT_POLICY=PASSIVE java -Xmx$XMX -Drace.launchMillis=$launch -cp "$DL4J_CP" dev.graft.bench.race.dl4j.Dl4jRace "${args[@]}") ;;
