@@ -24,7 +24,7 @@ import java.util.List;
  * the lowest trainable layer (everywhere, for inference) each {@code Conv2D → [BatchNorm] →
  * [ReLU] → [MaxPool2D]} run becomes one {@link CpuConvBlock}, with the BatchNorm folded into the
  * convolution. Those layers are never back-propagated and run in inference mode there, so the fold
- * changes only rounding. A plan with nothing to fold gets a plain {@link KernelNetwork}.
+ * changes only rounding. A plan with nothing to fold, or a graph model, gets a plain {@link KernelNetwork}.
  */
 final class CpuNetworkCompiler implements NetworkCompiler {
 
@@ -37,6 +37,10 @@ final class CpuNetworkCompiler implements NetworkCompiler {
     @Override
     public Network compile(NetworkPlan plan) {
         Model model = plan.model();
+        if (!model.isChain()) {
+            // a fold rebuilds the model as a chain of blocks; graphs run layer by layer
+            return new KernelNetwork(backend, plan);
+        }
         int frozen = plan.trains() ? new ExecutionPlan(plan).firstTrainable() : model.size();
         List<Layer> layers = new ArrayList<>();
         int folded = 0;
