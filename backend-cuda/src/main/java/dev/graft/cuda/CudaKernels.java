@@ -11,6 +11,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
@@ -144,8 +146,24 @@ final class CudaKernels implements AutoCloseable {
         return archs;
     }
 
-    /** The source text of a kernel file shipped in this jar. */
+    /** A line naming a sibling header to inline: {@code #include "window.cuh"}. */
+    private static final Pattern INCLUDE = Pattern.compile("#include \"([a-z_]+\\.cuh)\"\\s*");
+
+    /**
+     * The source text of a kernel file shipped in this jar, each {@code #include "x.cuh"} line
+     * replaced by that sibling file's text, so NVRTC gets one self-contained program.
+     */
     static String source(String file) {
+        StringBuilder text = new StringBuilder();
+        for (String line : resource(file).split("\n", -1)) {
+            Matcher include = INCLUDE.matcher(line);
+            text.append(include.matches() ? source(include.group(1)) : line).append('\n');
+        }
+        text.setLength(text.length() - 1);
+        return text.toString();
+    }
+
+    private static String resource(String file) {
         try (InputStream in = CudaKernels.class.getResourceAsStream(file)) {
             if (in == null) {
                 throw new IllegalStateException("kernel source dev/graft/cuda/" + file + " is missing from the jar");

@@ -6,25 +6,9 @@
 // inputs (a gather): no shared memory, no atomics, no thread ever reads what another writes. So the
 // results do not depend on scheduling, and the same source also compiles as plain C++ with a small
 // shim header that runs the grid as loops (the tests do that to check the kernels on the CPU).
-// Only NVRTC built-ins are used: no #include.
+// Only NVRTC built-ins are used; the one #include, window.cuh, is inlined by CudaKernels.source.
 
-// The 13 geometry arguments every windowed kernel takes, in ConvGeometry's order: input height,
-// width, channels; window height, width; strides; dilations; top and left padding; output size.
-#define GRAFT_GEOMETRY int H, int W, int C, int KH, int KW, int SH, int SW, int DH, int DW, \
-                       int PT, int PL, int OH, int OW
-
-#define GRAFT_GRID_STRIDE(i, n) \
-    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < (n); \
-         i += (long long) gridDim.x * blockDim.x)
-
-// Output position o (0 <= o < OUT) whose window cell k (stride S, dilation D, padding P) lands on
-// input position i, or -1 when there is none.
-__device__ __forceinline__ int graft_window_origin(int i, int k, int S, int D, int P, int OUT) {
-    int t = i + P - k * D;
-    if (t < 0 || t % S != 0) return -1;
-    int o = t / S;
-    return o < OUT ? o : -1;
-}
+#include "window.cuh"
 
 // cols[(n·OH + oy)·OW + ox, (ky·KW + kx)·C + c] = x[n, oy·SH − PT + ky·DH, ox·SW − PL + kx·DW, c],
 // zero outside the image, for the `count` images at x. The row-major [pixels, KH·KW·C] matrix

@@ -9,9 +9,7 @@
 // (consecutive threads read consecutive columns: coalesced), and reduce_partials adds the chunks
 // in order. The result does not depend on scheduling, and the source also runs on the CPU in tests.
 
-#define GRAFT_GRID_STRIDE(i, n) \
-    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < (n); \
-         i += (long long) gridDim.x * blockDim.x)
+#include "window.cuh"
 
 __device__ __forceinline__ long long graft_chunk_start(long long rows, long long chunk, int chunks) {
     return rows * chunk / chunks;

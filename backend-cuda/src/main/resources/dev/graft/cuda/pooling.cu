@@ -4,19 +4,7 @@
 // Compiled at run time by NVRTC (see CudaKernels). As in conv.cu, every kernel is a grid-stride
 // gather (each thread writes only its own outputs), so the source also runs on the CPU in tests.
 
-#define GRAFT_GEOMETRY int H, int W, int C, int KH, int KW, int SH, int SW, int DH, int DW, \
-                       int PT, int PL, int OH, int OW
-
-#define GRAFT_GRID_STRIDE(i, n) \
-    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < (n); \
-         i += (long long) gridDim.x * blockDim.x)
-
-__device__ __forceinline__ int graft_pool_origin(int i, int k, int S, int D, int P, int OUT) {
-    int t = i + P - k * D;
-    if (t < 0 || t % S != 0) return -1;
-    int o = t / S;
-    return o < OUT ? o : -1;
-}
+#include "window.cuh"
 
 // Offset in the image at `img` of the first largest in-image value of window (oy, ox), channel c.
 // TF's SAME and VALID rules leave at least one in-image cell in every window.
@@ -78,10 +66,10 @@ extern "C" __global__ void max_pool_backward(const float* x, const float* dy, fl
         long long img = i / ((long long) C * W * H);
         float sum = 0.0f;
         for (int ky = 0; ky < KH; ky++) {
-            int oy = graft_pool_origin(iy, ky, SH, DH, PT, OH);
+            int oy = graft_window_origin(iy, ky, SH, DH, PT, OH);
             if (oy < 0) continue;
             for (int kx = 0; kx < KW; kx++) {
-                int ox = graft_pool_origin(ix, kx, SW, DW, PL, OW);
+                int ox = graft_window_origin(ix, kx, SW, DW, PL, OW);
                 if (ox < 0) continue;
                 if (graft_first_max(x, img, oy, ox, c, GRAFT_GEOMETRY_ARGS) == i) {
                     sum += dy[((img * OH + oy) * OW + ox) * C + c];
@@ -123,10 +111,10 @@ extern "C" __global__ void avg_pool_backward(const float* dy, float* dx, int bat
         long long img = i / ((long long) C * W * H);
         double sum = 0.0;
         for (int ky = 0; ky < KH; ky++) {
-            int oy = graft_pool_origin(iy, ky, SH, DH, PT, OH);
+            int oy = graft_window_origin(iy, ky, SH, DH, PT, OH);
             if (oy < 0) continue;
             for (int kx = 0; kx < KW; kx++) {
-                int ox = graft_pool_origin(ix, kx, SW, DW, PL, OW);
+                int ox = graft_window_origin(ix, kx, SW, DW, PL, OW);
                 if (ox < 0) continue;
                 sum += dy[((img * OH + oy) * OW + ox) * C + c] * (1.0 / graft_in_image_cells(oy, ox, GRAFT_GEOMETRY_ARGS));
             }

@@ -1,0 +1,26 @@
+// Shared by conv.cu, pooling.cu and normalization.cu, which name it in an `#include "window.cuh"`
+// line; CudaKernels.source puts this text in that line's place (NVRTC gets one self-contained
+// source, and the tests compile exactly that text). Guarded, because the CPU tests compile the
+// three files as one translation unit.
+#ifndef GRAFT_WINDOW_CUH
+#define GRAFT_WINDOW_CUH
+
+// The 13 geometry arguments every windowed kernel takes, in ConvGeometry's order: input height,
+// width, channels; window height, width; strides; dilations; top and left padding; output size.
+#define GRAFT_GEOMETRY int H, int W, int C, int KH, int KW, int SH, int SW, int DH, int DW, \
+                       int PT, int PL, int OH, int OW
+
+#define GRAFT_GRID_STRIDE(i, n) \
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < (n); \
+         i += (long long) gridDim.x * blockDim.x)
+
+// Output position o (0 <= o < OUT) whose window cell k (stride S, dilation D, padding P) lands on
+// input position i, or -1 when there is none.
+__device__ __forceinline__ int graft_window_origin(int i, int k, int S, int D, int P, int OUT) {
+    int t = i + P - k * D;
+    if (t < 0 || t % S != 0) return -1;
+    int o = t / S;
+    return o < OUT ? o : -1;
+}
+
+#endif
