@@ -137,6 +137,39 @@ class CpuKernelsTest {
         assertClose(expected, get(backend, gb, g.length), 2e-4, name);
     }
 
+    /**
+     * The piecewise kinds at their kinks and at the extremes of float (the smallest subnormal, the
+     * largest float, infinity, ±0): the backward pass keeps the incoming gradient exactly where the
+     * derivative is 1 and zeroes it where it is 0, as the select {@code y > 0 ? g : 0} would.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"relu", "leaky_relu(0.2)", "elu(0.7)", "relu6", "hard_sigmoid"})
+    void piecewiseBackwardIsExactAtEdges(String name) {
+        Activation act = activation(name);
+        float[] y = {Float.MIN_VALUE, -Float.MIN_VALUE, 0f, -0f, Float.MAX_VALUE, Float.POSITIVE_INFINITY, 1f, 6f,
+            Math.nextDown(1f), Math.nextDown(6f), Math.nextUp(6f), -0.5f, 0.25f, 3f, 1e-30f, -1e-30f};
+        float[] g = new float[y.length];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = (i % 2 == 0 ? 1 : -1) * (0.3f + i);
+        }
+        DeviceBuffer gb = put(backend, g);
+        backend.activationBackward(put(backend, y), gb, 1, y.length, act);
+        float[] got = get(backend, gb, g.length);
+        float alpha = act.alpha();
+        for (int i = 0; i < y.length; i++) {
+            float v = y[i];
+            float expected = switch (act.kind()) {
+                case RELU -> v > 0 ? g[i] : 0f;
+                case LEAKY_RELU -> v > 0 ? g[i] : alpha * g[i];
+                case ELU -> v > 0 ? g[i] : g[i] * (v + alpha);
+                case RELU6 -> v > 0 && v < 6 ? g[i] : 0f;
+                case HARD_SIGMOID -> v > 0 && v < 1 ? g[i] / 6f : 0f;
+                default -> throw new AssertionError(act);
+            };
+            assertEquals(expected, got[i], 0f, name + " at y = " + v);
+        }
+    }
+
     @Test
     void columnSumsWithAlphaAndBeta() {
         columnSumsCase(ROWS, COLS);
