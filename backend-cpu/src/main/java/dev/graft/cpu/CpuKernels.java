@@ -65,7 +65,7 @@ final class CpuKernels {
                 }
                 double sum = 0;
                 for (int j = base; j < base + cols; j++) {
-                    float e = (float) Math.exp(z[j] - max);
+                    float e = CpuMath.exp(z[j] - max);
                     g[j] = e;
                     sum += e;
                 }

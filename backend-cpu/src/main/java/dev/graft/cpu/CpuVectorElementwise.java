@@ -132,35 +132,24 @@ final class CpuVectorElementwise {
         return Math.log(sum.reduceLanes(VectorOperators.MUL)) + max.sub(picked).reduceLanes(VectorOperators.ADD);
     }
 
-    private static final float LOG2E = 1.44269504088896341f;
-    /** 1.5·2^23: adding it rounds a float of magnitude below 2^22 to an integer, kept in the low mantissa bits. */
-    private static final float ROUNDER = 12582912f;
-    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
-
     /**
-     * {@code e^x} in float, lane by lane: {@code x = k·ln 2 + r} with {@code |r| ≤ ln 2 / 2} (ln 2 split
-     * in two so that {@code r} is exact), a degree-6 polynomial for {@code e^r} (the coefficients of
-     * Cephes' {@code expf}, relative error about 1e-7), then {@code 2^k} built in the exponent bits.
-     * {@code x} is clamped to {@code [-87.3, 88.7]}, the normal float range of the result (below it
-     * the result is 1.2e-38 where {@code Math.exp} gives a subnormal or 0). Not {@code
-     * lanewise(EXP)}: on JDK 17 that calls {@code Math.exp} once per lane unless the experimental
+     * {@code e^x} lane by lane: {@link CpuMath#exp}'s method and constants. Not {@code lanewise(EXP)}:
+     * on JDK 17 that calls {@code Math.exp} once per lane unless the experimental
      * {@code -XX:+UseVectorStubs} is set.
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector v = x.max(-87.33654f).min(88.72283f);
-        FloatVector t = v.mul(LOG2E).add(ROUNDER);
-        FloatVector k = t.sub(ROUNDER);
-        // k·LN2_HI is exact (LN2_HI has 9 significant bits, |k| < 2^8)
-        FloatVector r = v.sub(k.mul(LN2_HI)).sub(k.mul(LN2_LO));
-        FloatVector p = r.fma(FloatVector.broadcast(SPECIES, 1.9875691500e-4f), FloatVector.broadcast(SPECIES, 1.3981999507e-3f));
-        p = p.fma(r, FloatVector.broadcast(SPECIES, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(SPECIES, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(SPECIES, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(SPECIES, 5.0000001201e-1f));
+        FloatVector v = x.max(CpuMath.EXP_MIN).min(CpuMath.EXP_MAX);
+        FloatVector t = v.mul(CpuMath.LOG2E).add(CpuMath.ROUNDER);
+        FloatVector k = t.sub(CpuMath.ROUNDER);
+        FloatVector r = v.sub(k.mul(CpuMath.LN2_HI)).sub(k.mul(CpuMath.LN2_LO));
+        FloatVector p = r.fma(FloatVector.broadcast(SPECIES, CpuMath.P0), FloatVector.broadcast(SPECIES, CpuMath.P1));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, CpuMath.P2));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, CpuMath.P3));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, CpuMath.P4));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, CpuMath.P5));
         p = p.mul(r.mul(r)).add(r).add(1f);
-        FloatVector scale = t.reinterpretAsInts().sub(ROUNDER_BITS).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector scale = t.reinterpretAsInts().sub(CpuMath.ROUNDER_BITS).add(127)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return p.mul(scale);
     }
 }
