@@ -127,7 +127,7 @@ public final class Dataset {
             plain &= divisor[c] == 255f && subtract[c] == 0f;
         }
         FeatureStore store = plain ? new FeatureStore.Pixels(pixels)
-                : new FeatureStore.NormalizedPixels(pixels, divisor.clone(), subtract.clone());
+                : FeatureStore.NormalizedPixels.of(pixels, divisor.clone(), subtract.clone());
         return new Dataset(store, width, labels, labels == null ? 0 : classes, null, 0);
     }
 

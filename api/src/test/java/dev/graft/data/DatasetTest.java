@@ -204,4 +204,31 @@ class DatasetTest {
                 () -> Dataset.unlabelled(new float[][] {{1, 2}, {3}}));
         assertNotEquals(u.fingerprint(), Dataset.unlabelled(new float[][] {{1, 2}, {3, 4}, {5, 7}}).fingerprint());
     }
+    /** Every byte value of every channel reads as the float the formula gives, through rows and through features(). */
+    @Test
+    void pixelsReadAsTheFormulasFloatsForEveryByteValue() {
+        float[] divisor = {127.5f, 58.395f, 1f};
+        float[] subtract = {1f, 2.1179f, 103.939f};
+        byte[] bytes = new byte[256 * 3];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (i / 3);
+        }
+        int width = 24;
+        Dataset images = Dataset.wrapImages(bytes, width, divisor, subtract, new int[bytes.length / width], 2);
+        Dataset plain = Dataset.wrapPixels(bytes, width, new int[bytes.length / width], 2);
+        float[] fromRows = new float[bytes.length];
+        float[] plainRows = new float[bytes.length];
+        int rows = bytes.length / width;
+        int[] order = java.util.stream.IntStream.range(0, rows).toArray();
+        images.gather(order, 0, rows, fromRows, new float[rows * images.targetWidth()]);
+        plain.gather(order, 0, rows, plainRows, new float[rows * plain.targetWidth()]);
+        float[] all = images.features();
+        for (int i = 0; i < bytes.length; i++) {
+            int v = bytes[i] & 0xFF;
+            int c = i % 3;
+            assertEquals(v / divisor[c] - subtract[c], fromRows[i], 0f, "value " + v + " channel " + c + " via rows");
+            assertEquals(v / divisor[c] - subtract[c], all[i], 0f, "value " + v + " channel " + c + " via features()");
+            assertEquals(v / 255f, plainRows[i], 0f, "plain value " + v);
+        }
+    }
 }
