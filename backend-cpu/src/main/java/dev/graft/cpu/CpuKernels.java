@@ -49,38 +49,7 @@ final class CpuKernels {
         if (VECTOR && cols <= CpuVectorElementwise.SPECIES.length()) {
             return softmaxCrossEntropyByRowVectors(logits, labels, rows, cols, gradScale, grad, s);
         }
-        int perChunk = s.rowsPerChunk(cols);
-        float[] z = s.a;
-        float[] g = s.b;
-        double loss = 0;
-        for (int r0 = 0; r0 < rows; r0 += perChunk) {
-            int nr = Math.min(perChunk, rows - r0);
-            logits.get(r0 * cols, z, 0, nr * cols);
-            for (int r = 0; r < nr; r++) {
-                int base = r * cols;
-                int label = label(labels.get(r0 + r), r0 + r, cols);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = base; j < base + cols; j++) {
-                    max = Math.max(max, z[j]);
-                }
-                double sum = 0;
-                for (int j = base; j < base + cols; j++) {
-                    float e = CpuMath.exp(z[j] - max);
-                    g[j] = e;
-                    sum += e;
-                }
-                loss += max + Math.log(sum) - z[base + label];
-                float scale = (float) (gradScale / sum);
-                for (int j = base; j < base + cols; j++) {
-                    g[j] *= scale;
-                }
-                g[base + label] -= gradScale;
-            }
-            if (grad != null) {
-                grad.put(r0 * cols, g, 0, nr * cols);
-            }
-        }
-        return loss;
+        return CpuSoftmaxLoss.softmaxCrossEntropy(logits, labels, rows, cols, gradScale, grad, s);
     }
 
     /** Whether the Vector API is there ({@link CpuFusedHeads#vectorApi()}). */
