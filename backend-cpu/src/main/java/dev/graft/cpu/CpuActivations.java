@@ -26,7 +26,7 @@ final class CpuActivations {
             return;
         }
         int perChunk = s.rowsPerChunk(cols);
-        float[] t = bias == null ? null : s.tile(bias, cols, perChunk);
+        float[] t = bias == null ? null : s.tile(bias, cols, Math.min(perChunk, rows));
         float[] a = s.a;
         for (int r0 = 0; r0 < rows; r0 += perChunk) {
             int at = r0 * cols;

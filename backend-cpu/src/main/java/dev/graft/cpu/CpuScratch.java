@@ -35,8 +35,9 @@ final class CpuScratch {
             row = new float[length];
         }
         src.get(0, row, 0, n);
-        for (int r = 1; r < rows; r++) {
-            System.arraycopy(row, 0, row, r * n, n);
+        // Doubling copies: a 5-wide bias over 200 rows is 8 copies, not 199.
+        for (int filled = n; filled < length; filled *= 2) {
+            System.arraycopy(row, 0, row, filled, Math.min(filled, length - filled));
         }
         return row;
     }
