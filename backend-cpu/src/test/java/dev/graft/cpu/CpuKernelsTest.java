@@ -199,6 +199,9 @@ class CpuKernelsTest {
     void softmaxCrossEntropyLossAndGradientInPlace() {
         sceCase(ROWS, 5);
         sceCase(700, 3);
+        sceCase(37, 16); // 16 rows per logarithm, over two chunks of rows
+        sceCase(3, 1000);
+        sceCase(5, 2500); // a row wider than a staged chunk
     }
 
     private void sceCase(int rows, int classes) {
@@ -223,10 +226,11 @@ class CpuKernelsTest {
         assertEquals(loss, got, 1e-5);
         assertClose(grad, get(backend, lb, logits.length), 1e-6, "grad");
         assertEquals(loss, backend.softmaxCrossEntropy(put(backend, logits), put(backend, labels), rows, classes, 1f, null), 1e-5);
-        labels[3] = 5;
+        int bad = rows - 1;
+        labels[bad] = classes;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> backend.softmaxCrossEntropy(put(backend, logits), put(backend, labels), rows, classes, 1f, null));
-        assertTrue(e.getMessage().contains("row 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("row " + bad), e.getMessage());
     }
 
     @Test
