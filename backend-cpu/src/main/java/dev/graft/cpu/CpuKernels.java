@@ -47,7 +47,7 @@ final class CpuKernels {
     static double softmaxCrossEntropy(FloatBuffer logits, FloatBuffer labels, int rows, int cols,
                                       float gradScale, FloatBuffer grad, CpuScratch s) {
         if (VECTOR && cols <= CpuVectorElementwise.SPECIES.length()) {
-            return softmaxCrossEntropyByRowVectors(logits, labels, rows, cols, gradScale, grad, s);
+            return CpuSoftmaxLoss.byRowVectors(logits, labels, rows, cols, gradScale, grad, s);
         }
         return CpuSoftmaxLoss.softmaxCrossEntropy(logits, labels, rows, cols, gradScale, grad, s);
     }
@@ -55,38 +55,6 @@ final class CpuKernels {
     /** Whether the Vector API is there ({@link CpuFusedHeads#vectorApi()}). */
     private static final boolean VECTOR = CpuFusedHeads.vectorApi();
 
-    /**
-     * The same for rows of at most one vector: each row is staged into a padded vector-wide slot and
-     * {@link CpuVectorElementwise#softmaxCrossEntropy} computes 16 rows at once, one lane per row (the
-     * scalar loop spends most of its time in one {@link Math#exp} per logit).
-     */
-    private static double softmaxCrossEntropyByRowVectors(FloatBuffer logits, FloatBuffer labels, int rows, int cols,
-                                                          float gradScale, FloatBuffer grad, CpuScratch s) {
-        int lanes = CpuVectorElementwise.SPECIES.length();
-        s.rowsPerChunk(lanes);
-        int perChunk = CHUNK / lanes;
-        float[] z = s.a;
-        float[] padded = s.b;
-        float[] g = s.c;
-        int[] label = s.labels(perChunk);
-        double loss = 0;
-        for (int r0 = 0; r0 < rows; r0 += perChunk) {
-            int nr = Math.min(perChunk, rows - r0);
-            logits.get(r0 * cols, z, 0, nr * cols);
-            for (int r = 0; r < nr; r++) {
-                System.arraycopy(z, r * cols, padded, r * lanes, cols);
-                label[r] = label(labels.get(r0 + r), r0 + r, cols);
-            }
-            loss += CpuVectorElementwise.softmaxCrossEntropy(padded, nr, cols, lanes, label, 0, gradScale, g);
-            if (grad != null) {
-                for (int r = 0; r < nr; r++) {
-                    System.arraycopy(g, r * lanes, z, r * cols, cols);
-                }
-                grad.put(r0 * cols, z, 0, nr * cols);
-            }
-        }
-        return loss;
-    }
 
     static int label(float value, int row, int cols) {
         int label = (int) value;

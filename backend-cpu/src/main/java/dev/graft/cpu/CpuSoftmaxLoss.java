@@ -3,7 +3,7 @@ package dev.graft.cpu;
 import java.nio.FloatBuffer;
 
 /**
- * Softmax cross-entropy over class-index labels without the Vector API, in passes over a staged
+ * Softmax cross-entropy over class-index labels. Without the Vector API it runs in passes over a staged
  * chunk of rows rather than one row at a time: the row maxima, then {@code exp} over the whole chunk
  * ({@link CpuMath#expInPlace}), then per row the sum, the loss and the scaled gradient. The loss takes one
  * {@link Math#log} per 16 rows, of the product of their sums (each sum lies in {@code [1, classes]},
@@ -82,6 +82,39 @@ final class CpuSoftmaxLoss {
             }
             if (grad != null) {
                 grad.put(r0 * cols, e, 0, n);
+            }
+        }
+        return loss;
+    }
+
+    /**
+     * With the Vector API, for rows of at most one vector: each row is staged into a padded vector-wide slot and
+     * {@link CpuVectorElementwise#softmaxCrossEntropy} computes 16 rows at once, one lane per row (the
+     * scalar loop spends most of its time in one {@link Math#exp} per logit).
+     */
+    static double byRowVectors(FloatBuffer logits, FloatBuffer labels, int rows, int cols,
+                               float gradScale, FloatBuffer grad, CpuScratch s) {
+        int lanes = CpuVectorElementwise.SPECIES.length();
+        s.rowsPerChunk(lanes);
+        int perChunk = CpuScratch.CHUNK / lanes;
+        float[] z = s.a;
+        float[] padded = s.b;
+        float[] g = s.c;
+        int[] label = s.labels(perChunk);
+        double loss = 0;
+        for (int r0 = 0; r0 < rows; r0 += perChunk) {
+            int nr = Math.min(perChunk, rows - r0);
+            logits.get(r0 * cols, z, 0, nr * cols);
+            for (int r = 0; r < nr; r++) {
+                System.arraycopy(z, r * cols, padded, r * lanes, cols);
+                label[r] = CpuKernels.label(labels.get(r0 + r), r0 + r, cols);
+            }
+            loss += CpuVectorElementwise.softmaxCrossEntropy(padded, nr, cols, lanes, label, 0, gradScale, g);
+            if (grad != null) {
+                for (int r = 0; r < nr; r++) {
+                    System.arraycopy(g, r * lanes, z, r * cols, cols);
+                }
+                grad.put(r0 * cols, z, 0, nr * cols);
             }
         }
         return loss;
