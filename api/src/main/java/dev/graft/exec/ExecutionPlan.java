@@ -52,8 +52,7 @@ public final class ExecutionPlan {
         for (int i = 0; i < model.size(); i++) {
             Layer layer = model.layer(i);
             names[i] = layer.name();
-            learningRates[i] = training == null || !layer.hasTrainableParameters() ? 0f
-                    : training.optimizer().learningRate() * training.multiplier(layer.name());
+            learningRates[i] = training == null ? 0f : learningRate(i, training.optimizer().learningRate());
         }
     }
 
@@ -117,6 +116,12 @@ public final class ExecutionPlan {
     /** The learning rate of layer {@code i}'s parameters; 0 means they are not updated (frozen, or multiplier 0). */
     public float learningRate(int i) {
         return learningRates[i];
+    }
+
+    /** Layer {@code i}'s rate for a base rate of {@code base}: {@code base} times its multiplier, 0 when it has no trainable parameters. */
+    public float learningRate(int i, float base) {
+        Layer layer = plan.model().layer(i);
+        return training == null || !layer.hasTrainableParameters() ? 0f : base * training.multiplier(layer.name());
     }
 
     /** Whether layer {@code i}'s parameters are updated by the optimizer. */

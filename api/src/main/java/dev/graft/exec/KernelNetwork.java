@@ -32,7 +32,7 @@ public final class KernelNetwork implements Network {
     private final ExecutionPlan rules;
     private final TrainingConfig training;
     private final Stage[] stages;
-    private final Update[] updates;
+    private final Update[] updates; // entries replaced by setLearningRate
     private final List<DeviceBuffer> owned = new ArrayList<>();
     private final Pass pass = new Pass();
     private final DeviceBuffer input;
@@ -213,6 +213,22 @@ public final class KernelNetwork implements Network {
                 }
             }
         }
+    }
+
+    /** In place for the layer-by-layer path; false with a fused head, whose rates were fixed when it was built. */
+    @Override
+    public boolean setLearningRate(float rate) {
+        if (training == null) {
+            throw new IllegalStateException("this network was placed for inference; it has no learning rate");
+        }
+        if (fused != null) {
+            return false;
+        }
+        for (int i = 0; i < updates.length; i++) {
+            Update u = updates[i];
+            updates[i] = new Update(u.layer, u.param, u.grad, u.slot1, u.slot2, u.length, rules.learningRate(u.layer, rate), u.l2);
+        }
+        return true;
     }
 
     private void update() {

@@ -27,6 +27,19 @@ public interface Network extends AutoCloseable {
      */
     StepStats trainStep(float[] input, float[] targets, int rows);
 
+    /**
+     * Changes the optimizer's base learning rate for the following steps, keeping its state (momentum,
+     * Adam's moments and step count), as a learning-rate schedule needs; per-layer multipliers still
+     * apply. {@link #plan()} keeps describing the rate the network was placed with.
+     *
+     * @return false when this network cannot change its rate in place (the caller then places the
+     *     model again, and the optimizer state starts over)
+     * @throws IllegalStateException if the plan has no training configuration
+     */
+    default boolean setLearningRate(float rate) {
+        return false;
+    }
+
     /** The current parameters as a new model (frozen layers are the very layers of the plan's model). */
     Model snapshot();
 

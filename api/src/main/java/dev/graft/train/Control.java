@@ -6,12 +6,16 @@ import dev.graft.exec.Network;
 import dev.graft.exec.NetworkPlan;
 import dev.graft.exec.Networks;
 import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * A {@link Trainer} run's placed network, re-placed (weights carried over) when the learning rate
- * changes, and what listeners may do with it ({@link TrainingControl}).
+ * A {@link Trainer} run's placed network, its learning rate changed in place when a schedule
+ * changes it, and what listeners may do with it ({@link TrainingControl}).
  */
 final class Control implements TrainingControl, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Control.class.getName());
 
     private final Backend backend;
     private final Model prefix;
@@ -31,13 +35,27 @@ final class Control implements TrainingControl, AutoCloseable {
         this.config = config;
     }
 
-    /** Places {@code start} with rate {@code rate}, or keeps the current network when the rate is unchanged. */
+    /**
+     * Places {@code start} with rate {@code rate}, or keeps the current network when the rate is
+     * unchanged, or changes the rate in place so that the optimizer's state (momentum, Adam's moments
+     * and step count) carries on. Only a network that cannot change its rate is placed again from a
+     * snapshot, and then its optimizer state starts over (logged).
+     */
     void place(Model start, float rate, int batch) {
         if (network != null && rate == learningRate) {
             return;
         }
         if (!(rate > 0) || !Float.isFinite(rate)) {
             throw new IllegalStateException("the learning-rate schedule gave " + rate + " for epoch " + epoch);
+        }
+        if (network != null && network.setLearningRate(rate)) {
+            learningRate = rate;
+            return;
+        }
+        if (network != null) {
+            LOG.log(Level.INFO, "epoch " + epoch + ": learning rate " + learningRate + " -> " + rate
+                    + "; this backend's network cannot change its rate in place, so it is placed again and the "
+                    + "optimizer state (momentum, Adam moments) starts over");
         }
         Model from = network == null ? start : network.snapshot();
         close();

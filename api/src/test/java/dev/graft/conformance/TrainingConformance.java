@@ -2,6 +2,7 @@ package dev.graft.conformance;
 
 import static dev.graft.conformance.Conformance.assertClose;
 import static dev.graft.conformance.Conformance.random;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,17 +15,21 @@ import dev.graft.data.Dataset;
 import dev.graft.exec.Network;
 import dev.graft.exec.NetworkPlan;
 import dev.graft.exec.Networks;
+import dev.graft.train.LearningRateSchedule;
 import dev.graft.train.Loss;
 import dev.graft.train.Optimizer;
 import dev.graft.train.Trainer;
 import dev.graft.train.TrainingConfig;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Whole-network behaviour through {@link Networks#open}: gradients of every layer
@@ -213,5 +218,67 @@ public abstract class TrainingConformance extends KernelConformance {
                 assertTrue(d.sameParameters((Dense) original.layer(i)), "training changed the caller's model at " + d.name());
             }
         }
+    }
+    /**
+     * A learning-rate schedule changes the rate between epochs; the optimizer's state (momentum,
+     * Adam's moments and step count) must carry on, as in Keras and PyTorch, not start over. Checked
+     * against the same training by hand in double precision ({@code y = w·x + b}, squared error, one
+     * sample per step, the rate halved every epoch), which also shows that restarting the state would
+     * be told apart.
+     */
+    @ParameterizedTest(name = "optimizer state across a scheduled rate change: {0}")
+    @ValueSource(strings = {"momentum", "adam"})
+    void optimizerStateCarriesAcrossScheduledRateChanges(String kind) {
+        Optimizer optimizer = kind.equals("adam") ? Optimizer.adam(0.1f) : Optimizer.momentum(0.1f, 0.9f);
+        Model model = new Model(List.of(new Dense("d", 1, 1, Activation.IDENTITY, new float[] {0.5f}, new float[] {0.1f})));
+        TrainingConfig config = new TrainingConfig(Loss.MEAN_SQUARED_ERROR, optimizer, 0f, Map.of(), 1);
+        try (Network probe = Networks.open(backend, new NetworkPlan(model, config, 1))) {
+            Assumptions.assumeTrue(probe.setLearningRate(0.05f), backend.name() + "'s network cannot change its learning "
+                    + "rate in place: the trainer places it again and the optimizer state starts over (logged)");
+        }
+        float[] xs = {1f, 2f, -1f};
+        float[] ts = {3f, 5f, -0.5f};
+        Trainer trainer = Trainer.builder(backend).optimizer(optimizer).loss(Loss.MEAN_SQUARED_ERROR).epochs(3).batchSize(1)
+                .shuffle(false).learningRateSchedule(LearningRateSchedule.step(1, 0.5f)).build();
+        Dense trained = (Dense) trainer.fit(model, Dataset.regression(xs, 1, ts, 1)).model().layer(0);
+        double[] carried = trainedByHand(optimizer, xs, ts, true);
+        double[] restarted = trainedByHand(optimizer, xs, ts, false);
+        assertTrue(Math.abs(carried[0] - restarted[0]) > 1e-2, "the check must tell carried state from restarted state");
+        assertEquals(carried[0], trained.weights()[0], 1e-4, kind + ": weight after three epochs");
+        assertEquals(carried[1], trained.bias()[0], 1e-4, kind + ": bias after three epochs");
+    }
+
+    /** {@code {w, b}} after three epochs at rates 0.1, 0.05, 0.025, with the state kept or reset each epoch. */
+    private static double[] trainedByHand(Optimizer optimizer, float[] xs, float[] ts, boolean carryState) {
+        double[] p = {0.5f, 0.1f};
+        double[] m = new double[2];
+        double[] v = new double[2];
+        long step = 0;
+        for (int epoch = 1; epoch <= 3; epoch++) {
+            double rate = 0.1f * Math.pow(0.5, epoch - 1);
+            if (!carryState) {
+                m = new double[2];
+                v = new double[2];
+                step = 0;
+            }
+            for (int i = 0; i < xs.length; i++) {
+                double d = 2 * (p[0] * xs[i] + p[1] - ts[i]);
+                double[] g = {d * xs[i], d};
+                step++;
+                for (int k = 0; k < 2; k++) {
+                    if (optimizer instanceof Optimizer.Adam adam) {
+                        m[k] = adam.beta1() * m[k] + (1 - adam.beta1()) * g[k];
+                        v[k] = adam.beta2() * v[k] + (1 - adam.beta2()) * g[k] * g[k];
+                        double corrected = rate * Math.sqrt(1 - Math.pow(adam.beta2(), step)) / (1 - Math.pow(adam.beta1(), step));
+                        p[k] -= corrected * m[k] / (Math.sqrt(v[k]) + adam.epsilon());
+                    } else {
+                        Optimizer.Sgd sgd = (Optimizer.Sgd) optimizer;
+                        m[k] = sgd.momentum() * m[k] + g[k];
+                        p[k] -= rate * m[k];
+                    }
+                }
+            }
+        }
+        return p;
     }
 }

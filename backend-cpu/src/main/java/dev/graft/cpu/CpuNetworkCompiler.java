@@ -166,6 +166,11 @@ final class CpuNetworkCompiler implements NetworkCompiler {
             return net.trainStep(input, targets, rows);
         }
 
+        @Override
+        public boolean setLearningRate(float rate) {
+            return net.setLearningRate(rate);
+        }
+
         /** The original frozen layers (never changed), then the trained ones. */
         @Override
         public Model snapshot() {
