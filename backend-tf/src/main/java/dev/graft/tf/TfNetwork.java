@@ -52,11 +52,14 @@ final class TfNetwork implements Network {
     private final Operand<TFloat32> inference;
     private final TfTrainGraph train;
     private long step;
+    /** The optimizer's base learning rate now: the plan's, until a schedule changes it. */
+    private float baseRate;
 
     TfNetwork(NetworkPlan plan, ConfigProto config) {
         this.plan = plan;
         this.training = plan.training();
         this.rules = new ExecutionPlan(plan);
+        this.baseRate = training == null ? 0f : training.optimizer().learningRate();
         Model model = plan.model();
         Session s = null;
         try {
@@ -123,7 +126,7 @@ final class TfNetwork implements Network {
                 runner.feed(mask.input(), own(feeds, dropoutMask(mask, rows)));
             }
             for (TfTrainGraph.AdamRate rate : train.adamRates()) {
-                runner.feed(rate.input(), own(feeds, TFloat32.scalarOf(TfAdam.stepSize(rate.learningRate(),
+                runner.feed(rate.input(), own(feeds, TFloat32.scalarOf(TfAdam.stepSize(rules.learningRate(rate.layer(), baseRate),
                         rate.beta1(), rate.beta2(), step))));
             }
             train.updates().forEach(runner::addTarget);
@@ -158,6 +161,29 @@ final class TfNetwork implements Network {
             values[i] = DropoutMask.keep(seed, i, d.rate()) ? kept : 0f;
         }
         return matrix(values, 0, rows, d.width());
+    }
+
+    /** Feeds the new per-parameter SGD rates into their variables; Adam's step sizes follow {@code baseRate} from the next step. */
+    @Override
+    public boolean setLearningRate(float rate) {
+        if (train == null) {
+            throw new IllegalStateException("this network was placed for inference only");
+        }
+        if (!train.sgdRates().isEmpty()) {
+            List<Tensor> feeds = new ArrayList<>();
+            try {
+                Session.Runner runner = session.runner();
+                for (TfTrainGraph.SgdRate r : train.sgdRates()) {
+                    runner.feed(r.input(), own(feeds, TFloat32.scalarOf(rules.learningRate(r.layer(), rate))));
+                    runner.addTarget(r.assign());
+                }
+                runner.run().close();
+            } finally {
+                feeds.forEach(Tensor::close);
+            }
+        }
+        baseRate = rate;
+        return true;
     }
 
     @Override

@@ -32,14 +32,19 @@ final class TfTrainGraph {
     record Mask(int layerIndex, Dropout layer, Placeholder<TFloat32> input) {
     }
 
-    /** A layer's Adam step size, fed each step because it depends on the step count. */
-    record AdamRate(Placeholder<TFloat32> input, float learningRate, float beta1, float beta2) {
+    /** A layer's Adam step size, fed each step because it depends on the step count (and the current base rate). */
+    record AdamRate(Placeholder<TFloat32> input, int layer, float beta1, float beta2) {
+    }
+
+    /** An SGD parameter's learning rate: a variable, so a schedule can change it without losing the velocity. */
+    record SgdRate(int layer, Placeholder<TFloat32> input, Op assign) {
     }
 
     private final TrainingConfig training;
     private final Graph graph;
     private final List<Mask> masks = new ArrayList<>();
     private final List<AdamRate> adamRates = new ArrayList<>();
+    private final List<SgdRate> sgdRates = new ArrayList<>();
     private final List<Op> updates = new ArrayList<>();
     private final List<Op> slotInits = new ArrayList<>();
     /** Moving-statistics assignments of BatchNorm layers in training mode, run with every step. */
@@ -116,6 +121,7 @@ final class TfTrainGraph {
         List<Operand<TFloat32>> valuesOf = new ArrayList<>();
         for (int k = 0; k < xs.size(); k++) {
             Variable<TFloat32> p = xs.get(k);
+            int layer = owners.get(k);
             float lr = rates.get(k)[0];
             float l2 = rates.get(k)[1];
             Operand<TFloat32> g = grads.get(k);
@@ -124,15 +130,16 @@ final class TfTrainGraph {
             }
             Ops slots = tf.withSubScope("slots" + k);
             if (opt instanceof Optimizer.Sgd sgd) {
+                Variable<TFloat32> rate = sgdRate(slots, layer, lr);
                 if (sgd.momentum() == 0f) {
-                    valuesOf.add(tf.math.sub(p, tf.math.mul(tf.constant(lr), g)));
+                    valuesOf.add(tf.math.sub(p, tf.math.mul(rate, g)));
                     targetsOf.add(p);
                 } else {
                     Variable<TFloat32> vel = slot(slots, "velocity", p);
                     Operand<TFloat32> mom = tf.constant(sgd.momentum());
                     Operand<TFloat32> v2 = tf.math.add(tf.math.mul(mom, vel), g);
                     Operand<TFloat32> stepDir = sgd.nesterov() ? tf.math.add(g, tf.math.mul(mom, v2)) : v2;
-                    valuesOf.add(tf.math.sub(p, tf.math.mul(tf.constant(lr), stepDir)));
+                    valuesOf.add(tf.math.sub(p, tf.math.mul(rate, stepDir)));
                     targetsOf.add(p);
                     valuesOf.add(v2);
                     targetsOf.add(vel);
@@ -142,7 +149,7 @@ final class TfTrainGraph {
                 Variable<TFloat32> v = slot(slots, "v", p);
                 Placeholder<TFloat32> alpha = slots.withName("step_size").placeholder(TFloat32.class,
                         Placeholder.shape(Shape.scalar()));
-                adamRates.add(new AdamRate(alpha, lr, adam.beta1(), adam.beta2()));
+                adamRates.add(new AdamRate(alpha, layer, adam.beta1(), adam.beta2()));
                 TfAdam.Step s = TfAdam.step(tf, p, g, m, v, tf.constant(adam.beta1()), tf.constant(adam.beta2()),
                         tf.constant(adam.epsilon()), alpha);
                 valuesOf.add(s.param());
@@ -159,6 +166,15 @@ final class TfTrainGraph {
         for (int k = 0; k < valuesOf.size(); k++) {
             updates.add(after.assign(targetsOf.get(k), valuesOf.get(k)));
         }
+    }
+
+    /** A scalar variable holding {@code lr}, set when the slots are, and an assignment that sets it from a fed value. */
+    private Variable<TFloat32> sgdRate(Ops scope, int layer, float lr) {
+        Variable<TFloat32> rate = scope.withName("rate").variable(Shape.scalar(), TFloat32.class);
+        slotInits.add(scope.withName("rate_init").assign(rate, scope.constant(lr)));
+        Placeholder<TFloat32> fed = scope.withName("new_rate").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        sgdRates.add(new SgdRate(layer, fed, scope.withName("set_rate").assign(rate, fed)));
+        return rate;
     }
 
     private Variable<TFloat32> slot(Ops scope, String name, Variable<TFloat32> like) {
@@ -178,6 +194,7 @@ final class TfTrainGraph {
 
     List<Mask> masks() { return masks; }
     List<AdamRate> adamRates() { return adamRates; }
+    List<SgdRate> sgdRates() { return sgdRates; }
     List<Op> updates() { return updates; }
     Placeholder<TInt32> labels() { return labels; }
     Placeholder<TFloat32> targets() { return targets; }
