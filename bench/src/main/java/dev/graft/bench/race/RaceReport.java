@@ -94,7 +94,9 @@ public final class RaceReport {
         if (warm.length > 0) {
             values.put("cachedEpochMs", warm[warm.length / 2]);
         }
-        values.put("cachedEpochsMs", cachedEpochs.toString());
+        if (!cachedEpochs.isEmpty()) {
+            values.put("cachedEpochsMs", cachedEpochs.toString());
+        }
         double[] warmCpu = cachedEpochsCpu.stream().skip(cachedEpochsCpu.size() > 1 ? 1 : 0).mapToDouble(Double::doubleValue)
                 .sorted().toArray();
         if (warmCpu.length > 0) {
