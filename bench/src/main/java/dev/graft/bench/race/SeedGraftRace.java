@@ -93,7 +93,7 @@ public final class SeedGraftRace {
     private static EpochLog fit(Backend backend, RaceReport report, String kind, Model model, Dataset train, int batch,
                                 int epochs, MemoryCache cache) {
         EpochLog log = new EpochLog(report);
-        Trainer.Builder trainer = Trainer.builder(backend).optimizer(Optimizer.sgd(TfMlp.LEARNING_RATE)).epochs(epochs)
+        Trainer.Builder trainer = Trainer.builder(backend).optimizer(Optimizer.sgd(TfGraph.LEARNING_RATE)).epochs(epochs)
                 .batchSize(batch).seed(SeedRace.SHUFFLE_SEED).listener(log);
         if (cache != null) {
             trainer.cache(cache);
