@@ -53,7 +53,8 @@ public final class SeedBlasFloor implements AutoCloseable {
         }
     }
 
-    private static void gemm(boolean transA, boolean transB, int m, int cols, int k, FloatPointer a, FloatPointer b, FloatPointer c) {
+    /** Row-major {@code C[m×cols] = op(A)·op(B)}, {@code op(A)} m×k, {@code op(B)} k×cols, as the backward GEMMs need. */
+    static void gemm(boolean transA, boolean transB, int m, int cols, int k, FloatPointer a, FloatPointer b, FloatPointer c) {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, cols, k,
                 1f, a, transA ? m : k, b, transB ? k : cols, 0f, c, cols);
     }
