@@ -65,6 +65,17 @@ for t in threads:
         print(f"| {label} | " + " | ".join(cells) + f" | {ratio(vals.get('graft'), vals.get('tf-java'))} "
               f"| {ratio(vals.get('graft'), floor)} |")
     print()
+    parts = [("launchToMainMs", "JVM to main"), ("loadDataMs", "data file"), ("loadModelMs", "model"),
+             ("backendOpenMs", "backend open")]
+    for p, name in present:
+        runs = [r for r in rows if r["peer"] == p and r["threads"] == t and "firstResultMs" in r]
+        if runs:
+            r = min(runs, key=lambda x: x["firstResultMs"])
+            known = [(n, r[k]) for k, n in parts if k in r]
+            rest = r["firstResultMs"] - sum(v for _, v in known)
+            print(f"- {name} start → first result {r['firstResultMs']:,} ms: "
+                  + ", ".join(f"{n} {v:,.0f}" for n, v in known) + f", the rest (graph/plan, first step) {rest:,.0f}")
+    print()
 
 print("Every epoch in order, ms (min of each list above):")
 print()

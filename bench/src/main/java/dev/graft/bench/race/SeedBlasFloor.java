@@ -121,9 +121,7 @@ public final class SeedBlasFloor implements AutoCloseable {
         long t = System.nanoTime();
         RaceData.Split split = SeedRaceData.read(args.data());
         String blas = openblas_nolapack.OPENBLAS_VERSION.trim() + ", OPENBLAS_CORETYPE=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset)");
-        RaceReport report = new RaceReport("openblas-floor", blas + ", threads=" + args.threads() + ", cblas_sgemm only",
-                SeedRace.BATCH, args.threads(), split.n());
-        report.put("loadDataMs", RaceReport.millisSince(t));
+        RaceReport report = SeedRace.report(args, "openblas-floor", blas + ", threads=" + args.threads() + ", cblas_sgemm only", split.n(), t);
         org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(args.threads());
         int epochs = args.epochs();
         int cut = SeedRace.CUT;

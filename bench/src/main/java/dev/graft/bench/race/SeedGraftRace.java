@@ -65,9 +65,8 @@ public final class SeedGraftRace {
         RaceData.Split data = SeedRaceData.read(args.data());
         Dataset train = Dataset.wrapClassification(data.x(), SeedRaceData.WIDTH, data.y(), SeedRaceData.CLASSES)
                 .withSourceFingerprint(SeedRaceData.fingerprint(args.data()));
-        RaceReport report = new RaceReport("graft", "cpu backend (OpenBLAS), graft.threads=" + args.threads() + ", MemoryCache fp32",
-                SeedRace.BATCH, args.threads(), train.size());
-        report.put("loadDataMs", RaceReport.millisSince(t));
+        String config = "cpu backend (OpenBLAS), graft.threads=" + args.threads() + ", MemoryCache fp32";
+        RaceReport report = SeedRace.report(args, "graft", config, train.size(), t);
 
         t = System.nanoTime();
         Model original = Models.load(args.prepared().resolve("model.ckpt")).model();

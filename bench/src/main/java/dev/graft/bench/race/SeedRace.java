@@ -30,13 +30,14 @@ final class SeedRace {
     /** Graft's trainer seed: epoch {@code e}'s batches are {@code RaceData.shuffle(n, SHUFFLE_SEED * 31 + e)}. */
     static final long SHUFFLE_SEED = 7;
 
-    /** {@code <prepared dir> <threads> <epochs per kind>}. */
-    record Args(Path prepared, int threads, int epochs) {
+    /** {@code <prepared dir> <threads> <epochs per kind>}; {@code mainMillis}: when {@code main} began (wall clock). */
+    record Args(Path prepared, int threads, int epochs, long mainMillis) {
         static Args parse(String[] args) {
+            long now = System.currentTimeMillis();
             if (args.length != 3) {
                 throw new IllegalArgumentException("usage: <prepared dir> <threads> <epochs per kind>");
             }
-            return new Args(Path.of(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+            return new Args(Path.of(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]), now);
         }
 
         Path data() {
@@ -49,6 +50,18 @@ final class SeedRace {
     }
 
     private SeedRace() {
+    }
+
+    /**
+     * The peer's report, started after it read the data (from {@code loadStart}, a
+     * {@link System#nanoTime()}): with {@code loadDataMs} and {@code launchToMainMs} (JVM start-up, from
+     * {@code -Drace.launchMillis}), the first parts of the time to first result.
+     */
+    static RaceReport report(Args args, String peer, String config, int samples, long loadStart) {
+        RaceReport report = new RaceReport(peer, config, BATCH, args.threads(), samples);
+        report.put("launchToMainMs", args.mainMillis() - Long.getLong("race.launchMillis", args.mainMillis()));
+        report.put("loadDataMs", RaceReport.millisSince(loadStart));
+        return report;
     }
 
     static long shuffleSeed(int epoch) {

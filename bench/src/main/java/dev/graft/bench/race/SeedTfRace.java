@@ -21,9 +21,7 @@ public final class SeedTfRace {
         SeedRace.Args args = SeedRace.Args.parse(argv);
         long t = System.nanoTime();
         RaceData.Split data = SeedRaceData.read(args.data());
-        RaceReport report = new RaceReport("tf-java", "TF Java 1.1.0 direct, intra_op=" + args.threads() + " inter_op=1",
-                SeedRace.BATCH, args.threads(), data.n());
-        report.put("loadDataMs", RaceReport.millisSince(t));
+        RaceReport report = SeedRace.report(args, "tf-java", "TF Java 1.1.0 direct, intra_op=" + args.threads() + " inter_op=1", data.n(), t);
 
         t = System.nanoTime();
         float[][] weights = RaceData.readWeights(args.weights(), SeedRaceData.LAYERS);
