@@ -61,13 +61,18 @@ public final class RaceData {
      * little-endian.
      */
     public static float[][] readWeights(Path file) throws IOException {
+        return readWeights(file, LAYERS);
+    }
+
+    /** As {@link #readWeights(Path)}, for a network whose layers are {@code layers} ({in, out} each). */
+    public static float[][] readWeights(Path file, int[][] layers) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        float[][] out = new float[LAYERS.length * 2][];
-        for (int l = 0; l < LAYERS.length; l++) {
+        float[][] out = new float[layers.length * 2][];
+        for (int l = 0; l < layers.length; l++) {
             int in = b.getInt();
             int o = b.getInt();
-            if (in != LAYERS[l][0] || o != LAYERS[l][1]) {
-                throw new IOException(file + ": layer " + l + " is " + in + "x" + o + ", expected " + LAYERS[l][0] + "x" + LAYERS[l][1]);
+            if (in != layers[l][0] || o != layers[l][1]) {
+                throw new IOException(file + ": layer " + l + " is " + in + "x" + o + ", expected " + layers[l][0] + "x" + layers[l][1]);
             }
             out[2 * l] = new float[in * o];
             b.asFloatBuffer().get(out[2 * l]);

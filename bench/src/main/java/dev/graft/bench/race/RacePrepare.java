@@ -39,7 +39,16 @@ public final class RacePrepare {
         Path out = Path.of(args[1]);
         Files.createDirectories(out);
         Dataset source = Idx.readSplit(data, "train", 10).filterClasses(0, 1, 2, 3, 4).head(20_000);
-        Model seed = Model.builder(784, 1)
+        prepare(source, out);
+    }
+
+    /**
+     * Trains the seed's network ({@code source.width()}-300-100-50-5) briefly on {@code source} and
+     * writes {@code <out>/model.ckpt} (TF V2 checkpoint) and {@code <out>/weights.bin} (hidden1–3 and
+     * the new head's initial values, in {@link RaceData#readWeights(Path, int[][])}'s format).
+     */
+    static void prepare(Dataset source, Path out) throws IOException {
+        Model seed = Model.builder(source.width(), 1)
                 .dense("hidden1", 300, Activation.RELU)
                 .dense("hidden2", 100, Activation.RELU)
                 .dense("hidden3", 50, Activation.RELU)
@@ -53,8 +62,11 @@ public final class RacePrepare {
         Models.save(original, out.resolve("model.ckpt"), ModelFormat.TF_CHECKPOINT);
         Model transferred = Transfer.from(original).keepThrough("hidden3").freezeThrough("hidden2")
                 .add(Dense.spec("output", 5, Activation.IDENTITY)).seed(3).build();
-        ByteBuffer b = ByteBuffer.allocate(4 * (2 * 4 + 784 * 300 + 300 + 300 * 100 + 100 + 100 * 50 + 50 + 50 * 5 + 5))
-                .order(ByteOrder.LITTLE_ENDIAN);
+        int floats = 0;
+        for (int i = 0; i < 4; i++) {
+            floats += 2 + (int) transferred.layer(i).parameterCount();
+        }
+        ByteBuffer b = ByteBuffer.allocate(4 * floats).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 4; i++) {
             Dense d = (Dense) transferred.layer(i);
             b.putInt(d.inputWidth()).putInt(d.outputWidth());

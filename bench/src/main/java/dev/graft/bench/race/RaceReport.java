@@ -50,6 +50,18 @@ public final class RaceReport {
         }
     }
 
+    /**
+     * One kind of epoch run {@code millis.size()} times (the seed race: {@code cached64},
+     * {@code full64}, ...): JSON keys {@code <kind>EpochsMs} (every epoch, in order),
+     * {@code <kind>EpochMs} (the minimum) and {@code <kind>Losses} (each epoch's mean training loss,
+     * full precision, so that the peers' losses can be compared; NaN where a peer computes none).
+     */
+    public void epochs(String kind, List<Double> millis, List<Double> meanLosses) {
+        values.put(kind + "EpochsMs", List.copyOf(millis));
+        values.put(kind + "EpochMs", millis.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN));
+        values.put(kind + "Losses", List.copyOf(meanLosses));
+    }
+
     public void cachedEpoch(double millis) {
         cachedEpochs.add(millis);
     }
@@ -82,7 +94,9 @@ public final class RaceReport {
         if (warm.length > 0) {
             values.put("cachedEpochMs", warm[warm.length / 2]);
         }
-        values.put("cachedEpochsMs", cachedEpochs.toString());
+        if (!cachedEpochs.isEmpty()) {
+            values.put("cachedEpochsMs", cachedEpochs.toString());
+        }
         double[] warmCpu = cachedEpochsCpu.stream().skip(cachedEpochsCpu.size() > 1 ? 1 : 0).mapToDouble(Double::doubleValue)
                 .sorted().toArray();
         if (warmCpu.length > 0) {
@@ -97,7 +111,9 @@ public final class RaceReport {
             }
             json.append('"').append(e.getKey()).append("\":");
             Object v = e.getValue();
-            if (v instanceof Number n) {
+            if (v instanceof List<?> list) {
+                json.append(list.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",", "[", "]")));
+            } else if (v instanceof Number n) {
                 json.append(v instanceof Double d ? String.format(Locale.ROOT, "%.3f", d) : n.toString());
             } else {
                 json.append('"').append(String.valueOf(v).replace("\"", "'")).append('"');
