@@ -115,8 +115,10 @@ public final class Backends {
     public static Backend open(BackendOptions options) {
         String override = System.getProperty(OVERRIDE_PROPERTY, System.getenv(OVERRIDE_ENV));
         if (override != null && !override.isBlank()) {
-            LOG.log(Level.INFO, "backend override " + OVERRIDE_PROPERTY + "/" + OVERRIDE_ENV + " = " + override);
-            return open(override, options);
+            Backend backend = open(override, options);
+            LOG.log(Level.INFO, "using backend " + backend.name() + " (override " + OVERRIDE_PROPERTY + "/" + OVERRIDE_ENV
+                    + " = " + override + "): " + backend.description());
+            return backend;
         }
         return openFirst(providers(), options);
     }
@@ -190,7 +192,7 @@ public final class Backends {
 
     /**
      * Opens the named backend, failing with its probe's reason when it cannot run here. No other
-     * provider is probed.
+     * provider is probed. The choice is logged at DEBUG (an automatic or overridden choice at INFO).
      */
     public static Backend open(String name, BackendOptions options) {
         return open(name, options, providers());
@@ -202,7 +204,9 @@ public final class Backends {
             throw new BackendUnavailableException("backend '" + c.name() + "' is unavailable: " + c.availability().reason());
         }
         Backend backend = c.provider().open(options);
-        LOG.log(Level.INFO, "using backend " + c.name() + ": " + backend.description());
+        // The caller chose this backend, so there is nothing to explain at INFO; and the first INFO
+        // record costs java.util.logging's set-up and date formatting, 30-40 ms of a cold start.
+        LOG.log(Level.DEBUG, () -> "using backend " + c.name() + ": " + backend.description());
         return backend;
     }
 

@@ -173,4 +173,41 @@ class BackendsTest {
                 Backends.discover().stream().map(Backends.Candidate::name).toList());
         assertTrue(Backends.find("reference").availability().available());
     }
+
+    @Test
+    void aNamedBackendIsLoggedAtDebugAnAutomaticOrOverriddenChoiceAtInfo() {
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(Backends.class.getName());
+        java.util.logging.Level before = jul.getLevel();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) { records.add(r); }
+            @Override public void flush() { }
+            @Override public void close() { }
+        };
+        jul.addHandler(capture);
+        jul.setLevel(java.util.logging.Level.ALL);
+        try {
+            var cpu = new Counting("cpu", 200, true);
+            Backends.open("cpu", BackendOptions.defaults(), List.of(cpu)).close();
+            assertTrue(records.stream().noneMatch(r -> r.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()),
+                    "a named open is the caller's choice: " + records.stream().map(java.util.logging.LogRecord::getMessage).toList());
+            assertTrue(records.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.FINE
+                    && r.getMessage().startsWith("using backend cpu")), "logged at DEBUG (JUL FINE)");
+
+            records.clear();
+            Backends.openFirst(List.of(cpu), BackendOptions.defaults()).close();
+            assertTrue(records.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.INFO
+                    && r.getMessage().startsWith("using backend cpu")), "an automatic choice is INFO");
+
+            records.clear();
+            System.setProperty(Backends.OVERRIDE_PROPERTY, "reference");
+            Backends.open().close();
+            assertTrue(records.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.INFO
+                    && r.getMessage().startsWith("using backend reference (override graft.backend")), "an override is INFO: "
+                    + records.stream().map(java.util.logging.LogRecord::getMessage).toList());
+        } finally {
+            jul.removeHandler(capture);
+            jul.setLevel(before);
+        }
+    }
 }

@@ -42,6 +42,14 @@ public final class StartupProbe {
 
     private static final long MAIN_NANOS = System.nanoTime();
     private static final long MAIN_MILLIS = System.currentTimeMillis();
+    /**
+     * {@code -Dprobe.cpu=true}: also the main thread's CPU time at each milestone, which on a loaded
+     * machine tracks the idle wall time better than the wall time does (the JIT and GC threads run
+     * beside it on an idle machine). Costs the management classes' loading, about 20 ms, before main's mark.
+     */
+    private static final java.lang.management.ThreadMXBean CPU = Boolean.getBoolean("probe.cpu")
+            ? ManagementFactory.getThreadMXBean() : null;
+    private static final Map<String, Long> CPU_MARKS = new LinkedHashMap<>();
 
     private StartupProbe() {
     }
@@ -76,19 +84,20 @@ public final class StartupProbe {
 
     static void run(Path dir, int batch, int samples) throws Exception {
         Map<String, Long> marks = new LinkedHashMap<>();
+        mark(marks, "main");
         marks.put("main", MAIN_NANOS);
 
         Model original = Models.load(dir.resolve("model.ckpt")).model();
-        marks.put("checkpoint", System.nanoTime());
+        mark(marks, "checkpoint");
         Model transferred = Transfer.from(original).keepThrough("hidden3").freezeThrough("hidden2")
                 .add(Dense.spec("output", 5, Activation.IDENTITY)).seed(3).build();
         Dataset data = synthetic(samples, 500, 5);
-        marks.put("model+data", System.nanoTime());
+        mark(marks, "model+data");
 
         String name = System.getProperty("probe.backend", "cpu");
         try (Backend backend = name.equals("auto") ? Backends.open() : Backends.open(name, BackendOptions.defaults())) {
-            marks.put("backend", System.nanoTime());
-            long[] firstBatch = {0};
+            mark(marks, "backend");
+            boolean[] firstBatch = {false};
             double[] loss = {0};
             Trainer.Builder trainer = Trainer.builder(backend).optimizer(Optimizer.sgd(0.01f)).epochs(1)
                     .batchSize(batch).seed(7).listener(new TrainingListener() {
@@ -101,8 +110,9 @@ public final class StartupProbe {
 
                         @Override
                         public void onBatch(int epoch, int b, int batches, int n, double meanLoss) {
-                            if (firstBatch[0] == 0) {
-                                firstBatch[0] = System.nanoTime();
+                            if (!firstBatch[0]) {
+                                firstBatch[0] = true;
+                                mark(marks, "firstBatch");
                                 loss[0] = meanLoss;
                                 control.stop();
                             }
@@ -112,8 +122,14 @@ public final class StartupProbe {
                 trainer.cache(new MemoryCache());
             }
             trainer.build().fit(transferred, data);
-            marks.put("firstBatch", firstBatch[0]);
             report(marks, backend.description(), loss[0]);
+        }
+    }
+
+    private static void mark(Map<String, Long> marks, String name) {
+        marks.put(name, System.nanoTime());
+        if (CPU != null) {
+            CPU_MARKS.put(name, CPU.getCurrentThreadCpuTime());
         }
     }
 
@@ -133,7 +149,12 @@ public final class StartupProbe {
             double sinceJvm = mainSinceJvm + (e.getValue() - MAIN_NANOS) / 1e6;
             double step = e.getKey().equals("main") ? mainSinceJvm : (e.getValue() - previous) / 1e6;
             line.append(String.format(Locale.ROOT, ",\"%s\":%.1f", e.getKey(), sinceJvm));
-            human.append(String.format(Locale.ROOT, "  %-11s %7.1f ms since JVM start (+%.1f)%n", e.getKey(), sinceJvm, step));
+            human.append(String.format(Locale.ROOT, "  %-11s %7.1f ms since JVM start (+%.1f)", e.getKey(), sinceJvm, step));
+            if (CPU != null) {
+                human.append(String.format(Locale.ROOT, "   main thread CPU %.1f ms", CPU_MARKS.get(e.getKey()) / 1e6));
+                line.append(String.format(Locale.ROOT, ",\"%sCpu\":%.1f", e.getKey(), CPU_MARKS.get(e.getKey()) / 1e6));
+            }
+            human.append(System.lineSeparator());
             previous = e.getValue();
         }
         line.append(String.format(Locale.ROOT, ",\"load\":%s}", loadAverage()));
