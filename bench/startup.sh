@@ -8,7 +8,8 @@
 #             only when it exists: ./graft builds it)
 #   fat+cds   the same with its own archive, as the launcher does from a command's second run on
 # Usage: bench/startup.sh [runs]   (env: THREADS=1 BATCH=64 OUT=bench/target/startup EXTRA="-D..."
-#                                   SKIP_BUILD=1: use the jars as they are; CPU=1: also the main thread's
+#                                   CKPT=DIR: another checkpoint (DIR/model.ckpt.*), e.g. one written by
+#                                   bench/startup_tf_checkpoint.py; SKIP_BUILD=1: use the jars as they are; CPU=1: also the main thread's
 #                                   CPU time per step, steadier than wall time on a busy machine, at the
 #                                   price of ~20 ms of management classes before main)
 # Prints every run's milestones (ms since JVM start) and the median of each per configuration, with the
@@ -30,7 +31,8 @@ fi
 jar cf "$OUT/startup-probe.jar" -C bench/target/classes dev/graft/bench/StartupProbe.class \
     -C bench/target/classes 'dev/graft/bench/StartupProbe$1.class'
 CP="$OUT/startup-probe.jar:$(cat cli/target/classpath.txt)"
-[[ -f "$OUT/ckpt/model.ckpt.index" ]] || java -cp "$CP" dev.graft.bench.StartupProbe prepare "$OUT/ckpt" >/dev/null
+CKPT=${CKPT:-$OUT/ckpt}
+[[ -f "$CKPT/model.ckpt.index" ]] || java -cp "$CP" dev.graft.bench.StartupProbe prepare "$CKPT" >/dev/null
 
 export TF_CPP_MIN_LOG_LEVEL=2
 common=(-Dgraft.threads="$THREADS" ${EXTRA:-})
@@ -40,7 +42,7 @@ FAT_CP="$OUT/startup-probe.jar:$FAT"
 record() { # archive, class path: one recording run
   rm -f "$1"
   java -XX:ArchiveClassesAtExit="$1" -Xlog:cds=off -Xlog:cds+dynamic=off "${common[@]}" -cp "$2" \
-      dev.graft.bench.StartupProbe run "$OUT/ckpt" "$BATCH" >/dev/null 2>&1
+      dev.graft.bench.StartupProbe run "$CKPT" "$BATCH" >/dev/null 2>&1
 }
 record "$OUT/probe.jsa" "$CP"
 configs=(jars jars+cds)
@@ -57,7 +59,7 @@ for ((i = 1; i <= RUNS; i++)); do
       fat)      cmd=(java "${common[@]}" -cp "$FAT_CP") ;;
       fat+cds)  cmd=(java -XX:SharedArchiveFile="$OUT/fat.jsa" -Xshare:auto "${common[@]}" -cp "$FAT_CP") ;;
     esac
-    line=$("${cmd[@]}" -Dprobe.launchMillis="$(date +%s%3N)" dev.graft.bench.StartupProbe run "$OUT/ckpt" "$BATCH" 2>/dev/null \
+    line=$("${cmd[@]}" -Dprobe.launchMillis="$(date +%s%3N)" dev.graft.bench.StartupProbe run "$CKPT" "$BATCH" 2>/dev/null \
         | grep '^STARTUP ' | sed 's/^STARTUP //')
     echo "{\"config\":\"$config\",${line#\{}" | tee -a "$OUT/startup.jsonl"
   done

@@ -34,9 +34,11 @@ import java.util.SplittableRandom;
  * <p>Usage: {@code StartupProbe prepare <dir>} once (writes {@code <dir>/model.ckpt.*}), then in a
  * fresh JVM each time {@code StartupProbe run <dir> [batch] [samples]}. {@code -Dprobe.cache=true}
  * trains through a {@link MemoryCache} (the first batch then follows featurizing every sample);
- * {@code -Dprobe.backend=NAME} opens another backend ({@code auto}: {@link Backends#open()}). Run it
- * with the module jars on the class path as well as with the fat jar: a 200 MB jar costs its own
- * scanning. {@code bench/startup.sh} does both.
+ * {@code -Dprobe.backend=NAME} opens another backend ({@code auto}: {@link Backends#open()});
+ * {@code -Dprobe.prefetch=true} probes it on a second thread while the checkpoint is read.
+ * {@code bench/startup.sh} runs it on the module jars and on the CLI's fat jar, each with and without
+ * a CDS archive; {@code bench/startup_tf_checkpoint.py} writes the same network with TensorFlow itself
+ * (a 40 KB {@code .meta} with the training graph, against the 2 KB one Graft's writer makes).
  */
 public final class StartupProbe {
 
@@ -69,7 +71,7 @@ public final class StartupProbe {
         run(dir, batch, samples);
     }
 
-    /** The checkpoint the user saved with {@code tf.train.Saver}: 500-300-100-50-5, ReLU, logits. */
+    /** The user's checkpoint, in tf.train.Saver's format (written by Graft): 500-300-100-50-5, ReLU, logits. */
     static void prepare(Path dir) throws Exception {
         Files.createDirectories(dir);
         Model model = Model.builder(500, 1)
@@ -86,6 +88,14 @@ public final class StartupProbe {
         Map<String, Long> marks = new LinkedHashMap<>();
         mark(marks, "main");
         marks.put("main", MAIN_NANOS);
+        String name = System.getProperty("probe.backend", "cpu");
+        if (Boolean.getBoolean("probe.prefetch") && !name.equals("auto")) {
+            // What overlapping would buy: probe (load the natives of) the backend on a second thread
+            // while this one reads the checkpoint; the open below then waits for it, if still running.
+            Thread prefetch = new Thread(() -> Backends.find(name), "backend-prefetch");
+            prefetch.setDaemon(true);
+            prefetch.start();
+        }
 
         Model original = Models.load(dir.resolve("model.ckpt")).model();
         mark(marks, "checkpoint");
@@ -94,7 +104,6 @@ public final class StartupProbe {
         Dataset data = synthetic(samples, 500, 5);
         mark(marks, "model+data");
 
-        String name = System.getProperty("probe.backend", "cpu");
         try (Backend backend = name.equals("auto") ? Backends.open() : Backends.open(name, BackendOptions.defaults())) {
             mark(marks, "backend");
             boolean[] firstBatch = {false};
