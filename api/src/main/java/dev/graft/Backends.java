@@ -8,6 +8,7 @@ import dev.graft.spi.BackendUnavailableException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.ServiceConfigurationError;
@@ -40,45 +41,65 @@ public final class Backends {
 
     /** Every provider on the class path with its probe result, best first. Never throws. */
     public static List<Candidate> discover() {
-        List<Candidate> found = new ArrayList<>();
-        ServiceLoader<BackendProvider> loader = ServiceLoader.load(BackendProvider.class);
-        var it = loader.iterator();
+        return providers().stream().map(Backends::probe).collect(Collectors.toList());
+    }
+
+    /**
+     * Every provider on the class path, constructed (which by contract touches no native code) but
+     * not probed, best first. A provider class that fails to load is logged and left out.
+     */
+    static List<BackendProvider> providers() {
+        List<BackendProvider> found = new ArrayList<>();
+        var it = ServiceLoader.load(BackendProvider.class).iterator();
         while (true) {
-            BackendProvider provider;
             try {
                 if (!it.hasNext()) {
                     break;
                 }
-                provider = it.next();
+                found.add(it.next());
             } catch (ServiceConfigurationError | LinkageError e) {
                 LOG.log(Level.WARNING, "skipped a backend provider that failed to load: " + e);
-                continue;
             }
-            Availability availability;
-            if (provider.spiVersion() != dev.graft.spi.Backend.SPI_VERSION) {
-                availability = Availability.no("built for SPI version " + provider.spiVersion()
-                        + ", this Graft speaks version " + dev.graft.spi.Backend.SPI_VERSION);
-            } else {
-                try {
-                    availability = provider.probe();
-                } catch (RuntimeException | LinkageError e) {
-                    availability = Availability.no("probe failed: " + e);
-                }
-            }
-            found.add(new Candidate(provider.name(), provider.priority(), availability, provider));
         }
-        found.sort(Comparator.comparingInt(Candidate::priority).reversed());
+        found.sort(Comparator.comparingInt(BackendProvider::priority).reversed());
         return found;
     }
 
-    /** The provider with this name, whatever its availability. */
+    /** Asks one provider whether it can run here; never throws. */
+    static Candidate probe(BackendProvider provider) {
+        Availability availability;
+        if (provider.spiVersion() != dev.graft.spi.Backend.SPI_VERSION) {
+            availability = Availability.no("built for SPI version " + provider.spiVersion()
+                    + ", this Graft speaks version " + dev.graft.spi.Backend.SPI_VERSION);
+        } else {
+            try {
+                availability = provider.probe();
+            } catch (RuntimeException | LinkageError e) {
+                availability = Availability.no("probe failed: " + e);
+            }
+        }
+        return new Candidate(provider.name(), provider.priority(), availability, provider);
+    }
+
+    /**
+     * The provider with this name, whatever its availability. Only that provider is probed: a probe
+     * may load a native library (OpenBLAS, libcuda, TensorFlow), which costs tens of milliseconds
+     * each that a caller who named its backend should not pay.
+     */
     public static Candidate find(String name) {
+        return find(name, providers());
+    }
+
+    static Candidate find(String name, List<BackendProvider> providers) {
         String wanted = name.trim().toLowerCase(Locale.ROOT);
-        List<Candidate> all = discover();
-        return all.stream().filter(c -> c.name().equals(wanted)).findFirst().orElseThrow(() ->
-                new BackendUnavailableException("no backend named '" + name + "'; on the class path: "
-                        + all.stream().map(Candidate::name).collect(Collectors.joining(", "))
-                        + ". Add its module (e.g. graft-backend-" + wanted + ") as a dependency."));
+        for (BackendProvider provider : providers) {
+            if (provider.name().equals(wanted)) {
+                return probe(provider);
+            }
+        }
+        throw new BackendUnavailableException("no backend named '" + name + "'; on the class path: "
+                + providers.stream().map(BackendProvider::name).collect(Collectors.joining(", "))
+                + ". Add its module (e.g. graft-backend-" + wanted + ") as a dependency.");
     }
 
     /** The backend named by the override, if any, else the best available, with default options. */
@@ -86,14 +107,45 @@ public final class Backends {
         return open(BackendOptions.defaults());
     }
 
-    /** The backend named by the override, if any, else the best available. */
+    /**
+     * The backend named by the override, if any, else the best available: providers are probed in
+     * priority order and the first that opens is used, so the ones below it are never probed (and
+     * their native libraries never loaded).
+     */
     public static Backend open(BackendOptions options) {
         String override = System.getProperty(OVERRIDE_PROPERTY, System.getenv(OVERRIDE_ENV));
         if (override != null && !override.isBlank()) {
-            LOG.log(Level.INFO, "backend override " + OVERRIDE_PROPERTY + "/" + OVERRIDE_ENV + " = " + override);
-            return open(override, options);
+            Backend backend = open(override, options);
+            LOG.log(Level.INFO, "using backend " + backend.name() + " (override " + OVERRIDE_PROPERTY + "/" + OVERRIDE_ENV
+                    + " = " + override + "): " + backend.description());
+            return backend;
         }
-        return openBest(discover(), options);
+        return openFirst(providers(), options);
+    }
+
+    /** Probes {@code providers} (best first) one at a time and opens the first that can; see {@link #openBest}. */
+    static Backend openFirst(List<BackendProvider> providers, BackendOptions options) {
+        List<Candidate> tried = new ArrayList<>();
+        Iterator<Candidate> probing = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return tried.size() < providers.size();
+            }
+
+            @Override
+            public Candidate next() {
+                Candidate c = probe(providers.get(tried.size()));
+                tried.add(c);
+                return c;
+            }
+        };
+        Backend backend = openBest(probing, tried, options);
+        if (tried.size() < providers.size()) {
+            LOG.log(Level.DEBUG, () -> "not probed (lower priority than " + backend.name() + "): " + providers
+                    .subList(tried.size(), providers.size()).stream().map(BackendProvider::name)
+                    .collect(Collectors.joining(", ")));
+        }
+        return backend;
     }
 
     /**
@@ -102,8 +154,14 @@ public final class Backends {
      * why: that path is correct but one to two orders of magnitude slower.
      */
     static Backend openBest(List<Candidate> candidates, BackendOptions options) {
+        return openBest(candidates.iterator(), candidates, options);
+    }
+
+    /** {@code tried}: the candidates taken from {@code candidates} so far, for the error message. */
+    private static Backend openBest(Iterator<Candidate> candidates, List<Candidate> tried, BackendOptions options) {
         List<String> failed = new ArrayList<>();
-        for (Candidate c : candidates) {
+        while (candidates.hasNext()) {
+            Candidate c = candidates.next();
             if (!c.availability().available()) {
                 LOG.log(Level.INFO, "skipped backend " + c.name() + " (unavailable): " + c.availability().reason());
                 failed.add(c.name() + " (" + c.availability().reason() + ")");
@@ -121,7 +179,7 @@ public final class Backends {
                 failed.add(c.name() + " (failed to open: " + e.getMessage() + ")");
             }
         }
-        throw new BackendUnavailableException("no backend could be opened; tried " + describe(candidates));
+        throw new BackendUnavailableException("no backend could be opened; tried " + describe(tried));
     }
 
     /** The warning logged when only the reference backend could be opened. */
@@ -132,14 +190,23 @@ public final class Backends {
                 + "-D" + OVERRIDE_PROPERTY + "=reference silences this warning.";
     }
 
-    /** Opens the named backend, failing with its probe's reason when it cannot run here. */
+    /**
+     * Opens the named backend, failing with its probe's reason when it cannot run here. No other
+     * provider is probed. The choice is logged at DEBUG (an automatic or overridden choice at INFO).
+     */
     public static Backend open(String name, BackendOptions options) {
-        Candidate c = find(name);
+        return open(name, options, providers());
+    }
+
+    static Backend open(String name, BackendOptions options, List<BackendProvider> providers) {
+        Candidate c = find(name, providers);
         if (!c.availability().available()) {
             throw new BackendUnavailableException("backend '" + c.name() + "' is unavailable: " + c.availability().reason());
         }
         Backend backend = c.provider().open(options);
-        LOG.log(Level.INFO, "using backend " + c.name() + ": " + backend.description());
+        // The caller chose this backend, so there is nothing to explain at INFO; and the first INFO
+        // record costs java.util.logging's set-up and date formatting, 30-40 ms of a cold start.
+        LOG.log(Level.DEBUG, () -> "using backend " + c.name() + ": " + backend.description());
         return backend;
     }
 

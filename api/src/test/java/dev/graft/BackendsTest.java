@@ -90,4 +90,124 @@ class BackendsTest {
             jul.removeHandler(capture);
         }
     }
+
+    /** A provider that counts its probes; available or not as told, and opens the reference backend. */
+    private static final class Counting implements dev.graft.spi.BackendProvider {
+        private final String name;
+        private final int priority;
+        private final boolean available;
+        final java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger opens = new java.util.concurrent.atomic.AtomicInteger();
+
+        Counting(String name, int priority, boolean available) {
+            this.name = name;
+            this.priority = priority;
+            this.available = available;
+        }
+
+        @Override public String name() { return name; }
+        @Override public int priority() { return priority; }
+
+        @Override
+        public dev.graft.spi.Availability probe() {
+            probes.incrementAndGet();
+            return available ? dev.graft.spi.Availability.yes(name + " here") : dev.graft.spi.Availability.no(name + " missing");
+        }
+
+        @Override
+        public Backend open(BackendOptions options) {
+            opens.incrementAndGet();
+            return new dev.graft.reference.ReferenceBackendProvider().open(options);
+        }
+    }
+
+    @Test
+    void aNamedOpenProbesOnlyTheNamedProvider() {
+        var cuda = new Counting("cuda", 300, false);
+        var cpu = new Counting("cpu", 200, true);
+        var tf = new Counting("tf", 100, true);
+        List<dev.graft.spi.BackendProvider> providers = List.of(cuda, cpu, tf);
+        try (Backend b = Backends.open("tf", BackendOptions.defaults(), providers)) {
+            assertEquals("reference", b.name(), "the counting provider opens the reference backend");
+        }
+        assertEquals(List.of(0, 0, 1), List.of(cuda.probes.get(), cpu.probes.get(), tf.probes.get()), "probes of cuda, cpu, tf");
+        assertEquals(1, tf.opens.get());
+
+        assertTrue(Backends.find(" CPU ", providers).availability().available());
+        assertEquals(List.of(0, 1, 1), List.of(cuda.probes.get(), cpu.probes.get(), tf.probes.get()), "probes of cuda, cpu, tf");
+
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> Backends.open("cuda", BackendOptions.defaults(), providers));
+        assertTrue(e.getMessage().contains("cuda missing"), e.getMessage());
+        e = assertThrows(BackendUnavailableException.class, () -> Backends.find("quantum", providers));
+        assertTrue(e.getMessage().contains("cuda, cpu, tf"), e.getMessage());
+        assertEquals(List.of(1, 1, 1), List.of(cuda.probes.get(), cpu.probes.get(), tf.probes.get()),
+                "an unknown name probes nothing");
+    }
+
+    @Test
+    void automaticSelectionProbesInPriorityOrderAndStopsAtTheFirstThatOpens() {
+        var cuda = new Counting("cuda", 300, false);
+        var cpu = new Counting("cpu", 200, true);
+        var tf = new Counting("tf", 100, true);
+        try (Backend b = Backends.openFirst(List.of(cuda, cpu, tf), BackendOptions.defaults())) {
+            assertEquals("reference", b.name());
+        }
+        assertEquals(List.of(1, 1, 0), List.of(cuda.probes.get(), cpu.probes.get(), tf.probes.get()), "probes of cuda, cpu, tf");
+        assertEquals(List.of(0, 1, 0), List.of(cuda.opens.get(), cpu.opens.get(), tf.opens.get()), "opens of cuda, cpu, tf");
+
+        var none = new Counting("none", 50, false);
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> Backends.openFirst(List.of(cuda, none), BackendOptions.defaults()));
+        assertTrue(e.getMessage().contains("cuda (300): unavailable — cuda missing")
+                && e.getMessage().contains("none (50): unavailable — none missing"), e.getMessage());
+    }
+
+    @Test
+    void providersComeBestFirstAndDiscoveryStillProbesEveryOne() {
+        var providers = Backends.providers();
+        for (int i = 1; i < providers.size(); i++) {
+            assertTrue(providers.get(i - 1).priority() >= providers.get(i).priority(), "providers must be sorted best first");
+        }
+        assertEquals(providers.stream().map(dev.graft.spi.BackendProvider::name).toList(),
+                Backends.discover().stream().map(Backends.Candidate::name).toList());
+        assertTrue(Backends.find("reference").availability().available());
+    }
+
+    @Test
+    void aNamedBackendIsLoggedAtDebugAnAutomaticOrOverriddenChoiceAtInfo() {
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(Backends.class.getName());
+        java.util.logging.Level before = jul.getLevel();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) { records.add(r); }
+            @Override public void flush() { }
+            @Override public void close() { }
+        };
+        jul.addHandler(capture);
+        jul.setLevel(java.util.logging.Level.ALL);
+        try {
+            var cpu = new Counting("cpu", 200, true);
+            Backends.open("cpu", BackendOptions.defaults(), List.of(cpu)).close();
+            assertTrue(records.stream().noneMatch(r -> r.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()),
+                    "a named open is the caller's choice: " + records.stream().map(java.util.logging.LogRecord::getMessage).toList());
+            assertTrue(records.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.FINE
+                    && r.getMessage().startsWith("using backend cpu")), "logged at DEBUG (JUL FINE)");
+
+            records.clear();
+            Backends.openFirst(List.of(cpu), BackendOptions.defaults()).close();
+            assertTrue(records.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.INFO
+                    && r.getMessage().startsWith("using backend cpu")), "an automatic choice is INFO");
+
+            records.clear();
+            System.setProperty(Backends.OVERRIDE_PROPERTY, "reference");
+            Backends.open().close();
+            assertTrue(records.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.INFO
+                    && r.getMessage().startsWith("using backend reference (override graft.backend")), "an override is INFO: "
+                    + records.stream().map(java.util.logging.LogRecord::getMessage).toList());
+        } finally {
+            jul.removeHandler(capture);
+            jul.setLevel(before);
+        }
+    }
 }

@@ -56,9 +56,12 @@ final class CpuNatives {
                     + platform + " (add org.bytedeco:openblas:<version>:" + platform + " to the classpath)");
         }
         try {
-            Loader.load(openblas_nolapack.class);
+            // Initialising the class loads OpenBLAS (its static initialiser calls Loader.load()) and
+            // throws the same UnsatisfiedLinkError when that fails; an explicit Loader.load(class) on
+            // top would walk JavaCPP's library lookup a second time (~3 ms of a cold start).
+            Class.forName(openblas_nolapack.class.getName(), true, CpuNatives.class.getClassLoader());
             return Availability.yes("OpenBLAS " + version() + " on " + platform);
-        } catch (LinkageError | RuntimeException e) {
+        } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
             return Availability.no(explain(e));
         }
     }
