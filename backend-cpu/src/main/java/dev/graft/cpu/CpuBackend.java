@@ -1,9 +1,5 @@
 package dev.graft.cpu;
 
-import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
-import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
-import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
-import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 
 import dev.graft.Activation;
 import dev.graft.exec.NetworkCompiler;
@@ -44,6 +40,8 @@ public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead
     private final Set<CpuBuffer> open = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Staging arrays for the Java kernels, reused by every call (no per-call scratch). */
     private final CpuScratch scratch = new CpuScratch();
+    /** GEMM plans and workers ({@link #gemms()}), made on the first GEMM and closed with the backend. */
+    private CpuGemm gemm;
     /** The convolution, pooling and batch-norm kernels, made on first use and closed with the backend. */
     private CpuConvKernels convolutions;
     private boolean closed;
@@ -148,10 +146,17 @@ public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead
             scale(cb.data(), m * n, beta);
             return;
         }
-        CpuNatives.useThreads(threads);
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                m, n, k, alpha, ab.pointer(), transA ? m : k, bb.pointer(), transB ? k : n,
-                beta, cb.pointer(), n);
+        gemms().gemm(transA, transB, m, n, k, alpha, ab.pointer(), bb.pointer(), beta, cb.pointer());
+    }
+
+    /** The per-shape GEMM plans and their worker threads ({@link CpuGemm}), made on the first GEMM. */
+    CpuGemm gemms() {
+        CpuGemm g = gemm;
+        if (g == null) {
+            ensureOpen();
+            g = gemm = new CpuGemm(threads);
+        }
+        return g;
     }
 
     /** C = beta·C for an empty inner dimension (beta 0 clears NaN too); rare, so a plain loop. */
@@ -282,6 +287,9 @@ public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead
             return;
         }
         closed = true;
+        if (gemm != null) {
+            gemm.close();
+        }
         if (convolutions != null) {
             convolutions.close();
         }
