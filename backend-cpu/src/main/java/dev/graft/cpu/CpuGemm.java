@@ -29,8 +29,16 @@ final class CpuGemm implements AutoCloseable {
      */
     static final String PLANS_PROPERTY = "graft.cpu.gemmPlans";
 
+    /**
+     * {@code -Dgraft.cpu.gemmBlasThreadsMnk=N}: at 2+ threads, products of more than N multiply-adds
+     * run as one call on OpenBLAS's threads, smaller ones are shared with the workers (default
+     * {@link CpuGemmPlan#BLAS_THREADS_MNK}); for measuring the crossover on a given machine.
+     */
+    static final String BLAS_THREADS_PROPERTY = "graft.cpu.gemmBlasThreadsMnk";
+
     private final int threads;
     private final boolean planned;
+    private final long blasThreadsMnk = Long.getLong(BLAS_THREADS_PROPERTY, CpuGemmPlan.BLAS_THREADS_MNK);
     private final List<Entry> plans = new ArrayList<>();
     private Entry last;
     /** Made on the first split plan, with {@code threads - 1} workers. */
@@ -66,7 +74,7 @@ final class CpuGemm implements AutoCloseable {
                 return e.plan;
             }
         }
-        CpuGemmPlan plan = planned ? CpuGemmPlan.choose(transA, transB, m, n, k, threads)
+        CpuGemmPlan plan = planned ? CpuGemmPlan.choose(transA, transB, m, n, k, threads, blasThreadsMnk)
                 : CpuGemmPlan.whole(threads, PLANS_PROPERTY + "=false");
         if (plans.size() < MAX_CACHED) {
             last = new Entry(transA, transB, m, n, k, plan);

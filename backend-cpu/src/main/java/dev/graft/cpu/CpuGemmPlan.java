@@ -34,8 +34,17 @@ record CpuGemmPlan(int rowBlock, int colBlock, int depthBlock, boolean shared, i
      */
     static final long SMALL_KERNEL_MNK = 1L << 20;
 
-    /** Past this many multiply-adds a product runs as one call with OpenBLAS's own threads (the trunk's shapes). */
-    static final long BLAS_THREADS_MNK = 1L << 23;
+    /**
+     * At 2+ threads, products past this many multiply-adds run as one call on OpenBLAS's own threads
+     * instead of being shared with the workers: by default none. In paired timings of a full
+     * 784-300-100-50-5 training step at 2 threads (load 6-8), sharing every product took 1.4 / 2.9 ms
+     * (min / median) at batch 64 and 4.2 / 14 ms at batch 256, against 2.9 / 41 and 10.3 / 45 ms with
+     * OpenBLAS's threads past 2^23 and 4.9 / 63 and 9.9 / 95 ms with OpenBLAS's threads throughout: a
+     * threaded OpenBLAS call waits for its slowest thread, a shared plan never waits for a worker that
+     * has no core. {@code -Dgraft.cpu.gemmBlasThreadsMnk} sets it, to measure the crossover on an idle
+     * machine.
+     */
+    static final long BLAS_THREADS_MNK = Long.MAX_VALUE;
 
     /** The fewest multiply-adds worth sharing between threads (below it the hand-off costs more than half the product). */
     static final long SHARE_MIN_MNK = 1L << 18;
@@ -64,16 +73,22 @@ record CpuGemmPlan(int rowBlock, int colBlock, int depthBlock, boolean shared, i
      *       0.89/0.90), for gradients up to {@link #DEPTH_SPLIT_MAX_MN} floats (500×300, 784×300: 1.02);</li>
      *   <li>{@code A·Bᵀ} (an input gradient): one call (row blocks measured 1.07-1.23).</li>
      * </ul>
-     * With more than one thread, products up to {@link #BLAS_THREADS_MNK} run with one OpenBLAS
-     * thread per call (two OpenBLAS threads were 2-7x slower than one at the head's shapes: past
-     * 2^18·1.4 multiply-adds a threaded OpenBLAS leaves its direct kernel, and it hands work to a
-     * thread of its own), and from {@link #SHARE_MIN_MNK} on their tiles are shared with the
-     * backend's worker threads; larger products keep OpenBLAS's own threads.
+     * With more than one thread, products up to {@code blasThreadsMnk} ({@link #BLAS_THREADS_MNK}: all)
+     * run with one OpenBLAS thread per call (two OpenBLAS threads were 2-7x slower than one at the
+     * head's shapes: past about 2^18·1.4 multiply-adds a threaded OpenBLAS leaves its direct kernel,
+     * and it hands work to a thread of its own), and from {@link #SHARE_MIN_MNK} on their tiles are
+     * shared with the backend's worker threads: the blocks above, else one block of rows (or, for
+     * fewer than 128 rows, of columns) per thread.
      */
     static CpuGemmPlan choose(boolean transA, boolean transB, int m, int n, int k, int threads) {
+        return choose(transA, transB, m, n, k, threads, BLAS_THREADS_MNK);
+    }
+
+    /** {@link #choose(boolean, boolean, int, int, int, int)} with OpenBLAS's threads only past {@code blasThreadsMnk}. */
+    static CpuGemmPlan choose(boolean transA, boolean transB, int m, int n, int k, int threads, long blasThreadsMnk) {
         long mnk = (long) m * n * k;
         int max = Integer.MAX_VALUE;
-        if (threads > 1 && mnk > BLAS_THREADS_MNK) {
+        if (threads > 1 && mnk > blasThreadsMnk) {
             return whole(threads, "large: OpenBLAS's threads");
         }
         boolean share = threads > 1 && mnk >= SHARE_MIN_MNK;
@@ -86,10 +101,13 @@ record CpuGemmPlan(int rowBlock, int colBlock, int depthBlock, boolean shared, i
                     + (rows != max ? ", rows shared" : ""));
         }
         if (share && !transA && !transB) {
-            return new CpuGemmPlan(Math.min(ROW_BLOCK, half(m, threads)), max, max, true, 1, "rows shared");
+            return new CpuGemmPlan(half(m, threads), max, max, true, 1, "rows shared");
         }
         if (share && mnk >= SMALL_KERNEL_MNK && m >= 2 * ROW_BLOCK) {
             return new CpuGemmPlan(half(m, threads), max, max, true, 1, "rows shared");
+        }
+        if (share && mnk >= SMALL_KERNEL_MNK && n >= 2 * ROW_BLOCK) {
+            return new CpuGemmPlan(max, half(n, threads), max, true, 1, "columns shared");
         }
         return whole(1, threads > 1 ? "small: one OpenBLAS thread" : "one call");
     }

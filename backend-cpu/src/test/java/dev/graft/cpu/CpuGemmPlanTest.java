@@ -135,8 +135,11 @@ class CpuGemmPlanTest {
             assertEquals(first, CpuGemmPlan.choose(true, false, 100, 50, 256, 2));
         }
         assertEquals(CpuGemmPlan.choose(false, false, 256, 50, 100, 1), CpuGemmPlan.choose(false, false, 256, 50, 100, 1));
-        assertTrue(CpuGemmPlan.choose(false, false, 256, 784, 300, 2).isWhole(), "the trunk keeps OpenBLAS's threads");
-        assertEquals(2, CpuGemmPlan.choose(false, false, 256, 784, 300, 2).blasThreads());
+        CpuGemmPlan trunk = CpuGemmPlan.choose(false, false, 256, 300, 784, 2);
+        assertTrue(trunk.shared() && trunk.rowBlock() == 128 && trunk.blasThreads() == 1, trunk.toString());
+        assertTrue(CpuGemmPlan.choose(false, false, 256, 300, 784, 1).isWhole(), "the trunk is one call at 1 thread");
+        CpuGemmPlan threaded = CpuGemmPlan.choose(false, false, 256, 300, 784, 2, 1L << 23);
+        assertTrue(threaded.isWhole() && threaded.blasThreads() == 2, "past the set bound: OpenBLAS's threads");
         assertEquals(1, CpuGemmPlan.choose(false, false, 64, 50, 100, 2).blasThreads(), "small: one OpenBLAS thread");
         assertTrue(CpuGemmPlan.choose(false, true, 64, 100, 50, 1).isWhole(), "input gradients stay one call");
     }
