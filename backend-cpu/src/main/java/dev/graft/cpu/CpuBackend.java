@@ -23,8 +23,9 @@ import java.util.Set;
  * ~30 ns per call), every other kernel is a flat Java loop over the same memory. Used by one
  * thread at a time; closing it frees every buffer it allocated that is still open.
  *
- * <p>OpenBLAS's thread count is process-wide: each GEMM sets it to this backend's count if another
- * backend instance changed it.
+ * <p>Each GEMM runs by a per-shape plan ({@link CpuGemm}, {@link CpuGemmPlan}): blocks that keep
+ * OpenBLAS in its small-matrix kernels, shared with this backend's worker threads when it has more
+ * than one thread. OpenBLAS's thread count is process-wide: each call sets the count it needs.
  */
 public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead {
 

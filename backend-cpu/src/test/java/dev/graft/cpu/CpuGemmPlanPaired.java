@@ -18,7 +18,14 @@ import org.bytedeco.javacpp.FloatPointer;
  * so load changes hit all candidates alike; it prints min and median µs per call and the ratios to
  * the single 1-thread call, with the load average before and after.
  *
- * <pre>java -cp "$(cat cp.txt):backend-cpu/target/classes:backend-cpu/target/test-classes" dev.graft.cpu.CpuGemmPlanPaired [rounds] [shape-filter]</pre>
+ * <pre>
+ * mvn -B -q -o -pl backend-cpu -am test-compile
+ * R=~/.m2/repository/org/bytedeco
+ * java -cp api/target/classes:backend-cpu/target/classes:backend-cpu/target/test-classes:$R/javacpp/1.5.13/javacpp-1.5.13.jar:$R/javacpp/1.5.13/javacpp-1.5.13-linux-x86_64.jar:$R/openblas/0.3.31-1.5.13/openblas-0.3.31-1.5.13.jar:$R/openblas/0.3.31-1.5.13/openblas-0.3.31-1.5.13-linux-x86_64.jar \
+ *     dev.graft.cpu.CpuGemmPlanPaired [rounds] [shape filter] [serial|parallel|java|all]
+ * </pre>
+ * {@code serial}: 1-thread decompositions; {@code parallel}: plans shared with a worker and one call on
+ * 2 OpenBLAS threads; {@code java}: the shared plans only.
  */
 public final class CpuGemmPlanPaired {
 
