@@ -28,9 +28,9 @@ record CpuGemmPlan(int rowBlock, int colBlock, int depthBlock, boolean shared, i
     }
 
     /**
-     * Products up to this many multiply-adds ({@code m·n·k}) stay in OpenBLAS's small-matrix and
-     * "direct" kernels (single-threaded, no packing); one call of {@code 64×100×50} runs at 120-145
-     * GFLOP/s, while {@code 256×100×50} as one call (past the limit) runs at 85-100.
+     * About the most multiply-adds ({@code m·n·k}) that OpenBLAS 0.3.31 runs fast as one small-matrix
+     * call (measured: {@code 64×100×50} at 120-145 GFLOP/s, {@code 256×100×50} at 85-100, its blocks
+     * of 64 or 128 rows again at 130-137).
      */
     static final long SMALL_KERNEL_MNK = 1L << 20;
 
@@ -75,8 +75,7 @@ record CpuGemmPlan(int rowBlock, int colBlock, int depthBlock, boolean shared, i
      * </ul>
      * With more than one thread, products up to {@code blasThreadsMnk} ({@link #BLAS_THREADS_MNK}: all)
      * run with one OpenBLAS thread per call (two OpenBLAS threads were 2-7x slower than one at the
-     * head's shapes: past about 2^18·1.4 multiply-adds a threaded OpenBLAS leaves its direct kernel,
-     * and it hands work to a thread of its own), and from {@link #SHARE_MIN_MNK} on their tiles are
+     * head's shapes), and from {@link #SHARE_MIN_MNK} on their tiles are
      * shared with the backend's worker threads: the blocks above, else one block of rows (or, for
      * fewer than 128 rows, of columns) per thread.
      */
