@@ -52,6 +52,9 @@ record CpuGemmPlan(int rowBlock, int colBlock, int depthBlock, boolean shared, i
     /** Row block that keeps a product without transposes inside {@link #SMALL_KERNEL_MNK}. */
     static final int ROW_BLOCK = 64;
 
+    /** Fewest rows (or columns) in a block that is shared between threads. */
+    static final int MIN_SHARED_BLOCK = 32;
+
     /** Inner-dimension block for a weight gradient ({@code Aᵀ·B}) summed over a long batch. */
     static final int DEPTH_BLOCK = 128;
 
@@ -95,25 +98,28 @@ record CpuGemmPlan(int rowBlock, int colBlock, int depthBlock, boolean shared, i
             return new CpuGemmPlan(ROW_BLOCK, max, max, share, 1, "rows of " + ROW_BLOCK + " stay in OpenBLAS's small-matrix kernels");
         }
         if (transA && !transB && k > DEPTH_BLOCK && (long) m * n <= DEPTH_SPLIT_MAX_MN) {
-            int rows = share && mnk >= SMALL_KERNEL_MNK ? half(m, threads) : max;
+            int rows = share && mnk >= SMALL_KERNEL_MNK ? perThread(m, threads) : max;
             return new CpuGemmPlan(rows, max, DEPTH_BLOCK, rows != max, 1, "weight gradient summed in blocks of " + DEPTH_BLOCK
                     + (rows != max ? ", rows shared" : ""));
         }
         if (share && !transA && !transB) {
-            return new CpuGemmPlan(half(m, threads), max, max, true, 1, "rows shared");
+            return new CpuGemmPlan(perThread(m, threads), max, max, true, 1, "rows shared");
         }
         if (share && mnk >= SMALL_KERNEL_MNK && m >= 2 * ROW_BLOCK) {
-            return new CpuGemmPlan(half(m, threads), max, max, true, 1, "rows shared");
+            return new CpuGemmPlan(perThread(m, threads), max, max, true, 1, "rows shared");
         }
         if (share && mnk >= SMALL_KERNEL_MNK && n >= 2 * ROW_BLOCK) {
-            return new CpuGemmPlan(max, half(n, threads), max, true, 1, "columns shared");
+            return new CpuGemmPlan(max, perThread(n, threads), max, true, 1, "columns shared");
         }
         return whole(1, threads > 1 ? "small: one OpenBLAS thread" : "one call");
     }
 
-    /** {@code m / threads}, rounded up: one block of rows per thread. */
-    private static int half(int m, int threads) {
-        return (m + threads - 1) / threads;
+    /**
+     * {@code m / threads}, rounded up (one block per thread), but at least {@link #MIN_SHARED_BLOCK}:
+     * 16-row blocks ran 1.2-1.7x slower than one call, so many threads do not cut a product into slivers.
+     */
+    private static int perThread(int m, int threads) {
+        return Math.max(MIN_SHARED_BLOCK, (m + threads - 1) / threads);
     }
 
     @Override

@@ -89,9 +89,10 @@ final class CpuWorkers implements AutoCloseable {
         done.set(0);
         sequence = (sequence + 1) & ((1L << (64 - 2 * FIELD - 1)) - 1);
         cursor.set(sequence << (2 * FIELD) | (long) tiles << FIELD);
-        for (Worker w : workers) {
-            if (w.parked) {
-                LockSupport.unpark(w.thread);
+        // wake only as many parked workers as there are tiles to spare (spinning ones see the job anyway)
+        for (int w = 0, wake = Math.min(tiles - 1, workers.length); w < wake; w++) {
+            if (workers[w].parked) {
+                LockSupport.unpark(workers[w].thread);
             }
         }
         Throwable mine = null;

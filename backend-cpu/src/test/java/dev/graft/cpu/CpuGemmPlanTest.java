@@ -142,6 +142,9 @@ class CpuGemmPlanTest {
         assertTrue(threaded.isWhole() && threaded.blasThreads() == 2, "past the set bound: OpenBLAS's threads");
         assertEquals(1, CpuGemmPlan.choose(false, false, 64, 50, 100, 2).blasThreads(), "small: one OpenBLAS thread");
         assertTrue(CpuGemmPlan.choose(false, true, 64, 100, 50, 1).isWhole(), "input gradients stay one call");
+        assertEquals(32, CpuGemmPlan.choose(false, false, 64, 50, 100, 2).rowBlock(), "one block of rows per thread");
+        assertEquals(CpuGemmPlan.MIN_SHARED_BLOCK, CpuGemmPlan.choose(false, false, 64, 50, 100, 16).rowBlock(),
+                "many threads do not cut a product into slivers");
     }
 
     /** Same shape, same plan, same bits: twice in one backend and in a second backend, shared or not. */
