@@ -1,6 +1,5 @@
 package dev.graft.cpu;
 
-
 import dev.graft.Activation;
 import dev.graft.exec.NetworkCompiler;
 import dev.graft.spi.Backend;
