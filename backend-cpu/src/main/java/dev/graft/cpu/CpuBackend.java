@@ -1,10 +1,5 @@
 package dev.graft.cpu;
 
-import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
-import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
-import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
-import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
-
 import dev.graft.Activation;
 import dev.graft.exec.NetworkCompiler;
 import dev.graft.spi.Backend;
@@ -27,8 +22,9 @@ import java.util.Set;
  * ~30 ns per call), every other kernel is a flat Java loop over the same memory. Used by one
  * thread at a time; closing it frees every buffer it allocated that is still open.
  *
- * <p>OpenBLAS's thread count is process-wide: each GEMM sets it to this backend's count if another
- * backend instance changed it.
+ * <p>Each GEMM runs by a per-shape plan ({@link CpuGemm}, {@link CpuGemmPlan}): blocks that keep
+ * OpenBLAS in its small-matrix kernels, shared with this backend's worker threads when it has more
+ * than one thread. OpenBLAS's thread count is process-wide: each call sets the count it needs.
  */
 public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead {
 
@@ -44,6 +40,8 @@ public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead
     private final Set<CpuBuffer> open = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Staging arrays for the Java kernels, reused by every call (no per-call scratch). */
     private final CpuScratch scratch = new CpuScratch();
+    /** GEMM plans and workers ({@link #gemms()}), made on the first GEMM and closed with the backend. */
+    private CpuGemm gemm;
     /** The convolution, pooling and batch-norm kernels, made on first use and closed with the backend. */
     private CpuConvKernels convolutions;
     private boolean closed;
@@ -148,10 +146,17 @@ public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead
             scale(cb.data(), m * n, beta);
             return;
         }
-        CpuNatives.useThreads(threads);
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                m, n, k, alpha, ab.pointer(), transA ? m : k, bb.pointer(), transB ? k : n,
-                beta, cb.pointer(), n);
+        gemms().gemm(transA, transB, m, n, k, alpha, ab.pointer(), bb.pointer(), beta, cb.pointer());
+    }
+
+    /** The per-shape GEMM plans and their worker threads ({@link CpuGemm}), made on the first GEMM. */
+    CpuGemm gemms() {
+        CpuGemm g = gemm;
+        if (g == null) {
+            ensureOpen();
+            g = gemm = new CpuGemm(threads);
+        }
+        return g;
     }
 
     /** C = beta·C for an empty inner dimension (beta 0 clears NaN too); rare, so a plain loop. */
@@ -282,6 +287,9 @@ public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead
             return;
         }
         closed = true;
+        if (gemm != null) {
+            gemm.close();
+        }
         if (convolutions != null) {
             convolutions.close();
         }

@@ -20,7 +20,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One {@link Backend#gemm} at the MLP's layer shapes: the forward product {@code X·W}, the weight
- * gradient {@code Xᵀ·G} and the input gradient {@code G·Wᵀ}, for a layer {@code in×out} and a batch.
+ * gradient {@code Xᵀ·G} and the input gradient {@code G·Wᵀ}, for a layer {@code in×out} and a batch
+ * (the seed's head 100×50 and 50×5, the trunk 784×300 and 300×100, the all-trainable 500×300).
+ * {@code gemmPlans=false} runs the CPU backend's GEMMs as one OpenBLAS call each instead of its
+ * per-shape plans ({@code -Dgraft.cpu.gemmPlans}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,8 +43,12 @@ public class GemmBench {
     public int batch;
 
     /** Layer {@code in x out}. */
-    @Param({"784x300", "300x100", "100x50", "50x5"})
+    @Param({"784x300", "500x300", "300x100", "100x50", "50x5"})
     public String layer;
+
+    /** The CPU backend's per-shape GEMM plans ({@code true}) or one OpenBLAS call per GEMM ({@code false}). */
+    @Param({"true"})
+    public String gemmPlans;
 
     @Param({"forward", "weightGrad", "inputGrad"})
     public String product;
@@ -58,6 +65,7 @@ public class GemmBench {
 
     @Setup(Level.Trial)
     public void setUp() {
+        System.setProperty("graft.cpu.gemmPlans", gemmPlans);
         engine = BenchBackends.open(backend, threads);
         String[] parts = layer.split("x");
         int in = Integer.parseInt(parts[0]);
