@@ -193,6 +193,7 @@ public final class Dense implements Layer {
 
     /** GEMM, then bias and activation fused in one kernel; backward from the activation's output. */
     private final class Op implements LayerOp {
+        private final OpContext context;
         private final Backend backend;
         private final DeviceBuffer kernel;
         private final DeviceBuffer biasBuffer;
@@ -203,6 +204,7 @@ public final class Dense implements Layer {
         private Activation applied = Activation.IDENTITY;
 
         Op(OpContext context) {
+            this.context = context;
             this.backend = context.backend();
             this.kernel = context.parameter("kernel");
             this.biasBuffer = context.parameter("bias");
@@ -227,10 +229,27 @@ public final class Dense implements Layer {
         }
 
         @Override
+        public boolean appliesSgdItself() {
+            return true;
+        }
+
+        @Override
         public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
             if (applied.kind() != Activation.Kind.IDENTITY) {
                 backend.activationBackward(applied.derivativeFromOutput() ? output : preActivation, g, rows,
                         outputWidth, applied);
+            }
+            float rate = kernelGrad == null ? Float.NaN : context.foldedSgdRate();
+            if (!Float.isNaN(rate)) {
+                // The input gradient reads the old kernel, so it comes first; then kernel -= rate·inputᵀg, bias -= rate·Σg.
+                if (inputGrad != null) {
+                    backend.gemm(false, true, rows, inputWidth, outputWidth, 1f, g, kernel, 0f, inputGrad);
+                }
+                backend.gemm(true, false, inputWidth, outputWidth, rows, -rate, input, g, 1f, kernel);
+                if (biasGrad != null) {
+                    backend.columnSums(g, rows, outputWidth, -rate, biasBuffer, 1f);
+                }
+                return;
             }
             if (kernelGrad != null) {
                 backend.gemm(true, false, inputWidth, outputWidth, rows, 1f, input, g, 0f, kernelGrad);

@@ -215,6 +215,12 @@ public final class KernelNetwork implements Network {
         }
     }
 
+    /** Whether layer {@code i}'s update can be left to its op: plain SGD, no momentum, no L2, a rate above 0. */
+    private boolean foldsSgd(int i) {
+        return training != null && training.optimizer() instanceof Optimizer.Sgd sgd && sgd.momentum() == 0f
+                && training.l2() == 0f && rules.updates(i);
+    }
+
     /** In place for the layer-by-layer path; false with a fused head, whose rates were fixed when it was built. */
     @Override
     public boolean setLearningRate(float rate) {
@@ -227,6 +233,11 @@ public final class KernelNetwork implements Network {
         for (int i = 0; i < updates.length; i++) {
             Update u = updates[i];
             updates[i] = new Update(u.layer, u.param, u.grad, u.slot1, u.slot2, u.length, rules.learningRate(u.layer, rate), u.l2);
+        }
+        for (Stage s : stages) {
+            if (!Float.isNaN(s.foldRate)) {
+                s.foldRate = rules.learningRate(s.index, rate);
+            }
         }
         return true;
     }
@@ -314,6 +325,8 @@ public final class KernelNetwork implements Network {
         final Map<String, DeviceBuffer> gradients = new HashMap<>();
         final LayerOp op;
         final MergeOp merge;
+        /** The rate at which the op applies plain SGD itself ({@link LayerOp#appliesSgdItself}), else NaN. */
+        float foldRate = Float.NaN;
 
         Stage(int index, Layer layer, int batch, List<Update> updates, GraphBuffers edges) {
             this.index = index;
@@ -374,7 +387,13 @@ public final class KernelNetwork implements Network {
                 throw new IllegalArgumentException("layer '" + layer.name() + "' (" + layer.description().type()
                         + ") has " + from.size() + " inputs but its op is not a MergeOp");
             }
+            if (op.appliesSgdItself() && foldsSgd(index)) {
+                foldRate = rules.learningRate(index);
+                updates.removeIf(u -> u.layer == index);
+            }
         }
+
+        @Override public float foldedSgdRate() { return foldRate; }
 
         private Update slots(Parameter p, DeviceBuffer value, DeviceBuffer grad) {
             Optimizer opt = training.optimizer();

@@ -27,4 +27,14 @@ public interface LayerOp {
      * buffers of the latest forward pass, which was a training one.
      */
     void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer outputGrad, DeviceBuffer inputGrad, int rows);
+
+    /**
+     * Whether this op applies a plain SGD update itself when {@link OpContext#foldedSgdRate} offers
+     * one: {@code p -= rate · gradient} fused into the product that computes the gradient (GEMM with
+     * {@code alpha = -rate}, {@code beta = 1} into the parameter), after its last read of the old value
+     * in {@link #backward}. This saves a write and two reads of every gradient and parameter per step.
+     */
+    default boolean appliesSgdItself() {
+        return false;
+    }
 }

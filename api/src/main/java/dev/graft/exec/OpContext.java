@@ -27,6 +27,16 @@ public interface OpContext {
      */
     DeviceBuffer gradient(String name);
 
+    /**
+     * For an op that {@link LayerOp#appliesSgdItself applies SGD itself}: the learning rate of this
+     * step for its parameters when the executor left the update to it (plain SGD without momentum or
+     * L2), read at each backward pass (a schedule may change it); NaN when the op must only write its
+     * {@link #gradient} buffers and the executor updates.
+     */
+    default float foldedSgdRate() {
+        return Float.NaN;
+    }
+
     /** A zero-filled buffer owned by the network (freed when it closes). */
     DeviceBuffer allocate(long length);
 

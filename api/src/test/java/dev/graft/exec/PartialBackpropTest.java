@@ -48,9 +48,10 @@ class PartialBackpropTest {
         List<Gemm> expected = List.of(
                 new Gemm(false, false, 4, 10, 12), new Gemm(false, false, 4, 8, 10),
                 new Gemm(false, false, 4, 6, 8), new Gemm(false, false, 4, 3, 6),
-                new Gemm(true, false, 6, 3, 4),   // output weight gradient
+                // plain SGD: each layer's input gradient first, then its update fused into the weight-gradient GEMM
                 new Gemm(false, true, 4, 6, 3),   // gradient into hidden3's output
-                new Gemm(true, false, 8, 6, 4));  // hidden3 weight gradient; nothing below it
+                new Gemm(true, false, 6, 3, 4),   // output weight update
+                new Gemm(true, false, 8, 6, 4));  // hidden3 weight update; nothing below it
         assertEquals(expected, calls);
     }
 
@@ -67,17 +68,17 @@ class PartialBackpropTest {
                 new Gemm(false, false, r, 3, 6), new Gemm(false, false, r, 7, 4), new Gemm(false, false, r, 7, 3),
                 new Gemm(false, false, r, 2, 7));
         List<Object> expected = new ArrayList<>(forward);
-        expected.addAll(List.of(new Gemm(true, false, 7, 2, r), new Gemm(false, true, r, 7, 2),  // out: weights, into join
+        expected.addAll(List.of(new Gemm(false, true, r, 7, 2), new Gemm(true, false, 7, 2, r),  // out: into join, weights
                 new Gemm(false, true, r, 4, 7), new Gemm(false, true, r, 3, 7),                    // join: into left, right
                 new Gemm(true, false, 6, 3, r), new Gemm(true, false, 6, 4, r)));                  // right, left: weights only
         assertEquals(expected, frozenTrunk);
 
         List<Object> trainable = graphCalls(branches, r);
         expected = new ArrayList<>(forward);
-        expected.addAll(List.of(new Gemm(true, false, 7, 2, r), new Gemm(false, true, r, 7, 2),
+        expected.addAll(List.of(new Gemm(false, true, r, 7, 2), new Gemm(true, false, 7, 2, r),
                 new Gemm(false, true, r, 4, 7), new Gemm(false, true, r, 3, 7),
-                new Gemm(true, false, 6, 3, r), new Gemm(false, true, r, 6, 3),                   // right: weights, into trunk
-                new Gemm(true, false, 6, 4, r), new Gemm(false, true, r, 6, 4), "add " + r * 6,   // left: its share added in
+                new Gemm(false, true, r, 6, 3), new Gemm(true, false, 6, 3, r),                   // right: into trunk, weights
+                new Gemm(false, true, r, 6, 4), new Gemm(true, false, 6, 4, r), "add " + r * 6,   // left: its share added in
                 new Gemm(true, false, 5, 6, r)));                                                  // trunk: weights, nothing below
         assertEquals(expected, trainable);
     }
