@@ -36,9 +36,18 @@ final class CpuGemm implements AutoCloseable {
      */
     static final String BLAS_THREADS_PROPERTY = "graft.cpu.gemmBlasThreadsMnk";
 
+    /**
+     * {@code -Dgraft.cpu.gemmWorkers=true}: at 2+ threads, share the blocks of products with the
+     * backend's own worker threads ({@link CpuWorkers}) instead of leaving threads to OpenBLAS. Off by
+     * default: on the idle development machine, OpenBLAS's threads won (see {@link CpuGemmPlan#choose}).
+     */
+    static final String WORKERS_PROPERTY = "graft.cpu.gemmWorkers";
+
     private final int threads;
     private final boolean planned;
-    private final long blasThreadsMnk = Long.getLong(BLAS_THREADS_PROPERTY, CpuGemmPlan.BLAS_THREADS_MNK);
+    private final boolean shareWithWorkers = Boolean.getBoolean(WORKERS_PROPERTY);
+    private final long blasThreadsMnk = Long.getLong(BLAS_THREADS_PROPERTY,
+            shareWithWorkers ? CpuGemmPlan.BLAS_THREADS_MNK : CpuGemmPlan.OPENBLAS_THREADS_MNK);
     private final List<Entry> plans = new ArrayList<>();
     private Entry last;
     /** Made on the first split plan, with {@code threads - 1} workers. */
@@ -74,8 +83,9 @@ final class CpuGemm implements AutoCloseable {
                 return e.plan;
             }
         }
-        CpuGemmPlan plan = planned ? CpuGemmPlan.choose(transA, transB, m, n, k, threads, blasThreadsMnk)
-                : CpuGemmPlan.whole(threads, PLANS_PROPERTY + "=false");
+        CpuGemmPlan plan = !planned ? CpuGemmPlan.whole(threads, PLANS_PROPERTY + "=false")
+                : shareWithWorkers ? CpuGemmPlan.choose(transA, transB, m, n, k, threads, blasThreadsMnk)
+                : CpuGemmPlan.chooseWithoutWorkers(transA, transB, m, n, k, threads, blasThreadsMnk);
         if (plans.size() < MAX_CACHED) {
             last = new Entry(transA, transB, m, n, k, plan);
             plans.add(last);

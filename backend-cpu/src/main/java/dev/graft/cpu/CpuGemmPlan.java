@@ -46,6 +46,19 @@ record CpuGemmPlan(int rowBlock, int colBlock, int depthBlock, boolean shared, i
      */
     static final long BLAS_THREADS_MNK = Long.MAX_VALUE;
 
+    /**
+     * The default at 2+ threads (no worker threads): products past this many multiply-adds run as one
+     * call on OpenBLAS's own threads, smaller ones as at 1 thread (OpenBLAS's single-threaded
+     * small-matrix kernels, in the row and depth blocks below). Measured on the idle development
+     * machine, each configuration in its own JVM (the seed race's 500-300-100-50-5 job): OpenBLAS
+     * alone gained 1.86x at 2 threads for featurizing at batch 256 and 1.41x for a full training
+     * epoch, while sharing blocks with Java workers made the cached head's epochs 1.4-1.8x slower
+     * than 1 thread (the hand-off costs more than the 5 µs products it splits) and mixing the two
+     * (workers below 2^22, OpenBLAS above) made the uncached epoch 2.5x slower, the two kinds of
+     * threads taking each other's cores.
+     */
+    static final long OPENBLAS_THREADS_MNK = 1L << 22;
+
     /** The fewest multiply-adds worth sharing between threads (below it the hand-off costs more than half the product). */
     static final long SHARE_MIN_MNK = 1L << 18;
 
@@ -112,6 +125,21 @@ record CpuGemmPlan(int rowBlock, int colBlock, int depthBlock, boolean shared, i
             return new CpuGemmPlan(max, perThread(n, threads), max, true, 1, "columns shared");
         }
         return whole(1, threads > 1 ? "small: one OpenBLAS thread" : "one call");
+    }
+
+    /**
+     * The default rule at {@code threads}: past {@code blasThreadsMnk} one call on OpenBLAS's threads,
+     * else the 1-thread plan's blocks (no worker threads), still with OpenBLAS set to {@code threads}:
+     * its small-matrix kernels run single-threaded whatever the setting, and switching the
+     * process-wide count between calls cost more than it saved (an uncached epoch at 2 threads took
+     * 880 ms switching, against 419 ms at 1 thread).
+     */
+    static CpuGemmPlan chooseWithoutWorkers(boolean transA, boolean transB, int m, int n, int k, int threads, long blasThreadsMnk) {
+        if (threads > 1 && (long) m * n * k > blasThreadsMnk) {
+            return whole(threads, "large: OpenBLAS's threads");
+        }
+        CpuGemmPlan p = choose(transA, transB, m, n, k, 1, Long.MAX_VALUE);
+        return threads == 1 ? p : new CpuGemmPlan(p.rowBlock(), p.colBlock(), p.depthBlock(), false, threads, p.reason());
     }
 
     /**

@@ -132,8 +132,16 @@ class CpuGemmPlanTest {
             one.plan(false, false, 256, 50, 100);
             assertSame(first, one.plan(true, false, 100, 50, 256), "remembered, not re-chosen");
             assertEquals(first, other.plan(true, false, 100, 50, 256), "another backend chooses the same");
-            assertEquals(first, CpuGemmPlan.choose(true, false, 100, 50, 256, 2));
+            assertEquals(first, CpuGemmPlan.chooseWithoutWorkers(true, false, 100, 50, 256, 2, CpuGemmPlan.OPENBLAS_THREADS_MNK),
+                    "by default no worker threads");
         }
+        CpuGemmPlan bigByDefault = CpuGemmPlan.chooseWithoutWorkers(false, false, 256, 300, 784, 2, CpuGemmPlan.OPENBLAS_THREADS_MNK);
+        assertTrue(bigByDefault.isWhole() && bigByDefault.blasThreads() == 2, "default: a large product on OpenBLAS's threads");
+        CpuGemmPlan headByDefault = CpuGemmPlan.chooseWithoutWorkers(false, false, 256, 50, 100, 2, CpuGemmPlan.OPENBLAS_THREADS_MNK);
+        assertEquals(CpuGemmPlan.choose(false, false, 256, 50, 100, 1).rowBlock(), headByDefault.rowBlock(),
+                "default: a small product in the 1-thread plan's blocks");
+        assertFalse(headByDefault.shared());
+        assertEquals(2, headByDefault.blasThreads(), "the OpenBLAS count is not switched between calls");
         assertEquals(CpuGemmPlan.choose(false, false, 256, 50, 100, 1), CpuGemmPlan.choose(false, false, 256, 50, 100, 1));
         CpuGemmPlan trunk = CpuGemmPlan.choose(false, false, 256, 300, 784, 2);
         assertTrue(trunk.shared() && trunk.rowBlock() == 128 && trunk.blasThreads() == 1, trunk.toString());
@@ -179,13 +187,29 @@ class CpuGemmPlanTest {
 
     @Test
     void closingTheBackendStopsTheWorkers() {
-        CpuBackend backend = (CpuBackend) new CpuBackendProvider().open(new BackendOptions(2, Map.of()));
-        SplittableRandom rnd = new SplittableRandom(3);
-        DeviceBuffer a = put(backend, random(rnd, 256 * 100));
-        DeviceBuffer b = put(backend, random(rnd, 100 * 50));
-        DeviceBuffer c = backend.allocate(256 * 50);
-        backend.gemm(false, false, 256, 50, 100, 1f, a, b, 0f, c);
-        CpuGemm gemm = backend.gemms();
+        try (CpuBackend plain = (CpuBackend) new CpuBackendProvider().open(new BackendOptions(2, Map.of()))) {
+            SplittableRandom rnd = new SplittableRandom(3);
+            plain.gemm(false, false, 256, 50, 100, 1f, put(plain, random(rnd, 256 * 100)), put(plain, random(rnd, 100 * 50)), 0f,
+                    plain.allocate(256 * 50));
+            assertFalse(plain.gemms().workersStarted(), "by default no worker threads, at 2 threads too");
+        }
+        CpuBackend backend;
+        CpuGemm gemm;
+        DeviceBuffer a;
+        DeviceBuffer b;
+        DeviceBuffer c;
+        System.setProperty(CpuGemm.WORKERS_PROPERTY, "true");
+        try {
+            backend = (CpuBackend) new CpuBackendProvider().open(new BackendOptions(2, Map.of()));
+            SplittableRandom rnd = new SplittableRandom(3);
+            a = put(backend, random(rnd, 256 * 100));
+            b = put(backend, random(rnd, 100 * 50));
+            c = backend.allocate(256 * 50);
+            backend.gemm(false, false, 256, 50, 100, 1f, a, b, 0f, c);
+            gemm = backend.gemms();
+        } finally {
+            System.clearProperty(CpuGemm.WORKERS_PROPERTY);
+        }
         assertTrue(gemm.workersStarted(), "a shared plan at 2 threads starts the workers");
         assertFalse(gemm.workersStopped());
         backend.close();

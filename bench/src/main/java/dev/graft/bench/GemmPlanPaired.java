@@ -18,8 +18,9 @@ public final class GemmPlanPaired {
 
     private static final String PROPERTY = "graft.cpu.gemmPlans";
     private static final String BLAS_THREADS = "graft.cpu.gemmBlasThreadsMnk";
+    private static final String WORKERS = "graft.cpu.gemmWorkers";
     private static final String[] NAMES = {"whole, 1 thread", "plans, 1 thread", "whole, 2 threads", "plans, 2 threads",
-        "plans, 2, no BLAS threads"};
+        "plans, 2, Java workers"};
 
     private GemmPlanPaired() {
     }
@@ -35,13 +36,19 @@ public final class GemmPlanPaired {
                 for (int i = 0; i < NAMES.length; i++) {
                     // the backend reads the property at its first GEMM: make it now
                     System.setProperty(PROPERTY, String.valueOf(i % 2 == 1 || i == 4));
-                    // the last: every product shared with the workers, none on OpenBLAS's threads
-                    System.setProperty(BLAS_THREADS, String.valueOf(i == 4 ? Long.MAX_VALUE : 1L << 23));
+                    // the last: every product shared with the backend's worker threads, none on OpenBLAS's threads
+                    System.setProperty(WORKERS, String.valueOf(i == 4));
+                    if (i == 4) {
+                        System.setProperty(BLAS_THREADS, String.valueOf(Long.MAX_VALUE));
+                    } else {
+                        System.clearProperty(BLAS_THREADS);
+                    }
                     benches[i] = bench(shape, batch, i < 2 ? 1 : 2);
                     benches[i].trainStep();
                 }
                 System.clearProperty(PROPERTY);
                 System.clearProperty(BLAS_THREADS);
+                System.clearProperty(WORKERS);
                 int perBlock = Math.max(2, 1280 / batch);
                 double[][] us = new double[NAMES.length][rounds];
                 long warmUntil = System.nanoTime() + Long.getLong("warmupMillis", 3000) * 1_000_000L;
@@ -73,7 +80,7 @@ public final class GemmPlanPaired {
                 ratio("plans / whole, 2 threads", us[3], us[2], rounds);
                 ratio("2 threads / 1, plans", us[3], us[1], rounds);
                 ratio("2 threads / 1, whole", us[2], us[0], rounds);
-                ratio("2 threads / 1, no BLAS thr.", us[4], us[1], rounds);
+                ratio("2 threads / 1, Java workers", us[4], us[1], rounds);
                 if (perSampleFirst == null) {
                     perSampleFirst = new double[NAMES.length];
                     for (int i = 0; i < NAMES.length; i++) {
