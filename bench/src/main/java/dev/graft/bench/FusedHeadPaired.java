@@ -36,29 +36,12 @@ public final class FusedHeadPaired {
                     benches[i] = bench(backend, shape, batch, PATHS[i], threads);
                 }
                 int perBlock = Math.max(2, 640 / batch);
-                double[][] us = new double[PATHS.length][rounds];
                 // warm-up by time: the Vector API kernels run 20-400x slower until C2 has compiled them all
                 // (on a loaded machine the compiler threads are starved: the first configuration gets three times as long)
-                long warmUntil = System.nanoTime() + Long.getLong("warmupMillis", 4000) * (first ? 3 : 1) * 1_000_000L;
+                RotatedSteps timed = RotatedSteps.time(benches, perBlock, rounds, Long.getLong("warmupMillis", 4000) * (first ? 3 : 1));
                 first = false;
-                while (System.nanoTime() < warmUntil) {
-                    for (FusedHeadBench b : benches) {
-                        time(b, perBlock);
-                    }
-                }
-                String loadBefore = PairedRatio.load();
-                for (int r = 0; r < rounds; r++) {
-                    for (int j = 0; j < PATHS.length; j++) {
-                        int which = Math.floorMod(r + j, PATHS.length);
-                        us[which][r] = time(benches[which], perBlock);
-                    }
-                }
-                for (FusedHeadBench b : benches) {
-                    b.tearDown();
-                }
-                for (double[] u : us) {
-                    Arrays.sort(u);
-                }
+                double[][] us = timed.us();
+                String loadBefore = timed.loadBefore();
                 double flops = FusedHeadBench.stepFlops(FusedHeadBench.widths(shape), batch);
                 System.out.printf(Locale.ROOT, "%-12s b%-4d %s threads=%d load before %s, after %s%n", shape, batch, backend,
                         threads, loadBefore, PairedRatio.load());
@@ -90,14 +73,5 @@ public final class FusedHeadPaired {
         b.threads = threads;
         b.setUp();
         return b;
-    }
-
-    /** Mean µs per step over a block of {@code n} steps. */
-    private static double time(FusedHeadBench b, int n) {
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            b.trainStep();
-        }
-        return (System.nanoTime() - t0) / 1e3 / n;
     }
 }

@@ -50,26 +50,9 @@ public final class GemmPlanPaired {
                 System.clearProperty(BLAS_THREADS);
                 System.clearProperty(WORKERS);
                 int perBlock = Math.max(2, 1280 / batch);
-                double[][] us = new double[NAMES.length][rounds];
-                long warmUntil = System.nanoTime() + Long.getLong("warmupMillis", 3000) * 1_000_000L;
-                while (System.nanoTime() < warmUntil) {
-                    for (FusedHeadBench b : benches) {
-                        time(b, perBlock);
-                    }
-                }
-                String loadBefore = PairedRatio.load();
-                for (int r = 0; r < rounds; r++) {
-                    for (int j = 0; j < NAMES.length; j++) {
-                        int which = Math.floorMod(r + j, NAMES.length);
-                        us[which][r] = time(benches[which], perBlock);
-                    }
-                }
-                for (FusedHeadBench b : benches) {
-                    b.tearDown();
-                }
-                for (double[] u : us) {
-                    Arrays.sort(u);
-                }
+                RotatedSteps timed = RotatedSteps.time(benches, perBlock, rounds, Long.getLong("warmupMillis", 3000));
+                double[][] us = timed.us();
+                String loadBefore = timed.loadBefore();
                 System.out.printf(Locale.ROOT, "%-12s b%-4d layer by layer, load before %s, after %s%n", shape, batch,
                         loadBefore, PairedRatio.load());
                 for (int i = 0; i < NAMES.length; i++) {
@@ -109,13 +92,5 @@ public final class GemmPlanPaired {
         b.threads = threads;
         b.setUp();
         return b;
-    }
-
-    private static double time(FusedHeadBench b, int n) {
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            b.trainStep();
-        }
-        return (System.nanoTime() - t0) / 1e3 / n;
     }
 }
