@@ -98,16 +98,7 @@ class CpuGemmPlanTest {
         float[] a = random(rnd, m * k);
         float[] b = random(rnd, k * n);
         float[] c = random(rnd, m * n);
-        double[] expected = new double[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int p = 0; p < k; p++) {
-                    s += (double) (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]);
-                }
-                expected[i * n + j] = alpha * s + beta * c[i * n + j];
-            }
-        }
+        double[] expected = CpuTestSupport.gemmByHand(transA, transB, m, n, k, alpha, a, b, beta, c);
         DeviceBuffer ab = put(backend, a);
         DeviceBuffer bb = put(backend, b);
         DeviceBuffer cb = put(backend, c);

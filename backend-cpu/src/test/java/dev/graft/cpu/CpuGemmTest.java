@@ -40,18 +40,7 @@ class CpuGemmTest {
         float[] a = random(rnd, m * k);
         float[] b = random(rnd, k * n);
         float[] c = random(rnd, m * n);
-        double[] expected = new double[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int p = 0; p < k; p++) {
-                    double av = transA ? a[p * m + i] : a[i * k + p];
-                    double bv = transB ? b[j * k + p] : b[p * n + j];
-                    s += av * bv;
-                }
-                expected[i * n + j] = alpha * s + beta * c[i * n + j];
-            }
-        }
+        double[] expected = CpuTestSupport.gemmByHand(transA, transB, m, n, k, alpha, a, b, beta, c);
         DeviceBuffer cb = put(backend, c);
         backend.gemm(transA, transB, m, n, k, alpha, put(backend, a), put(backend, b), beta, cb);
         assertClose(expected, get(backend, cb, m * n), 1e-5 * Math.sqrt(k), "C");

@@ -50,4 +50,20 @@ final class CpuTestSupport {
             }
         }
     }
+
+    /** {@code alpha · op(A)·op(B) + beta · C} in double precision, by the definition (row-major; op = transpose when asked). */
+    static double[] gemmByHand(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b,
+                               float beta, float[] c) {
+        double[] expected = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]);
+                }
+                expected[i * n + j] = alpha * s + beta * c[i * n + j];
+            }
+        }
+        return expected;
+    }
 }
