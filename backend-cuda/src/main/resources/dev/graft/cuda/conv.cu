@@ -37,10 +37,7 @@ extern "C" __global__ void col2im(const float* cols, float* dx, int count, GRAFT
     long long K = (long long) KH * KW * C;
     long long n = (long long) count * H * W * C;
     GRAFT_GRID_STRIDE(i, n) {
-        int c = (int) (i % C);
-        int ix = (int) ((i / C) % W);
-        int iy = (int) ((i / ((long long) C * W)) % H);
-        long long img = i / ((long long) C * W * H);
+        GRAFT_NHWC(i, H, W, C, img, iy, ix, c);
         float sum = 0.0f;
         for (int ky = 0; ky < KH; ky++) {
             int oy = graft_window_origin(iy, ky, SH, DH, PT, OH);
@@ -62,10 +59,7 @@ extern "C" __global__ void depthwise_forward(const float* x, const float* k, con
     int OC = C * M;
     long long n = (long long) batch * OH * OW * OC;
     GRAFT_GRID_STRIDE(i, n) {
-        int oc = (int) (i % OC);
-        int ox = (int) ((i / OC) % OW);
-        int oy = (int) ((i / ((long long) OC * OW)) % OH);
-        long long img = i / ((long long) OC * OW * OH);
+        GRAFT_NHWC(i, OH, OW, OC, img, oy, ox, oc);
         int c = oc / M;
         float sum = 0.0f;
         for (int ky = 0; ky < KH; ky++) {
@@ -88,10 +82,7 @@ extern "C" __global__ void depthwise_backward_input(const float* dy, const float
     int OC = C * M;
     long long n = (long long) batch * H * W * C;
     GRAFT_GRID_STRIDE(i, n) {
-        int c = (int) (i % C);
-        int ix = (int) ((i / C) % W);
-        int iy = (int) ((i / ((long long) C * W)) % H);
-        long long img = i / ((long long) C * W * H);
+        GRAFT_NHWC(i, H, W, C, img, iy, ix, c);
         float sum = 0.0f;
         for (int ky = 0; ky < KH; ky++) {
             int oy = graft_window_origin(iy, ky, SH, DH, PT, OH);

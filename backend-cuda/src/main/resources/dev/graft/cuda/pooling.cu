@@ -47,10 +47,7 @@ __device__ __forceinline__ int graft_in_image_cells(int oy, int ox, GRAFT_GEOMET
 extern "C" __global__ void max_pool_forward(const float* x, float* y, int batch, GRAFT_GEOMETRY) {
     long long n = (long long) batch * OH * OW * C;
     GRAFT_GRID_STRIDE(i, n) {
-        int c = (int) (i % C);
-        int ox = (int) ((i / C) % OW);
-        int oy = (int) ((i / ((long long) C * OW)) % OH);
-        long long img = i / ((long long) C * OW * OH);
+        GRAFT_NHWC(i, OH, OW, C, img, oy, ox, c);
         y[i] = x[graft_first_max(x, img, oy, ox, c, GRAFT_GEOMETRY_ARGS)];
     }
 }
@@ -60,10 +57,7 @@ extern "C" __global__ void max_pool_forward(const float* x, float* y, int batch,
 extern "C" __global__ void max_pool_backward(const float* x, const float* dy, float* dx, int batch, GRAFT_GEOMETRY) {
     long long n = (long long) batch * H * W * C;
     GRAFT_GRID_STRIDE(i, n) {
-        int c = (int) (i % C);
-        int ix = (int) ((i / C) % W);
-        int iy = (int) ((i / ((long long) C * W)) % H);
-        long long img = i / ((long long) C * W * H);
+        GRAFT_NHWC(i, H, W, C, img, iy, ix, c);
         float sum = 0.0f;
         for (int ky = 0; ky < KH; ky++) {
             int oy = graft_window_origin(iy, ky, SH, DH, PT, OH);
@@ -83,10 +77,7 @@ extern "C" __global__ void max_pool_backward(const float* x, const float* dy, fl
 extern "C" __global__ void avg_pool_forward(const float* x, float* y, int batch, GRAFT_GEOMETRY) {
     long long n = (long long) batch * OH * OW * C;
     GRAFT_GRID_STRIDE(i, n) {
-        int c = (int) (i % C);
-        int ox = (int) ((i / C) % OW);
-        int oy = (int) ((i / ((long long) C * OW)) % OH);
-        long long img = i / ((long long) C * OW * OH);
+        GRAFT_NHWC(i, OH, OW, C, img, oy, ox, c);
         double sum = 0.0;
         for (int ky = 0; ky < KH; ky++) {
             int iy = oy * SH - PT + ky * DH;
@@ -105,10 +96,7 @@ extern "C" __global__ void avg_pool_forward(const float* x, float* y, int batch,
 extern "C" __global__ void avg_pool_backward(const float* dy, float* dx, int batch, GRAFT_GEOMETRY) {
     long long n = (long long) batch * H * W * C;
     GRAFT_GRID_STRIDE(i, n) {
-        int c = (int) (i % C);
-        int ix = (int) ((i / C) % W);
-        int iy = (int) ((i / ((long long) C * W)) % H);
-        long long img = i / ((long long) C * W * H);
+        GRAFT_NHWC(i, H, W, C, img, iy, ix, c);
         double sum = 0.0;
         for (int ky = 0; ky < KH; ky++) {
             int oy = graft_window_origin(iy, ky, SH, DH, PT, OH);
@@ -163,10 +151,7 @@ extern "C" __global__ void zero_pad_backward(const float* dy, float* dx, int bat
                                              int top, int left, int OH, int OW) {
     long long n = (long long) batch * H * W * C;
     GRAFT_GRID_STRIDE(i, n) {
-        int c = (int) (i % C);
-        int ix = (int) ((i / C) % W);
-        int iy = (int) ((i / ((long long) C * W)) % H);
-        long long img = i / ((long long) C * W * H);
+        GRAFT_NHWC(i, H, W, C, img, iy, ix, c);
         dx[i] = dy[((img * OH + iy + top) * OW + ix + left) * C + c];
     }
 }

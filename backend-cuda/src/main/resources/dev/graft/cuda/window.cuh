@@ -14,6 +14,14 @@
     for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < (n); \
          i += (long long) gridDim.x * blockDim.x)
 
+// Declares the coordinates of element i of a batch of ROWS x COLS x CH images stored NHWC (channels
+// last): image img, row y, column x, channel c.
+#define GRAFT_NHWC(i, ROWS, COLS, CH, img, y, x, c) \
+    int c = (int) ((i) % (CH)); \
+    int x = (int) (((i) / (CH)) % (COLS)); \
+    int y = (int) (((i) / ((long long) (CH) * (COLS))) % (ROWS)); \
+    long long img = (i) / ((long long) (CH) * (COLS) * (ROWS))
+
 // Output position o (0 <= o < OUT) whose window cell k (stride S, dilation D, padding P) lands on
 // input position i, or -1 when there is none.
 __device__ __forceinline__ int graft_window_origin(int i, int k, int S, int D, int P, int OUT) {
