@@ -126,19 +126,8 @@ public final class Backends {
     /** Probes {@code providers} (best first) one at a time and opens the first that can; see {@link #openBest}. */
     static Backend openFirst(List<BackendProvider> providers, BackendOptions options) {
         List<Candidate> tried = new ArrayList<>();
-        Iterator<Candidate> probing = new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return tried.size() < providers.size();
-            }
-
-            @Override
-            public Candidate next() {
-                Candidate c = probe(providers.get(tried.size()));
-                tried.add(c);
-                return c;
-            }
-        };
+        // A stream's iterator pulls one element at a time: each provider is probed only when reached.
+        Iterator<Candidate> probing = providers.stream().map(Backends::probe).peek(tried::add).iterator();
         Backend backend = openBest(probing, tried, options);
         if (tried.size() < providers.size()) {
             LOG.log(Level.DEBUG, () -> "not probed (lower priority than " + backend.name() + "): " + providers
