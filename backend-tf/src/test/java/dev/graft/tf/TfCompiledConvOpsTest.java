@@ -10,12 +10,9 @@ import dev.graft.ConvWindow;
 import dev.graft.DepthwiseConv2D;
 import dev.graft.Model;
 import dev.graft.Shape;
-import dev.graft.conformance.Conformance;
 import dev.graft.exec.Network;
 import dev.graft.exec.NetworkPlan;
 import dev.graft.exec.Networks;
-import dev.graft.spi.Backend;
-import dev.graft.spi.BackendOptions;
 import dev.graft.train.Loss;
 import dev.graft.train.Optimizer;
 import dev.graft.train.TrainingConfig;
@@ -23,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.GraphOperation;
 
@@ -33,23 +28,7 @@ import org.tensorflow.GraphOperation;
  * {@code DepthwiseConv2dNative} and {@code Conv2D} with its dilations forward, and their own backprop ops (with
  * the dilations) in the train step; the input gradient of the lowest trainable convolution is not built.
  */
-class TfCompiledConvOpsTest {
-
-    private static Backend tf;
-
-    @BeforeAll
-    static void open() {
-        TfBackendProvider provider = new TfBackendProvider();
-        Conformance.requireOrSkip(provider);
-        tf = provider.open(BackendOptions.defaults().withThreads(1));
-    }
-
-    @AfterAll
-    static void close() {
-        if (tf != null) {
-            tf.close();
-        }
-    }
+class TfCompiledConvOpsTest extends OneTfBackend {
 
     private static Model model(boolean freezeDepthwise) {
         Model m = Model.builder(Shape.of(9, 8, 2), 4)

@@ -10,43 +10,23 @@ import dev.graft.DepthwiseConv2D;
 import dev.graft.Model;
 import dev.graft.Parameter;
 import dev.graft.Shape;
-import dev.graft.conformance.Conformance;
 import dev.graft.exec.Network;
 import dev.graft.exec.NetworkPlan;
 import dev.graft.exec.Networks;
 import dev.graft.reference.ReferenceBackend;
 import dev.graft.spi.Backend;
-import dev.graft.spi.BackendOptions;
 import dev.graft.train.Loss;
 import dev.graft.train.Optimizer;
 import dev.graft.train.TrainingConfig;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * CNNs on the TF backend: convolutions (depthwise and dilated ones too), pooling, padding and flatten
  * compile into one TF graph (forward and train step) and agree with the reference.
  */
-class TfConvGraphTest {
-
-    private static Backend tf;
-
-    @BeforeAll
-    static void open() {
-        TfBackendProvider provider = new TfBackendProvider();
-        Conformance.requireOrSkip(provider);
-        tf = provider.open(BackendOptions.defaults().withThreads(1));
-    }
-
-    @AfterAll
-    static void close() {
-        if (tf != null) {
-            tf.close();
-        }
-    }
+class TfConvGraphTest extends OneTfBackend {
 
     private static Model compiled() {
         return Model.builder(Shape.of(9, 8, 2), 3)

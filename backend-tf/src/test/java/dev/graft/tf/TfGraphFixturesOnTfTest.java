@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Model;
-import dev.graft.conformance.Conformance;
 import dev.graft.loader.Models;
 import dev.graft.predict.Predictor;
-import dev.graft.spi.Backend;
-import dev.graft.spi.BackendOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,23 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * backend: the outputs match TensorFlow's own within 1e-4 relative (values below 1e-3 compared at that scale).
  * Chains run compiled, graphs on TF kernels op by op.
  */
-class TfGraphFixturesOnTfTest {
-
-    private static Backend tf;
-
-    @BeforeAll
-    static void open() {
-        TfBackendProvider provider = new TfBackendProvider();
-        Conformance.requireOrSkip(provider);
-        tf = provider.open(BackendOptions.defaults().withThreads(1));
-    }
-
-    @AfterAll
-    static void close() {
-        if (tf != null) {
-            tf.close();
-        }
-    }
+class TfGraphFixturesOnTfTest extends OneTfBackend {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"tf2-keras-mlp-saved", "tf2-keras-mlp-export", "tf2-keras-cnn-saved", "tf2-keras-cnn-export",

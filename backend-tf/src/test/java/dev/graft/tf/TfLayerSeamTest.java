@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.Activation;
 import dev.graft.Model;
-import dev.graft.conformance.Conformance;
 import dev.graft.conformance.ScaleLayer;
 import dev.graft.exec.KernelNetwork;
 import dev.graft.exec.Network;
@@ -17,12 +16,9 @@ import dev.graft.exec.NetworkPlan;
 import dev.graft.exec.Networks;
 import dev.graft.reference.ReferenceBackend;
 import dev.graft.spi.Backend;
-import dev.graft.spi.BackendOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,23 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * included); a model with a type they do not know runs on the portable executor over TF's kernels,
  * never skipping the layer; TF export refuses such a model by name.
  */
-class TfLayerSeamTest {
-
-    private static Backend tf;
-
-    @BeforeAll
-    static void open() {
-        TfBackendProvider provider = new TfBackendProvider();
-        Conformance.requireOrSkip(provider);
-        tf = provider.open(BackendOptions.defaults().withThreads(1));
-    }
-
-    @AfterAll
-    static void close() {
-        if (tf != null) {
-            tf.close();
-        }
-    }
+class TfLayerSeamTest extends OneTfBackend {
 
     private static Model withToyLayer() {
         return Model.builder(6, 4).dense("h", 5, Activation.RELU).add(ScaleLayer.spec("scale", 0.9f))
