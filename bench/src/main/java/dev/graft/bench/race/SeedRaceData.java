@@ -3,7 +3,6 @@ package dev.graft.bench.race;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,28 +69,53 @@ public final class SeedRaceData {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Reads what {@link #write} wrote; refuses a file of another format or shape. */
+    /**
+     * Reads what {@link #write} wrote; refuses a file of another format or shape. The file is read in
+     * 1 MiB chunks rather than mapped: a mapping stays resident until the collector frees it, and it
+     * would add the file's 120 MB to every peer's peak RSS.
+     */
     public static RaceData.Split read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
-            m.order(ByteOrder.LITTLE_ENDIAN);
-            if (ch.size() < HEADER || m.getInt(0) != MAGIC || m.getInt(4) != VERSION) {
+            ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(header, 0);
+            if (ch.size() < HEADER || header.getInt(0) != MAGIC || header.getInt(4) != VERSION) {
                 throw new IOException(file + ": not a seed-race data file (run SeedRacePrepare again)");
             }
-            int n = m.getInt(8);
-            int width = m.getInt(12);
-            if (width != WIDTH || m.getInt(16) != CLASSES || ch.size() != HEADER + 4L * n * (width + 1)) {
-                throw new IOException(file + ": " + n + " samples of width " + width + " and " + m.getInt(16)
+            int n = header.getInt(8);
+            int width = header.getInt(12);
+            if (width != WIDTH || header.getInt(16) != CLASSES || ch.size() != HEADER + 4L * n * (width + 1)) {
+                throw new IOException(file + ": " + n + " samples of width " + width + " and " + header.getInt(16)
                         + " classes in " + ch.size() + " bytes; expected width " + WIDTH + " and " + CLASSES + " classes");
             }
             float[] x = new float[n * width];
             int[] y = new int[n];
-            m.position(HEADER);
-            m.asFloatBuffer().get(x);
-            m.position(HEADER + 4 * x.length);
-            m.asIntBuffer().get(y);
+            ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            long position = HEADER;
+            for (int done = 0; done < x.length; ) {
+                int floats = Math.min(x.length - done, chunk.capacity() / 4);
+                position += readFully(ch, chunk, position, 4 * floats, file);
+                chunk.asFloatBuffer().get(x, done, floats);
+                done += floats;
+            }
+            for (int done = 0; done < n; ) {
+                int ints = Math.min(n - done, chunk.capacity() / 4);
+                position += readFully(ch, chunk, position, 4 * ints, file);
+                chunk.asIntBuffer().get(y, done, ints);
+                done += ints;
+            }
             return new RaceData.Split(x, y, n);
         }
+    }
+
+    private static int readFully(FileChannel ch, ByteBuffer chunk, long position, int bytes, Path file) throws IOException {
+        chunk.clear().limit(bytes);
+        while (chunk.hasRemaining()) {
+            if (ch.read(chunk, position + chunk.position()) < 0) {
+                throw new IOException(file + ": ends at byte " + (position + chunk.position()) + " (truncated)");
+            }
+        }
+        chunk.flip();
+        return bytes;
     }
 
     /**
