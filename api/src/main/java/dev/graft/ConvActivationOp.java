@@ -60,15 +60,10 @@ abstract class ConvActivationOp implements LayerOp {
 
     @Override
     public final void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-        if (applied.kind() != Activation.Kind.IDENTITY) {
-            backend.activationBackward(applied.derivativeFromOutput() ? output : preActivation, g,
-                    rows * pixels, channels, applied);
-        }
+        backend.activationBackwardAndColumnSums(applied.derivativeFromOutput() ? output : preActivation, g,
+                rows * pixels, channels, applied, 1f, biasGrad, 0f);
         if (kernelGrad != null) {
             kernelGradient(input, g, kernelGrad, rows);
-        }
-        if (biasGrad != null) {
-            backend.columnSums(g, rows * pixels, channels, 1f, biasGrad, 0f);
         }
         if (inputGrad != null) {
             inputGradient(g, inputGrad, rows);

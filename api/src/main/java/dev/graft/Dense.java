@@ -235,27 +235,22 @@ public final class Dense implements Layer {
 
         @Override
         public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-            if (applied.kind() != Activation.Kind.IDENTITY) {
-                backend.activationBackward(applied.derivativeFromOutput() ? output : preActivation, g, rows,
-                        outputWidth, applied);
-            }
             float rate = kernelGrad == null ? Float.NaN : context.foldedSgdRate();
-            if (!Float.isNaN(rate)) {
-                // The input gradient reads the old kernel, so it comes first; then kernel -= rate·inputᵀg, bias -= rate·Σg.
+            boolean folded = !Float.isNaN(rate);
+            // The bias gradient comes from the same pass as the activation's derivative; folded, it is the update bias -= rate·Σg.
+            backend.activationBackwardAndColumnSums(applied.derivativeFromOutput() ? output : preActivation, g, rows,
+                    outputWidth, applied, folded ? -rate : 1f, biasGrad == null ? null : folded ? biasBuffer : biasGrad,
+                    folded ? 1f : 0f);
+            if (folded) {
+                // The input gradient reads the old kernel, so it comes first; then kernel -= rate·inputᵀg.
                 if (inputGrad != null) {
                     backend.gemm(false, true, rows, inputWidth, outputWidth, 1f, g, kernel, 0f, inputGrad);
                 }
                 backend.gemm(true, false, inputWidth, outputWidth, rows, -rate, input, g, 1f, kernel);
-                if (biasGrad != null) {
-                    backend.columnSums(g, rows, outputWidth, -rate, biasBuffer, 1f);
-                }
                 return;
             }
             if (kernelGrad != null) {
                 backend.gemm(true, false, inputWidth, outputWidth, rows, 1f, input, g, 0f, kernelGrad);
-            }
-            if (biasGrad != null) {
-                backend.columnSums(g, rows, outputWidth, 1f, biasGrad, 0f);
             }
             if (inputGrad != null) {
                 backend.gemm(false, true, rows, inputWidth, outputWidth, 1f, g, kernel, 0f, inputGrad);

@@ -27,6 +27,8 @@ public final class Model {
 
     private final List<Layer> layers;
     private final ModelGraph graph;
+    /** Computed once: the training loop asks for it every step. */
+    private final int inputWidth;
 
     /**
      * A chain of the given layers, in order from input to output.
@@ -62,6 +64,7 @@ public final class Model {
         }
         this.layers = List.copyOf(layers);
         this.graph = new ModelGraph(this.layers, Objects.requireNonNull(inbound, "inbound"));
+        this.inputWidth = graph.inputShapes().stream().mapToInt(Shape::size).sum();
     }
 
     /** Starts a model with the given number of input features; layers are initialised from {@code seed}. */
@@ -90,7 +93,7 @@ public final class Model {
 
     /** Values per sample: the sum over the model's inputs ({@link #inputShapes()}). */
     public int inputWidth() {
-        return inputShapes().stream().mapToInt(Shape::size).sum();
+        return inputWidth;
     }
 
     public int outputWidth() { return layers.get(layers.size() - 1).outputWidth(); }

@@ -73,6 +73,22 @@ public interface Backend extends AutoCloseable {
     void columnSums(DeviceBuffer x, int rows, int cols, float alpha, DeviceBuffer out, float beta);
 
     /**
+     * {@link #activationBackward} on {@code grad} (nothing to do for {@link Activation.Kind#IDENTITY}),
+     * then, when {@code sums} is not null, {@link #columnSums} of the result into it: a layer's bias
+     * gradient (or its folded SGD update) in the same pass over the gradient. A backend may fuse the
+     * two; this default makes the two calls.
+     */
+    default void activationBackwardAndColumnSums(DeviceBuffer y, DeviceBuffer grad, int rows, int cols, Activation activation,
+                                                 float alpha, DeviceBuffer sums, float beta) {
+        if (activation.kind() != Activation.Kind.IDENTITY) {
+            activationBackward(y, grad, rows, cols, activation);
+        }
+        if (sums != null) {
+            columnSums(grad, rows, cols, alpha, sums, beta);
+        }
+    }
+
+    /**
      * Fused softmax cross-entropy on {@code logits} ({@code rows × cols}) against {@code labels}
      * ({@code rows} class indices as floats). Writes {@code (softmax − onehot) · gradScale} into
      * {@code grad} (which may be {@code logits} itself, or null for no gradient) and returns the

@@ -156,26 +156,47 @@ final class CpuActivations {
      * for swish and hard swish, see {@link Activation#derivativeFromOutput()}).
      */
     static void backward(FloatBuffer y, FloatBuffer g, int rows, int cols, Activation act, CpuScratch s) {
-        if (act.kind() == Activation.Kind.IDENTITY) {
+        backward(y, g, rows, cols, act, 0f, null, 0f, s);
+    }
+
+    /**
+     * The backward pass in place on {@code g}, and when {@code sums} is not null
+     * {@code sums[j] = alpha · Σ_r g[r, j] + beta · sums[j]} of the result from the same staged chunks
+     * (a layer's bias gradient without a second pass over the gradient; the same sums, in the same
+     * order, as {@link CpuKernels#columnSums}).
+     */
+    static void backward(FloatBuffer y, FloatBuffer g, int rows, int cols, Activation act, float alpha, FloatBuffer sums,
+                         float beta, CpuScratch s) {
+        boolean identity = act.kind() == Activation.Kind.IDENTITY;
+        if (identity && sums == null) {
             return;
         }
         int perChunk = s.rowsPerChunk(cols);
         float[] ya = s.a;
         float[] ga = s.b;
+        float[] tile = sums == null ? null : s.floatAccumulators(perChunk * cols);
         for (int r0 = 0; r0 < rows; r0 += perChunk) {
             int at = r0 * cols;
             int nr = Math.min(perChunk, rows - r0);
             int len = nr * cols;
-            y.get(at, ya, 0, len);
             g.get(at, ga, 0, len);
-            if (act.kind() == Activation.Kind.SOFTMAX) {
-                for (int r = 0; r < nr; r++) {
-                    softmaxBackwardRow(ya, ga, r * cols, cols);
+            if (!identity) {
+                y.get(at, ya, 0, len);
+                if (act.kind() == Activation.Kind.SOFTMAX) {
+                    for (int r = 0; r < nr; r++) {
+                        softmaxBackwardRow(ya, ga, r * cols, cols);
+                    }
+                } else {
+                    backward(ya, ga, len, act);
                 }
-            } else {
-                backward(ya, ga, len, act);
+                g.put(at, ga, 0, len);
             }
-            g.put(at, ga, 0, len);
+            if (tile != null) {
+                CpuKernels.addInto(tile, ga, len);
+            }
+        }
+        if (tile != null) {
+            CpuKernels.finishColumnSums(tile, Math.min(perChunk, rows), cols, alpha, sums, beta, s);
         }
     }
 

@@ -180,6 +180,17 @@ public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead
                 data(grad, 0, n, "activationBackward gradient"), rows, cols, activation, scratch);
     }
 
+    /** One staged pass: the derivative and the column sums of its result (see {@link CpuActivations#backward}). */
+    @Override
+    public void activationBackwardAndColumnSums(DeviceBuffer y, DeviceBuffer grad, int rows, int cols, Activation activation,
+                                                float alpha, DeviceBuffer sums, float beta) {
+        long n = area(rows, cols);
+        FloatBuffer yb = activation.kind() == Activation.Kind.IDENTITY ? null : data(y, 0, n, "activationBackward output");
+        FloatBuffer sb = sums == null ? null : data(sums, 0, cols, "activationBackward column sums");
+        CpuActivations.backward(yb, data(grad, 0, n, "activationBackward gradient"), rows, cols, activation, alpha, sb, beta,
+                scratch);
+    }
+
     @Override
     public void columnSums(DeviceBuffer x, int rows, int cols, float alpha, DeviceBuffer out, float beta) {
         FloatBuffer xb = data(x, 0, area(rows, cols), "columnSums input");

@@ -27,12 +27,25 @@ final class CpuKernels {
         for (int r0 = 0; r0 < rows; r0 += perChunk) {
             int len = Math.min(perChunk, rows - r0) * cols;
             x.get(r0 * cols, a, 0, len);
-            for (int i = 0; i < len; i++) {
-                tile[i] += a[i];
-            }
+            addInto(tile, a, len);
         }
+        finishColumnSums(tile, Math.min(perChunk, rows), cols, alpha, out, beta, s);
+    }
+
+    /** {@code tile[i] += chunk[i]}: one staged chunk of rows into a column-sum tile of the same layout. */
+    static void addInto(float[] tile, float[] chunk, int len) {
+        for (int i = 0; i < len; i++) {
+            tile[i] += chunk[i];
+        }
+    }
+
+    /**
+     * {@code out[j] = alpha · Σ tile[r, j] + beta · out[j]} over the tile's {@code tileRows} rows, summed in
+     * double: the end of a column sum whose chunks went through {@link #addInto}.
+     */
+    static void finishColumnSums(float[] tile, int tileRows, int cols, float alpha, FloatBuffer out, float beta, CpuScratch s) {
         double[] acc = s.accumulators(cols);
-        for (int r = 0; r < Math.min(perChunk, rows); r++) {
+        for (int r = 0; r < tileRows; r++) {
             for (int j = 0; j < cols; j++) {
                 acc[j] += tile[r * cols + j];
             }

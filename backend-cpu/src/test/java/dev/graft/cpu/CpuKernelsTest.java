@@ -4,6 +4,7 @@ import static dev.graft.cpu.CpuTestSupport.assertClose;
 import static dev.graft.cpu.CpuTestSupport.get;
 import static dev.graft.cpu.CpuTestSupport.put;
 import static dev.graft.cpu.CpuTestSupport.random;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -167,6 +168,43 @@ class CpuKernelsTest {
                 default -> throw new AssertionError(act);
             };
             assertEquals(expected, got[i], 0f, name + " at y = " + v);
+        }
+    }
+
+    /**
+     * The one-pass derivative + column sums gives the bits of the two separate calls (the same sums in
+     * the same order), within one chunk and across several, with and without sums, for every kind.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"identity", "relu", "leaky_relu(0.2)", "elu(0.7)", "tanh", "sigmoid", "softmax", "relu6", "swish",
+        "hard_swish", "hard_sigmoid", "selu"})
+    void activationBackwardAndColumnSumsEqualsTheTwoCalls(String name) {
+        for (int[] shape : new int[][] {{ROWS, COLS}, {300, 50}, {64, 5}, {3, 3000}}) {
+            Activation act = activation(name);
+            int rows = shape[0];
+            int cols = shape[1];
+            float[] pre = random(rnd, rows * cols);
+            float[] g = random(rnd, rows * cols);
+            float[] sums = random(rnd, cols);
+            DeviceBuffer y = put(backend, pre);
+            backend.biasActivation(y, null, rows, cols, act);
+            DeviceBuffer from = act.derivativeFromOutput() ? y : put(backend, pre);
+
+            DeviceBuffer g1 = put(backend, g);
+            DeviceBuffer s1 = put(backend, sums);
+            backend.activationBackward(from, g1, rows, cols, act);
+            backend.columnSums(g1, rows, cols, -0.25f, s1, 1f);
+
+            DeviceBuffer g2 = put(backend, g);
+            DeviceBuffer s2 = put(backend, sums);
+            backend.activationBackwardAndColumnSums(from, g2, rows, cols, act, -0.25f, s2, 1f);
+            String where = name + " " + rows + "x" + cols;
+            assertArrayEquals(get(backend, g1, g.length), get(backend, g2, g.length), where + " gradient");
+            assertArrayEquals(get(backend, s1, cols), get(backend, s2, cols), where + " sums");
+
+            DeviceBuffer g3 = put(backend, g);
+            backend.activationBackwardAndColumnSums(from, g3, rows, cols, act, 1f, null, 0f);
+            assertArrayEquals(get(backend, g1, g.length), get(backend, g3, g.length), where + " gradient without sums");
         }
     }
 
