@@ -11,7 +11,10 @@
 #                                        SEED=19: the data generator's seed   XMX=2g
 #                                        VECTOR_OPTS="--add-modules jdk.incubator.vector": graft with the Vector API kernels
 #                                        NATIVE_BLAS=1: every peer with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
-#                                        unset, so OpenBLAS picks its kernels for this CPU (see race.sh))
+#                                        unset, so OpenBLAS picks its kernels for this CPU (see race.sh)
+#                                        CDS=1: every peer with an AppCDS archive of its own classes, written
+#                                        by one unmeasured run first, as a deployed application (or the graft
+#                                        launcher) starts; use another out-dir, the rows are not comparable)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-bench/target/seed-race}
@@ -27,6 +30,17 @@ mkdir -p "$OUT"
 [ -f bench/target/benchmarks.jar ] || mvn -B -o -q -pl bench -am package -DskipTests
 [ -f "$PREP/data.bin" ] || java -Xmx$XMX -cp bench/target/benchmarks.jar dev.graft.bench.race.SeedRacePrepare "$PREP" "$SEED"
 
+cds() { :; }
+if [ "${CDS:-0}" = 1 ]; then
+  # -XX:SharedArchiveFile with the archive of classes one earlier run of the same peer loaded.
+  cds() { echo "-XX:SharedArchiveFile=$OUT/$1.jsa"; }
+  for peer in $PEERS; do
+    case $peer in graft) main=SeedGraftRace ;; tf) main=SeedTfRace ;; openblas) main=SeedBlasFloor ;; *) continue ;; esac
+    [ -f "$OUT/$peer.jsa" ] || env GRAFT_THREADS=1 java -Xmx$XMX -XX:ArchiveClassesAtExit="$OUT/$peer.jsa" \
+        -cp bench/target/benchmarks.jar dev.graft.bench.race.$main "$PREP" 1 1 > "$OUT/$peer-cds-dump.log" 2>&1
+  done
+fi
+
 RESULTS="$OUT/seed-race.jsonl"
 : > "$RESULTS"
 export TF_CPP_MIN_LOG_LEVEL=2
@@ -39,9 +53,9 @@ for round in $(seq 1 "$ROUNDS"); do
       load=$(cut -d' ' -f1 /proc/loadavg)
       launch=$(date +%s%3N)
       case $peer in
-        graft)    cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java ${VECTOR_OPTS:-} -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.SeedGraftRace "${args[@]}") ;;
-        tf)       cmd=(env "${blas[@]}" java -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.SeedTfRace "${args[@]}") ;;
-        openblas) cmd=(env "${blas[@]}" java -Xmx$XMX -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.SeedBlasFloor "${args[@]}") ;;
+        graft)    cmd=(env "${blas[@]}" GRAFT_THREADS="$threads" java ${VECTOR_OPTS:-} -Xmx$XMX $(cds graft) -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.SeedGraftRace "${args[@]}") ;;
+        tf)       cmd=(env "${blas[@]}" java -Xmx$XMX $(cds tf) -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.SeedTfRace "${args[@]}") ;;
+        openblas) cmd=(env "${blas[@]}" java -Xmx$XMX $(cds openblas) -Drace.launchMillis=$launch -cp bench/target/benchmarks.jar dev.graft.bench.race.SeedBlasFloor "${args[@]}") ;;
         *) echo "unknown peer $peer (graft, tf, openblas)" >&2; exit 1 ;;
       esac
       log="$OUT/$peer-t$threads-r$round.log"
