@@ -36,7 +36,8 @@ if [ "${CDS:-0}" = 1 ]; then
   cds() { echo "-XX:SharedArchiveFile=$OUT/$1.jsa"; }
   for peer in $PEERS; do
     case $peer in graft) main=SeedGraftRace ;; tf) main=SeedTfRace ;; openblas) main=SeedBlasFloor ;; *) continue ;; esac
-    [ -f "$OUT/$peer.jsa" ] || env GRAFT_THREADS=1 java -Xmx$XMX -XX:ArchiveClassesAtExit="$OUT/$peer.jsa" \
+    rm -f "$OUT/$peer.jsa" # written anew: an archive of another build of the jar is silently ignored
+    env GRAFT_THREADS=1 java -Xmx$XMX -XX:ArchiveClassesAtExit="$OUT/$peer.jsa" \
         -cp bench/target/benchmarks.jar dev.graft.bench.race.$main "$PREP" 1 1 > "$OUT/$peer-cds-dump.log" 2>&1
   done
 fi
