@@ -208,6 +208,32 @@ public abstract class KernelConformance {
         }
     }
 
+    /** The derivative and the column sums of its result in one call (the bias gradient, or a folded SGD bias update). */
+    @ParameterizedTest(name = "activationBackwardAndColumnSums {0}")
+    @MethodSource("activations")
+    void activationBackwardAndColumnSumsMatchesReference(Activation act) {
+        SplittableRandom r = new SplittableRandom(act.toString().hashCode() + 2);
+        for (int[] s : new int[][] {{9, 11}, {257, 7}}) {
+            int rows = s[0];
+            int cols = s[1];
+            try (Pair y = new Pair(random(r, rows * cols, 3)); Pair g = new Pair(random(r, rows * cols, 1));
+                 Pair sums = new Pair(random(r, cols, 1))) {
+                if (act.derivativeFromOutput()) {
+                    reference.biasActivation(y.ref, null, rows, cols, act);
+                }
+                float[] out = y.refValues();
+                backend.upload(out, 0, y.test, 0, out.length);
+                backend.activationBackwardAndColumnSums(y.test, g.test, rows, cols, act, -0.25f, sums.test, 1f);
+                reference.activationBackwardAndColumnSums(y.ref, g.ref, rows, cols, act, -0.25f, sums.ref, 1f);
+                g.assertMatches(act + " backward " + rows + "x" + cols, ELEMENTWISE_ABS, 1e-5);
+                sums.assertMatches(act + " column sums of the backward " + rows + "x" + cols, 1e-4, 1e-5);
+                backend.activationBackwardAndColumnSums(y.test, g.test, rows, cols, act, 1f, null, 0f);
+                reference.activationBackward(y.ref, g.ref, rows, cols, act);
+                g.assertMatches(act + " backward again, without sums", ELEMENTWISE_ABS, 1e-5);
+            }
+        }
+    }
+
     @Test
     void columnSumsMatchReference() {
         SplittableRandom r = new SplittableRandom(11);
