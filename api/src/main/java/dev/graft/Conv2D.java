@@ -97,11 +97,9 @@ public final class Conv2D implements Layer {
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
             boolean useBias = d.bool("use_bias");
-            Conv2D layer = new Conv2D(name, inputShape, d.integer("filters"), ConvLayers.convWindow(d),
+            return Layers.checkNames(new Conv2D(name, inputShape, d.integer("filters"), ConvLayers.convWindow(d),
                     Activation.parse(d.string("activation")), Layers.require(name, p, "kernel"),
-                    useBias ? Layers.require(name, p, "bias") : null, trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+                    useBias ? Layers.require(name, p, "bias") : null, trainable), p);
         }
     }
 

@@ -97,11 +97,10 @@ public final class DepthwiseConv2D implements Layer {
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
             boolean useBias = d.bool("use_bias");
-            DepthwiseConv2D layer = new DepthwiseConv2D(name, inputShape, d.integer("depth_multiplier"),
+            return Layers.checkNames(new DepthwiseConv2D(name, inputShape, d.integer("depth_multiplier"),
                     ConvLayers.convWindow(d), Activation.parse(d.string("activation")),
-                    Layers.require(name, p, "depthwise_kernel"), useBias ? Layers.require(name, p, "bias") : null, trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+                    Layers.require(name, p, "depthwise_kernel"), useBias ? Layers.require(name, p, "bias") : null,
+                    trainable), p);
         }
     }
 

@@ -6,7 +6,6 @@ import dev.graft.exec.Pass;
 import dev.graft.spi.Backend;
 import dev.graft.spi.DeviceBuffer;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Reshapes each sample to a vector of its values in row-major (channels-last) order, as Keras's
@@ -25,12 +24,7 @@ public final class Flatten extends ParameterlessLayer {
 
     /** A flatten layer to be placed by a builder or surgery. */
     public static LayerSpec spec(String name) {
-        return new LayerSpec() {
-            @Override public String name() { return name; }
-            @Override public Layer create(Shape inputShape, SplittableRandom random) {
-                return new Flatten(name, inputShape, true);
-            }
-        };
+        return new ShapeOnlySpec(name, inputShape -> new Flatten(name, inputShape, true));
     }
 
     /** Reads {@code flatten} descriptions. */
@@ -39,9 +33,7 @@ public final class Flatten extends ParameterlessLayer {
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
-            Flatten layer = new Flatten(name, inputShape, trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(new Flatten(name, inputShape, trainable), p);
         }
     }
 

@@ -6,7 +6,6 @@ import dev.graft.exec.Pass;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * The mean of each channel over all pixels: images {@code [h, w, c]} become vectors {@code [c]}
@@ -24,12 +23,7 @@ public final class GlobalAveragePooling2D extends ParameterlessLayer {
 
     /** A global average pooling layer to be placed by a builder or surgery. */
     public static LayerSpec spec(String name) {
-        return new LayerSpec() {
-            @Override public String name() { return name; }
-            @Override public Layer create(Shape inputShape, SplittableRandom random) {
-                return new GlobalAveragePooling2D(name, inputShape, true);
-            }
-        };
+        return new ShapeOnlySpec(name, inputShape -> new GlobalAveragePooling2D(name, inputShape, true));
     }
 
     /** Reads {@code global_avg_pool2d} descriptions. */
@@ -38,9 +32,7 @@ public final class GlobalAveragePooling2D extends ParameterlessLayer {
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
-            GlobalAveragePooling2D layer = new GlobalAveragePooling2D(name, inputShape, trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(new GlobalAveragePooling2D(name, inputShape, trainable), p);
         }
     }
 

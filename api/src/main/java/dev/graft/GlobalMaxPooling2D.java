@@ -7,7 +7,6 @@ import dev.graft.spi.ConvGeometry;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * The largest value of each channel over all pixels: images {@code [h, w, c]} become vectors
@@ -31,12 +30,7 @@ public final class GlobalMaxPooling2D extends ParameterlessLayer {
 
     /** A global max pooling layer to be placed by a builder or surgery. */
     public static LayerSpec spec(String name) {
-        return new LayerSpec() {
-            @Override public String name() { return name; }
-            @Override public Layer create(Shape inputShape, SplittableRandom random) {
-                return new GlobalMaxPooling2D(name, inputShape, true);
-            }
-        };
+        return new ShapeOnlySpec(name, inputShape -> new GlobalMaxPooling2D(name, inputShape, true));
     }
 
     /** Reads {@code global_max_pool2d} descriptions. */
@@ -45,9 +39,7 @@ public final class GlobalMaxPooling2D extends ParameterlessLayer {
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
-            GlobalMaxPooling2D layer = new GlobalMaxPooling2D(name, inputShape, trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(new GlobalMaxPooling2D(name, inputShape, trainable), p);
         }
     }
 

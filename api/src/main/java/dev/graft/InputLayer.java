@@ -30,9 +30,7 @@ public final class InputLayer extends ParameterlessLayer {
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
-            InputLayer layer = new InputLayer(name, inputShape);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(new InputLayer(name, inputShape), p);
         }
     }
 
