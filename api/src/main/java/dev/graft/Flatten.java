@@ -2,9 +2,6 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
-import dev.graft.spi.Backend;
-import dev.graft.spi.DeviceBuffer;
 import java.util.Map;
 
 /**
@@ -52,20 +49,6 @@ public final class Flatten extends ParameterlessLayer {
 
     @Override
     public LayerOp op(OpContext context) {
-        Backend backend = context.backend();
-        long size = inputShape().size();
-        return new LayerOp() {
-            @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
-                backend.copy(input, 0, output, 0, rows * size);
-            }
-
-            @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (inputGrad != null) {
-                    backend.copy(g, 0, inputGrad, 0, rows * size);
-                }
-            }
-        };
+        return ParameterlessOp.copy(context.backend(), inputShape().size());
     }
 }

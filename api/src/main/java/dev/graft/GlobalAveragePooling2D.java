@@ -2,8 +2,6 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
-import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
 import java.util.Map;
 
@@ -55,18 +53,7 @@ public final class GlobalAveragePooling2D extends ParameterlessLayer {
         int h = inputShape().dim(0);
         int w = inputShape().dim(1);
         int c = inputShape().dim(2);
-        return new LayerOp() {
-            @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
-                pool.globalAvgPool(rows, h, w, c, input, output);
-            }
-
-            @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (inputGrad != null) {
-                    pool.globalAvgPoolBackward(rows, h, w, c, g, inputGrad);
-                }
-            }
-        };
+        return new ParameterlessOp((input, output, rows) -> pool.globalAvgPool(rows, h, w, c, input, output),
+                (input, g, inputGrad, rows) -> pool.globalAvgPoolBackward(rows, h, w, c, g, inputGrad));
     }
 }

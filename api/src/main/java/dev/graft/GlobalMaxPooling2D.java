@@ -2,9 +2,7 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
 import dev.graft.spi.ConvGeometry;
-import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
 import java.util.Map;
 
@@ -59,18 +57,7 @@ public final class GlobalMaxPooling2D extends ParameterlessLayer {
     @Override
     public LayerOp op(OpContext context) {
         PoolingKernels pool = context.kernels(PoolingKernels.class);
-        return new LayerOp() {
-            @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
-                pool.maxPool(whole, rows, input, output);
-            }
-
-            @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (inputGrad != null) {
-                    pool.maxPoolBackward(whole, rows, input, g, inputGrad);
-                }
-            }
-        };
+        return new ParameterlessOp((input, output, rows) -> pool.maxPool(whole, rows, input, output),
+                (input, g, inputGrad, rows) -> pool.maxPoolBackward(whole, rows, input, g, inputGrad));
     }
 }

@@ -2,8 +2,6 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
-import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
 import dev.graft.spi.ZeroPadding;
 import java.util.List;
@@ -79,18 +77,7 @@ public final class ZeroPadding2D extends ParameterlessLayer {
         int h = inputShape().dim(0);
         int w = inputShape().dim(1);
         int c = inputShape().dim(2);
-        return new LayerOp() {
-            @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
-                pool.zeroPad(padding, rows, h, w, c, input, output);
-            }
-
-            @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (inputGrad != null) {
-                    pool.zeroPadBackward(padding, rows, h, w, c, g, inputGrad);
-                }
-            }
-        };
+        return new ParameterlessOp((input, output, rows) -> pool.zeroPad(padding, rows, h, w, c, input, output),
+                (input, g, inputGrad, rows) -> pool.zeroPadBackward(padding, rows, h, w, c, g, inputGrad));
     }
 }
