@@ -8,7 +8,6 @@ import dev.graft.spi.DeviceBuffer;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * An {@link Activation} as a layer of its own, shape-preserving (Conv → BatchNorm → ReLU). Softmax
@@ -29,12 +28,7 @@ public record ActivationLayer(String name, Shape shape, Activation activation, b
 
     /** An activation layer to be placed by surgery or a builder; its shape follows the layer below. */
     public static LayerSpec spec(String name, Activation activation) {
-        return new LayerSpec() {
-            @Override public String name() { return name; }
-            @Override public Layer create(Shape inputShape, SplittableRandom random) {
-                return new ActivationLayer(name, inputShape, activation, true);
-            }
-        };
+        return new ShapeOnlySpec(name, inputShape -> new ActivationLayer(name, inputShape, activation, true));
     }
 
     /** Reads {@code activation(activation)} descriptions. */
@@ -43,9 +37,8 @@ public record ActivationLayer(String name, Shape shape, Activation activation, b
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
-            ActivationLayer layer = new ActivationLayer(name, inputShape, Activation.parse(d.string("activation")), trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(
+                    new ActivationLayer(name, inputShape, Activation.parse(d.string("activation")), trainable), p);
         }
     }
 

@@ -58,9 +58,7 @@ public final class Add extends ParameterlessLayer {
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
-            Add layer = new Add(name, Collections.nCopies(d.integer("inputs"), inputShape), trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(new Add(name, Collections.nCopies(d.integer("inputs"), inputShape), trainable), p);
         }
     }
 

@@ -4,7 +4,6 @@ import dev.graft.spi.ConvGeometry;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Average pooling over channels-last images: each output is the mean of its window's in-image
@@ -33,12 +32,7 @@ public final class AvgPool2D extends Pool2D {
 
     /** A pooling layer with the given window, to be placed by a builder or surgery. */
     public static LayerSpec spec(String name, ConvWindow window) {
-        return new LayerSpec() {
-            @Override public String name() { return name; }
-            @Override public Layer create(Shape inputShape, SplittableRandom random) {
-                return new AvgPool2D(name, inputShape, window, true);
-            }
-        };
+        return new ShapeOnlySpec(name, inputShape -> new AvgPool2D(name, inputShape, window, true));
     }
 
     /** Reads {@code avg_pool2d} descriptions. */
@@ -47,9 +41,7 @@ public final class AvgPool2D extends Pool2D {
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
-            AvgPool2D layer = new AvgPool2D(name, inputShape, ConvLayers.poolWindow(d), trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(new AvgPool2D(name, inputShape, ConvLayers.poolWindow(d), trainable), p);
         }
     }
 

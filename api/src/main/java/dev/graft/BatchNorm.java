@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Batch normalisation over the last axis (channels-last: after a {@link Dense} the input is
@@ -101,15 +100,12 @@ public final class BatchNorm implements Layer {
 
     /** A fresh BatchNorm (γ = 1, β = 0, moving mean 0, moving variance 1) with the given momentum and epsilon. */
     public static LayerSpec spec(String name, double momentum, double epsilon) {
-        return new LayerSpec() {
-            @Override public String name() { return name; }
-            @Override public Layer create(Shape inputShape, SplittableRandom random) {
-                int c = inputShape.dim(inputShape.rank() - 1);
-                float[] ones = new float[c];
-                Arrays.fill(ones, 1f);
-                return new BatchNorm(name, inputShape, epsilon, momentum, ones, new float[c], new float[c], ones, true);
-            }
-        };
+        return new ShapeOnlySpec(name, inputShape -> {
+            int c = inputShape.dim(inputShape.rank() - 1);
+            float[] ones = new float[c];
+            Arrays.fill(ones, 1f);
+            return new BatchNorm(name, inputShape, epsilon, momentum, ones, new float[c], new float[c], ones, true);
+        });
     }
 
     /** Reads {@code batch_norm(epsilon, momentum, center, scale)} descriptions. */
@@ -120,11 +116,9 @@ public final class BatchNorm implements Layer {
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
             boolean center = d.bool("center");
             boolean scale = d.bool("scale");
-            BatchNorm layer = new BatchNorm(name, inputShape, d.number("epsilon"), d.number("momentum"),
+            return Layers.checkNames(new BatchNorm(name, inputShape, d.number("epsilon"), d.number("momentum"),
                     scale ? Layers.require(name, p, "gamma") : null, center ? Layers.require(name, p, "beta") : null,
-                    Layers.require(name, p, "moving_mean"), Layers.require(name, p, "moving_variance"), trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+                    Layers.require(name, p, "moving_mean"), Layers.require(name, p, "moving_variance"), trainable), p);
         }
     }
 

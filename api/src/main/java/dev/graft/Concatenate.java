@@ -100,9 +100,7 @@ public final class Concatenate extends ParameterlessLayer {
                 throw new IllegalArgumentException("layer '" + name + "' (concatenate): sizes " + d.list("sizes")
                         + " do not start with the input shape " + inputShape + "'s extent along axis " + axis);
             }
-            Concatenate layer = new Concatenate(name, shapes, axis, trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(new Concatenate(name, shapes, axis, trainable), p);
         }
     }
 

@@ -6,7 +6,6 @@ import dev.graft.spi.ConvGeometry;
 import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,8 +29,7 @@ public final class Conv2D implements Layer {
     private final ConvWindow window;
     private final ConvGeometry geometry;
     private final Activation activation;
-    private final float[] kernel;
-    private final float[] bias;
+    private final ConvParameters params;
     private final boolean trainable;
 
     /**
@@ -53,22 +51,8 @@ public final class Conv2D implements Layer {
         this.inputShape = inputShape;
         this.filters = filters;
         this.activation = Objects.requireNonNull(activation, "activation");
-        long expected = (long) window.height() * window.width() * inputShape.dim(2) * filters;
-        if (kernel == null || kernel.length != expected) {
-            throw new IllegalArgumentException("layer '" + name + "' (conv2d): kernel has "
-                    + (kernel == null ? "no" : kernel.length) + " values, expected [" + window.height() + ", "
-                    + window.width() + ", " + inputShape.dim(2) + ", " + filters + "] = " + expected);
-        }
-        if (bias != null && bias.length != filters) {
-            throw new IllegalArgumentException("layer '" + name + "' (conv2d): bias has " + bias.length
-                    + " values, expected " + filters);
-        }
-        this.kernel = kernel.clone();
-        this.bias = bias == null ? null : bias.clone();
-        Layers.requireFinite(name, "kernel", this.kernel);
-        if (this.bias != null) {
-            Layers.requireFinite(name, "bias", this.bias);
-        }
+        this.params = ConvParameters.of(name, TYPE, "kernel",
+                new int[] {window.height(), window.width(), inputShape.dim(2), filters}, kernel, bias, filters);
         this.trainable = trainable;
     }
 
@@ -113,11 +97,9 @@ public final class Conv2D implements Layer {
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
             boolean useBias = d.bool("use_bias");
-            Conv2D layer = new Conv2D(name, inputShape, d.integer("filters"), ConvLayers.convWindow(d),
+            return Layers.checkNames(new Conv2D(name, inputShape, d.integer("filters"), ConvLayers.convWindow(d),
                     Activation.parse(d.string("activation")), Layers.require(name, p, "kernel"),
-                    useBias ? Layers.require(name, p, "bias") : null, trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+                    useBias ? Layers.require(name, p, "bias") : null, trainable), p);
         }
     }
 
@@ -128,46 +110,30 @@ public final class Conv2D implements Layer {
     public int filters() { return filters; }
     public ConvWindow window() { return window; }
     public Activation activation() { return activation; }
-    public boolean useBias() { return bias != null; }
+    public boolean useBias() { return params.bias() != null; }
 
     @Override
     public List<Parameter> parameters() {
-        List<Parameter> list = new ArrayList<>(2);
-        list.add(new Parameter("kernel", Shape.of(window.height(), window.width(), inputShape.dim(2), filters),
-                Parameter.Role.WEIGHT));
-        if (bias != null) {
-            list.add(new Parameter("bias", Shape.vector(filters), Parameter.Role.BIAS));
-        }
-        return List.copyOf(list);
+        return params.list();
     }
 
     @Override
     public FloatBuffer parameterView(String parameter) {
-        if (parameter.equals("kernel")) {
-            return FloatBuffer.wrap(kernel).asReadOnlyBuffer();
-        }
-        if (parameter.equals("bias") && bias != null) {
-            return FloatBuffer.wrap(bias).asReadOnlyBuffer();
-        }
-        throw new IllegalArgumentException(parameter(parameter).name()); // names the layer
+        return params.view(this, parameter);
     }
 
     @Override
     public Conv2D withParameters(Map<String, float[]> values) {
         Layers.checkNames(this, values);
-        return new Conv2D(name, inputShape, filters, window, activation, values.getOrDefault("kernel", kernel),
-                bias == null ? null : values.getOrDefault("bias", bias), trainable);
+        return new Conv2D(name, inputShape, filters, window, activation, params.kernelFrom(values),
+                params.biasFrom(values), trainable);
     }
 
     @Override
     public LayerDescription description() {
-        return LayerDescription.of(TYPE).with("filters", filters)
-                .with("kernel_size", List.of(window.height(), window.width()))
-                .with("strides", List.of(window.strideHeight(), window.strideWidth()))
-                .with("padding", window.paddingName())
-                .with("dilation_rate", List.of(window.dilationHeight(), window.dilationWidth()))
+        return ConvLayers.withConvWindow(LayerDescription.of(TYPE).with("filters", filters), window)
                 .with("activation", activation.toString())
-                .with("use_bias", bias != null);
+                .with("use_bias", useBias());
     }
 
     @Override
@@ -178,20 +144,20 @@ public final class Conv2D implements Layer {
     @Override
     public Conv2D withTrainable(boolean trainable) {
         return trainable == this.trainable ? this
-                : new Conv2D(name, inputShape, filters, window, activation, kernel, bias, trainable);
+                : new Conv2D(name, inputShape, filters, window, activation, params.kernel(), params.bias(), trainable);
     }
 
     @Override
     public Conv2D withName(String newName) {
-        return new Conv2D(newName, inputShape, filters, window, activation, kernel, bias, trainable);
+        return new Conv2D(newName, inputShape, filters, window, activation, params.kernel(), params.bias(), trainable);
     }
 
     @Override
     public LayerOp op(OpContext context) {
         ConvKernels conv = context.kernels(ConvKernels.class);
         DeviceBuffer kernelBuffer = context.parameter("kernel");
-        DeviceBuffer biasBuffer = bias == null ? null : context.parameter("bias");
-        return new ConvActivationOp(context, activation, geometry.outPixels(), filters, "kernel", bias != null) {
+        DeviceBuffer biasBuffer = useBias() ? context.parameter("bias") : null;
+        return new ConvActivationOp(context, activation, geometry.outPixels(), filters, "kernel", useBias()) {
             @Override
             void convolve(DeviceBuffer input, DeviceBuffer output, int rows) {
                 conv.conv2d(geometry, rows, input, kernelBuffer, filters, biasBuffer, output);
@@ -212,6 +178,6 @@ public final class Conv2D implements Layer {
     @Override
     public String toString() {
         return "Conv2D(" + name + ", " + inputShape + " -> " + outputShape() + ", " + filters + " filters " + window
-                + ", " + activation + (bias == null ? ", no bias" : "") + (trainable ? "" : ", frozen") + ")";
+                + ", " + activation + (useBias() ? "" : ", no bias") + (trainable ? "" : ", frozen") + ")";
     }
 }

@@ -56,6 +56,14 @@ final class ConvLayers {
         return new ConvWindow(k[0], k[1], s[0], s[1], r[0], r[1], Padding.parse(d.string("padding")));
     }
 
+    /** {@code d} with a convolution window's {@code kernel_size}, {@code strides}, {@code padding} and {@code dilation_rate}. */
+    static LayerDescription withConvWindow(LayerDescription d, ConvWindow w) {
+        return d.with("kernel_size", List.of(w.height(), w.width()))
+                .with("strides", List.of(w.strideHeight(), w.strideWidth()))
+                .with("padding", w.paddingName())
+                .with("dilation_rate", List.of(w.dilationHeight(), w.dilationWidth()));
+    }
+
     /** The window of a pooling description: {@code pool_size}, {@code strides}, {@code padding}. */
     static ConvWindow poolWindow(LayerDescription d) {
         int[] k = ints(d, "pool_size", 2);

@@ -6,7 +6,6 @@ import dev.graft.spi.ConvGeometry;
 import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,8 +30,7 @@ public final class DepthwiseConv2D implements Layer {
     private final ConvWindow window;
     private final ConvGeometry geometry;
     private final Activation activation;
-    private final float[] kernel;
-    private final float[] bias;
+    private final ConvParameters params;
     private final boolean trainable;
 
     /**
@@ -55,22 +53,8 @@ public final class DepthwiseConv2D implements Layer {
         this.inputShape = inputShape;
         this.multiplier = multiplier;
         this.activation = Objects.requireNonNull(activation, "activation");
-        long expected = (long) window.height() * window.width() * inputShape.dim(2) * multiplier;
-        if (kernel == null || kernel.length != expected) {
-            throw new IllegalArgumentException("layer '" + name + "' (depthwise_conv2d): depthwise_kernel has "
-                    + (kernel == null ? "no" : kernel.length) + " values, expected [" + window.height() + ", "
-                    + window.width() + ", " + inputShape.dim(2) + ", " + multiplier + "] = " + expected);
-        }
-        if (bias != null && bias.length != outChannels()) {
-            throw new IllegalArgumentException("layer '" + name + "' (depthwise_conv2d): bias has " + bias.length
-                    + " values, expected " + outChannels());
-        }
-        this.kernel = kernel.clone();
-        this.bias = bias == null ? null : bias.clone();
-        Layers.requireFinite(name, "depthwise_kernel", this.kernel);
-        if (this.bias != null) {
-            Layers.requireFinite(name, "bias", this.bias);
-        }
+        this.params = ConvParameters.of(name, TYPE, "depthwise_kernel",
+                new int[] {window.height(), window.width(), inputShape.dim(2), multiplier}, kernel, bias, outChannels());
         this.trainable = trainable;
     }
 
@@ -113,11 +97,10 @@ public final class DepthwiseConv2D implements Layer {
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
             boolean useBias = d.bool("use_bias");
-            DepthwiseConv2D layer = new DepthwiseConv2D(name, inputShape, d.integer("depth_multiplier"),
+            return Layers.checkNames(new DepthwiseConv2D(name, inputShape, d.integer("depth_multiplier"),
                     ConvLayers.convWindow(d), Activation.parse(d.string("activation")),
-                    Layers.require(name, p, "depthwise_kernel"), useBias ? Layers.require(name, p, "bias") : null, trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+                    Layers.require(name, p, "depthwise_kernel"), useBias ? Layers.require(name, p, "bias") : null,
+                    trainable), p);
         }
     }
 
@@ -128,7 +111,7 @@ public final class DepthwiseConv2D implements Layer {
     public int multiplier() { return multiplier; }
     public ConvWindow window() { return window; }
     public Activation activation() { return activation; }
-    public boolean useBias() { return bias != null; }
+    public boolean useBias() { return params.bias() != null; }
 
     private int outChannels() {
         return inputShape.dim(2) * multiplier;
@@ -136,44 +119,27 @@ public final class DepthwiseConv2D implements Layer {
 
     @Override
     public List<Parameter> parameters() {
-        List<Parameter> list = new ArrayList<>(2);
-        list.add(new Parameter("depthwise_kernel", Shape.of(window.height(), window.width(), inputShape.dim(2), multiplier),
-                Parameter.Role.WEIGHT));
-        if (bias != null) {
-            list.add(new Parameter("bias", Shape.vector(outChannels()), Parameter.Role.BIAS));
-        }
-        return List.copyOf(list);
+        return params.list();
     }
 
     @Override
     public FloatBuffer parameterView(String parameter) {
-        if (parameter.equals("depthwise_kernel")) {
-            return FloatBuffer.wrap(kernel).asReadOnlyBuffer();
-        }
-        if (parameter.equals("bias") && bias != null) {
-            return FloatBuffer.wrap(bias).asReadOnlyBuffer();
-        }
-        throw new IllegalArgumentException(parameter(parameter).name()); // names the layer
+        return params.view(this, parameter);
     }
 
     @Override
     public DepthwiseConv2D withParameters(Map<String, float[]> values) {
         Layers.checkNames(this, values);
-        return new DepthwiseConv2D(name, inputShape, multiplier, window, activation,
-                values.getOrDefault("depthwise_kernel", kernel), bias == null ? null : values.getOrDefault("bias", bias),
-                trainable);
+        return new DepthwiseConv2D(name, inputShape, multiplier, window, activation, params.kernelFrom(values),
+                params.biasFrom(values), trainable);
     }
 
     @Override
     public LayerDescription description() {
-        return LayerDescription.of(TYPE)
-                .with("kernel_size", List.of(window.height(), window.width()))
-                .with("strides", List.of(window.strideHeight(), window.strideWidth()))
-                .with("padding", window.paddingName())
-                .with("dilation_rate", List.of(window.dilationHeight(), window.dilationWidth()))
+        return ConvLayers.withConvWindow(LayerDescription.of(TYPE), window)
                 .with("depth_multiplier", multiplier)
                 .with("activation", activation.toString())
-                .with("use_bias", bias != null);
+                .with("use_bias", useBias());
     }
 
     @Override
@@ -184,20 +150,22 @@ public final class DepthwiseConv2D implements Layer {
     @Override
     public DepthwiseConv2D withTrainable(boolean trainable) {
         return trainable == this.trainable ? this
-                : new DepthwiseConv2D(name, inputShape, multiplier, window, activation, kernel, bias, trainable);
+                : new DepthwiseConv2D(name, inputShape, multiplier, window, activation, params.kernel(), params.bias(),
+                        trainable);
     }
 
     @Override
     public DepthwiseConv2D withName(String newName) {
-        return new DepthwiseConv2D(newName, inputShape, multiplier, window, activation, kernel, bias, trainable);
+        return new DepthwiseConv2D(newName, inputShape, multiplier, window, activation, params.kernel(), params.bias(),
+                trainable);
     }
 
     @Override
     public LayerOp op(OpContext context) {
         ConvKernels conv = context.kernels(ConvKernels.class);
         DeviceBuffer kernelBuffer = context.parameter("depthwise_kernel");
-        DeviceBuffer biasBuffer = bias == null ? null : context.parameter("bias");
-        return new ConvActivationOp(context, activation, geometry.outPixels(), outChannels(), "depthwise_kernel", bias != null) {
+        DeviceBuffer biasBuffer = useBias() ? context.parameter("bias") : null;
+        return new ConvActivationOp(context, activation, geometry.outPixels(), outChannels(), "depthwise_kernel", useBias()) {
             @Override
             void convolve(DeviceBuffer input, DeviceBuffer output, int rows) {
                 conv.depthwiseConv2d(geometry, rows, input, kernelBuffer, multiplier, biasBuffer, output);
@@ -218,6 +186,6 @@ public final class DepthwiseConv2D implements Layer {
     @Override
     public String toString() {
         return "DepthwiseConv2D(" + name + ", " + inputShape + " -> " + outputShape() + ", " + window + ", x" + multiplier
-                + ", " + activation + (bias == null ? ", no bias" : "") + (trainable ? "" : ", frozen") + ")";
+                + ", " + activation + (useBias() ? "" : ", no bias") + (trainable ? "" : ", frozen") + ")";
     }
 }

@@ -8,7 +8,6 @@ import dev.graft.spi.DeviceBuffer;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Inverted dropout: while training, each activation is zeroed with probability {@code rate} and
@@ -45,12 +44,7 @@ public record Dropout(String name, Shape shape, float rate, boolean trainable) i
 
     /** A dropout layer to be placed by surgery or a builder; its shape follows the layer below. */
     public static LayerSpec spec(String name, float rate) {
-        return new LayerSpec() {
-            @Override public String name() { return name; }
-            @Override public Layer create(Shape inputShape, SplittableRandom random) {
-                return new Dropout(name, inputShape, rate, true);
-            }
-        };
+        return new ShapeOnlySpec(name, inputShape -> new Dropout(name, inputShape, rate, true));
     }
 
     /** Reads {@code dropout(rate)} descriptions. */

@@ -2,11 +2,7 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
-import dev.graft.spi.Backend;
-import dev.graft.spi.DeviceBuffer;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Reshapes each sample to a vector of its values in row-major (channels-last) order, as Keras's
@@ -25,12 +21,7 @@ public final class Flatten extends ParameterlessLayer {
 
     /** A flatten layer to be placed by a builder or surgery. */
     public static LayerSpec spec(String name) {
-        return new LayerSpec() {
-            @Override public String name() { return name; }
-            @Override public Layer create(Shape inputShape, SplittableRandom random) {
-                return new Flatten(name, inputShape, true);
-            }
-        };
+        return new ShapeOnlySpec(name, inputShape -> new Flatten(name, inputShape, true));
     }
 
     /** Reads {@code flatten} descriptions. */
@@ -39,9 +30,7 @@ public final class Flatten extends ParameterlessLayer {
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
-            Flatten layer = new Flatten(name, inputShape, trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(new Flatten(name, inputShape, trainable), p);
         }
     }
 
@@ -60,20 +49,6 @@ public final class Flatten extends ParameterlessLayer {
 
     @Override
     public LayerOp op(OpContext context) {
-        Backend backend = context.backend();
-        long size = inputShape().size();
-        return new LayerOp() {
-            @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
-                backend.copy(input, 0, output, 0, rows * size);
-            }
-
-            @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (inputGrad != null) {
-                    backend.copy(g, 0, inputGrad, 0, rows * size);
-                }
-            }
-        };
+        return ParameterlessOp.copy(context.backend(), inputShape().size());
     }
 }

@@ -2,11 +2,8 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
-import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * The mean of each channel over all pixels: images {@code [h, w, c]} become vectors {@code [c]}
@@ -24,12 +21,7 @@ public final class GlobalAveragePooling2D extends ParameterlessLayer {
 
     /** A global average pooling layer to be placed by a builder or surgery. */
     public static LayerSpec spec(String name) {
-        return new LayerSpec() {
-            @Override public String name() { return name; }
-            @Override public Layer create(Shape inputShape, SplittableRandom random) {
-                return new GlobalAveragePooling2D(name, inputShape, true);
-            }
-        };
+        return new ShapeOnlySpec(name, inputShape -> new GlobalAveragePooling2D(name, inputShape, true));
     }
 
     /** Reads {@code global_avg_pool2d} descriptions. */
@@ -38,9 +30,7 @@ public final class GlobalAveragePooling2D extends ParameterlessLayer {
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
-            GlobalAveragePooling2D layer = new GlobalAveragePooling2D(name, inputShape, trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(new GlobalAveragePooling2D(name, inputShape, trainable), p);
         }
     }
 
@@ -63,18 +53,7 @@ public final class GlobalAveragePooling2D extends ParameterlessLayer {
         int h = inputShape().dim(0);
         int w = inputShape().dim(1);
         int c = inputShape().dim(2);
-        return new LayerOp() {
-            @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
-                pool.globalAvgPool(rows, h, w, c, input, output);
-            }
-
-            @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (inputGrad != null) {
-                    pool.globalAvgPoolBackward(rows, h, w, c, g, inputGrad);
-                }
-            }
-        };
+        return new ParameterlessOp((input, output, rows) -> pool.globalAvgPool(rows, h, w, c, input, output),
+                (input, g, inputGrad, rows) -> pool.globalAvgPoolBackward(rows, h, w, c, g, inputGrad));
     }
 }

@@ -2,12 +2,9 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
 import dev.graft.spi.ConvGeometry;
-import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * The largest value of each channel over all pixels: images {@code [h, w, c]} become vectors
@@ -31,12 +28,7 @@ public final class GlobalMaxPooling2D extends ParameterlessLayer {
 
     /** A global max pooling layer to be placed by a builder or surgery. */
     public static LayerSpec spec(String name) {
-        return new LayerSpec() {
-            @Override public String name() { return name; }
-            @Override public Layer create(Shape inputShape, SplittableRandom random) {
-                return new GlobalMaxPooling2D(name, inputShape, true);
-            }
-        };
+        return new ShapeOnlySpec(name, inputShape -> new GlobalMaxPooling2D(name, inputShape, true));
     }
 
     /** Reads {@code global_max_pool2d} descriptions. */
@@ -45,9 +37,7 @@ public final class GlobalMaxPooling2D extends ParameterlessLayer {
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
-            GlobalMaxPooling2D layer = new GlobalMaxPooling2D(name, inputShape, trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(new GlobalMaxPooling2D(name, inputShape, trainable), p);
         }
     }
 
@@ -67,18 +57,7 @@ public final class GlobalMaxPooling2D extends ParameterlessLayer {
     @Override
     public LayerOp op(OpContext context) {
         PoolingKernels pool = context.kernels(PoolingKernels.class);
-        return new LayerOp() {
-            @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
-                pool.maxPool(whole, rows, input, output);
-            }
-
-            @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (inputGrad != null) {
-                    pool.maxPoolBackward(whole, rows, input, g, inputGrad);
-                }
-            }
-        };
+        return new ParameterlessOp((input, output, rows) -> pool.maxPool(whole, rows, input, output),
+                (input, g, inputGrad, rows) -> pool.maxPoolBackward(whole, rows, input, g, inputGrad));
     }
 }

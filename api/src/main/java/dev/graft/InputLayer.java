@@ -2,9 +2,6 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
-import dev.graft.spi.Backend;
-import dev.graft.spi.DeviceBuffer;
 import java.util.Map;
 
 /**
@@ -30,9 +27,7 @@ public final class InputLayer extends ParameterlessLayer {
 
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
-            InputLayer layer = new InputLayer(name, inputShape);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(new InputLayer(name, inputShape), p);
         }
     }
 
@@ -53,20 +48,6 @@ public final class InputLayer extends ParameterlessLayer {
     /** A copy; executors usually place the input's values straight into this layer's output instead. */
     @Override
     public LayerOp op(OpContext context) {
-        Backend backend = context.backend();
-        long size = inputShape().size();
-        return new LayerOp() {
-            @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
-                backend.copy(input, 0, output, 0, rows * size);
-            }
-
-            @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (inputGrad != null) {
-                    backend.copy(g, 0, inputGrad, 0, rows * size);
-                }
-            }
-        };
+        return ParameterlessOp.copy(context.backend(), inputShape().size());
     }
 }

@@ -34,10 +34,11 @@ final class Layers {
         return v;
     }
 
-    /** Rejects names that are not parameters of {@code layer}. */
-    static void checkNames(Layer layer, Map<String, float[]> values) {
+    /** Rejects names that are not parameters of {@code layer}; returns the layer (what a {@link LayerType} gives back). */
+    static <L extends Layer> L checkNames(L layer, Map<String, float[]> values) {
         for (String name : values.keySet()) {
             layer.parameter(name);
         }
+        return layer;
     }
 }

@@ -2,7 +2,6 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
 import dev.graft.spi.ConvGeometry;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
@@ -44,18 +43,7 @@ public abstract sealed class Pool2D extends ParameterlessLayer permits MaxPool2D
     @Override
     public LayerOp op(OpContext context) {
         PoolingKernels kernels = context.kernels(PoolingKernels.class);
-        return new LayerOp() {
-            @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
-                pool(kernels, geometry, rows, input, output);
-            }
-
-            @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (inputGrad != null) {
-                    poolBackward(kernels, geometry, rows, input, g, inputGrad);
-                }
-            }
-        };
+        return new ParameterlessOp((input, output, rows) -> pool(kernels, geometry, rows, input, output),
+                (input, g, inputGrad, rows) -> poolBackward(kernels, geometry, rows, input, g, inputGrad));
     }
 }

@@ -2,14 +2,11 @@ package dev.graft;
 
 import dev.graft.exec.LayerOp;
 import dev.graft.exec.OpContext;
-import dev.graft.exec.Pass;
-import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.PoolingKernels;
 import dev.graft.spi.ZeroPadding;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SplittableRandom;
 
 /**
  * Adds zero rows above and below and zero columns left and right of each channels-last image
@@ -36,12 +33,7 @@ public final class ZeroPadding2D extends ParameterlessLayer {
 
     /** A padding layer to be placed by a builder or surgery. */
     public static LayerSpec spec(String name, ZeroPadding padding) {
-        return new LayerSpec() {
-            @Override public String name() { return name; }
-            @Override public Layer create(Shape inputShape, SplittableRandom random) {
-                return new ZeroPadding2D(name, inputShape, padding, true);
-            }
-        };
+        return new ShapeOnlySpec(name, inputShape -> new ZeroPadding2D(name, inputShape, padding, true));
     }
 
     /** Reads {@code zero_padding2d} descriptions ({@code padding: [top, bottom, left, right]}). */
@@ -51,9 +43,8 @@ public final class ZeroPadding2D extends ParameterlessLayer {
         @Override
         public Layer create(String name, Shape inputShape, LayerDescription d, Map<String, float[]> p, boolean trainable) {
             int[] pad = ConvLayers.ints(d, "padding", 4);
-            ZeroPadding2D layer = new ZeroPadding2D(name, inputShape, new ZeroPadding(pad[0], pad[1], pad[2], pad[3]), trainable);
-            Layers.checkNames(layer, p);
-            return layer;
+            return Layers.checkNames(
+                    new ZeroPadding2D(name, inputShape, new ZeroPadding(pad[0], pad[1], pad[2], pad[3]), trainable), p);
         }
     }
 
@@ -86,18 +77,7 @@ public final class ZeroPadding2D extends ParameterlessLayer {
         int h = inputShape().dim(0);
         int w = inputShape().dim(1);
         int c = inputShape().dim(2);
-        return new LayerOp() {
-            @Override
-            public void forward(DeviceBuffer input, DeviceBuffer output, int rows, Pass pass) {
-                pool.zeroPad(padding, rows, h, w, c, input, output);
-            }
-
-            @Override
-            public void backward(DeviceBuffer input, DeviceBuffer output, DeviceBuffer g, DeviceBuffer inputGrad, int rows) {
-                if (inputGrad != null) {
-                    pool.zeroPadBackward(padding, rows, h, w, c, g, inputGrad);
-                }
-            }
-        };
+        return new ParameterlessOp((input, output, rows) -> pool.zeroPad(padding, rows, h, w, c, input, output),
+                (input, g, inputGrad, rows) -> pool.zeroPadBackward(padding, rows, h, w, c, g, inputGrad));
     }
 }

@@ -9,7 +9,9 @@ import dev.graft.spi.NormalizationKernels;
  * {@link NormalizationKernels} for backends without their own: the buffers are downloaded, the
  * reference kernels ({@link ReferenceBatchNormKernels}, in double) compute the result, and it is
  * uploaded back. Correct on every backend, but it moves every activation through the host: a
- * backend that runs batch-normalised networks often should implement the family natively.
+ * backend that runs batch-normalised networks often should implement the family natively. Over the
+ * reference backend, whose transfers are plain array copies, it is the oracle itself. Buffers may be
+ * longer than a call's rows (networks size them for the largest batch); only the leading values are used.
  */
 public final class ComposedNormalizationKernels implements NormalizationKernels {
 
@@ -68,9 +70,14 @@ public final class ComposedNormalizationKernels implements NormalizationKernels 
         backend.upload(m, 0, moving, 0, channels);
     }
 
+    /** The first {@code length} values of a buffer (copied), or null for a null buffer (γ, β absent). */
     private float[] host(DeviceBuffer buffer, int length) {
         if (buffer == null) {
             return null;
+        }
+        if (buffer.length() < length) {
+            throw new IllegalArgumentException("batch norm needs " + length + " floats but buffer " + buffer
+                    + " holds " + buffer.length());
         }
         float[] values = new float[length];
         backend.download(buffer, 0, values, 0, length);

@@ -2,6 +2,7 @@ package dev.graft.reference;
 
 import dev.graft.Activation;
 import dev.graft.conv.HostConvKernels;
+import dev.graft.exec.ComposedNormalizationKernels;
 import dev.graft.spi.Backend;
 import dev.graft.spi.ChannelKernels;
 import dev.graft.spi.ConvKernels;
@@ -18,13 +19,13 @@ import java.util.Optional;
  * favours being obviously right over being fast. It implements every optional kernel family
  * ({@link ChannelKernels}) directly, {@link ConvKernels} / {@link PoolingKernels} through the
  * double-precision loops of {@code dev.graft.conv}, and {@link NormalizationKernels} through
- * {@code dev.graft.conv.ReferenceBatchNormKernels}, as the oracle for other backends' and the
- * default compositions.
+ * {@code dev.graft.conv.ReferenceBatchNormKernels} (the default composition over its heap arrays),
+ * as the oracle for other backends' and the default compositions.
  */
 public final class ReferenceBackend implements Backend, ChannelKernels {
 
     private final HostConvKernels convolutions = new HostConvKernels(this);
-    private final NormalizationKernels normalization = new ReferenceNormalizationKernels();
+    private final NormalizationKernels normalization = new ComposedNormalizationKernels(this);
 
     @Override
     public <T> Optional<T> capability(Class<T> type) {
