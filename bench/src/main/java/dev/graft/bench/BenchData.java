@@ -34,6 +34,12 @@ final class BenchData {
         return cached;
     }
 
+    /** The first {@code samples} of {@link #train()} (all of it when {@code samples} is as many or more). */
+    static Dataset train(int samples) {
+        Dataset all = train();
+        return samples >= all.size() ? all : all.head(samples);
+    }
+
     /** Where {@link #train()} came from. */
     static synchronized String describe() {
         train();

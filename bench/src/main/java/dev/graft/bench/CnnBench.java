@@ -9,7 +9,6 @@ import dev.graft.Transfer;
 import dev.graft.cache.MemoryCache;
 import dev.graft.data.Dataset;
 import dev.graft.spi.Backend;
-import dev.graft.train.Optimizer;
 import dev.graft.train.Trainer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -83,18 +82,10 @@ public class CnnBench {
     @Setup(Level.Trial)
     public void setUp() {
         engine = BenchBackends.open(backend, threads);
-        Dataset all = BenchData.train();
-        train = samples >= all.size() ? all : all.head(samples);
+        train = BenchData.train(samples);
         System.out.println("\n[CnnBench] data: " + BenchData.describe() + ", first " + train.size());
         model = transferredCnn();
-        Trainer.Builder b = Trainer.builder(engine).optimizer(Optimizer.sgd(0.01f)).epochs(1).batchSize(batch).seed(7);
-        if (mode.equals("cached")) {
-            b.cache(new MemoryCache());
-        }
-        trainer = b.build();
-        if (mode.equals("cached")) {
-            trainer.fit(model, train); // fills the cache; every measured epoch is a hit
-        }
+        trainer = EpochBench.oneEpochTrainer(engine, batch, mode, model, train);
     }
 
     /** One epoch of the head (a fresh network placed on the backend each time, as {@code Trainer.fit} does). */

@@ -55,8 +55,7 @@ public class CnnFeaturizeBench {
     @Setup(Level.Trial)
     public void setUp() {
         engine = BenchBackends.open(backend, threads);
-        Dataset all = BenchData.train();
-        train = samples >= all.size() ? all : all.head(samples);
+        train = BenchData.train(samples);
         System.out.println("\n[CnnFeaturizeBench] data: " + BenchData.describe() + ", first " + train.size());
         Model model = CnnBench.transferredCnn();
         base = model.slice(0, model.names().indexOf("pool2") + 1);

@@ -58,14 +58,23 @@ public class EpochBench {
         train = BenchData.train();
         System.out.println("\n[EpochBench] data: " + BenchData.describe());
         model = BenchData.transferred();
+        trainer = oneEpochTrainer(engine, batch, mode, model, train);
+    }
+
+    /**
+     * The trainer this and {@link CnnBench} time: one SGD 0.01 epoch of {@code batch}, seed 7; in
+     * {@code cached} mode with a {@link MemoryCache} that this fills now, so every measured epoch is a hit.
+     */
+    static Trainer oneEpochTrainer(Backend engine, int batch, String mode, Model model, Dataset train) {
         Trainer.Builder b = Trainer.builder(engine).optimizer(Optimizer.sgd(0.01f)).epochs(1).batchSize(batch).seed(7);
         if (mode.equals("cached")) {
             b.cache(new MemoryCache());
         }
-        trainer = b.build();
+        Trainer trainer = b.build();
         if (mode.equals("cached")) {
-            trainer.fit(model, train); // fills the cache; every measured epoch is a hit
+            trainer.fit(model, train);
         }
+        return trainer;
     }
 
     /** One epoch (a fresh network placed on the backend each time, as {@code Trainer.fit} does). */

@@ -10,7 +10,6 @@ import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
-import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
@@ -91,8 +90,7 @@ public final class GraftFeaturizer extends Transformer implements ModelStage, ML
     /** Reads the model at {@code path} (on the driver) now; a saved featurizer keeps the model itself. */
     public GraftFeaturizer setModelPath(String path) {
         set(modelPath, path);
-        model = ModelBytes.of(ModelCut.load(path));
-        return this;
+        return setModel(ModelCut.load(path));
     }
 
     /** Uses {@code m} (e.g. the result of {@code Transfer}) as the model. */
@@ -103,7 +101,7 @@ public final class GraftFeaturizer extends Transformer implements ModelStage, ML
 
     /** The whole model as given (not cut). */
     public Model getModel() {
-        return requireModel().model();
+        return ModelStage.requireModel(this).model();
     }
 
     /** The layers this transformer runs: up to and including the cut layer. */
@@ -121,13 +119,6 @@ public final class GraftFeaturizer extends Transformer implements ModelStage, ML
         model = bytes;
     }
 
-    private ModelBytes requireModel() {
-        if (model == null) {
-            throw new IllegalStateException("GraftFeaturizer " + uid + " has no model: call setModelPath or setModel");
-        }
-        return model;
-    }
-
     @Override
     public StructType transformSchema(StructType schema) {
         InputColumn.of(schema, getOrDefault(inputCol));
@@ -143,14 +134,7 @@ public final class GraftFeaturizer extends Transformer implements ModelStage, ML
 
     @Override
     public GraftFeaturizer copy(ParamMap extra) {
-        GraftFeaturizer copy = copyValues(new GraftFeaturizer(uid), extra);
-        copy.model = model;
-        return copy;
-    }
-
-    @Override
-    public MLWriter write() {
-        return new ModelStage.Writer(this);
+        return ModelStage.copy(this, new GraftFeaturizer(uid), extra);
     }
 
     public static MLReader<GraftFeaturizer> read() {

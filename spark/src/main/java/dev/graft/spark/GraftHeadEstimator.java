@@ -13,7 +13,6 @@ import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
-import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.types.StructType;
 
@@ -120,8 +119,7 @@ public final class GraftHeadEstimator extends Estimator<GraftHeadModel> implemen
     /** Reads the transferred model at {@code path} (on the driver) now. */
     public GraftHeadEstimator setModelPath(String path) {
         set(modelPath, path);
-        model = ModelBytes.of(ModelCut.load(path));
-        return this;
+        return setModel(ModelCut.load(path));
     }
 
     /** Uses {@code m}, the transferred model whose layers above the cut are trained. */
@@ -159,11 +157,9 @@ public final class GraftHeadEstimator extends Estimator<GraftHeadModel> implemen
 
     @Override
     public GraftHeadModel fit(Dataset<?> dataset) {
-        if (model == null) {
-            throw new IllegalStateException("GraftHeadEstimator " + uid + " has no model: call setModelPath or setModel");
-        }
+        ModelBytes given = ModelStage.requireModel(this);
         transformSchema(dataset.schema());
-        Model full = model.model();
+        Model full = given.model();
         String cut = getOrDefault(cutLayer);
         Model trainedTop = HeadTraining.train(this, dataset.toDF(), ModelCut.top(full, cut));
         Model trained = ModelCut.prefix(full, cut).concat(trainedTop);
@@ -176,14 +172,7 @@ public final class GraftHeadEstimator extends Estimator<GraftHeadModel> implemen
 
     @Override
     public GraftHeadEstimator copy(ParamMap extra) {
-        GraftHeadEstimator copy = copyValues(new GraftHeadEstimator(uid), extra);
-        copy.model = model;
-        return copy;
-    }
-
-    @Override
-    public MLWriter write() {
-        return new ModelStage.Writer(this);
+        return ModelStage.copy(this, new GraftHeadEstimator(uid), extra);
     }
 
     public static MLReader<GraftHeadEstimator> read() {

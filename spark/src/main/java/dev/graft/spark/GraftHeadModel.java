@@ -8,7 +8,6 @@ import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
-import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
@@ -108,14 +107,7 @@ public final class GraftHeadModel extends org.apache.spark.ml.Model<GraftHeadMod
 
     @Override
     public GraftHeadModel copy(ParamMap extra) {
-        GraftHeadModel copy = copyValues(new GraftHeadModel(uid), extra);
-        copy.model = model;
-        return copy.setParent(parent());
-    }
-
-    @Override
-    public MLWriter write() {
-        return new ModelStage.Writer(this);
+        return ModelStage.copy(this, new GraftHeadModel(uid), extra).setParent(parent());
     }
 
     public static MLReader<GraftHeadModel> read() {

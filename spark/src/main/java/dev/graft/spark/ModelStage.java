@@ -8,19 +8,21 @@ import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWriter;
 import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import scala.Option;
 
 /**
- * A pipeline stage that holds a Graft model, and how such a stage is saved: Spark's usual
+ * A pipeline stage that holds a Graft model, and how such a stage is copied and saved: Spark's usual
  * parameter metadata, plus the model itself as a Graft {@code .safetensors} file beside it, so a
  * saved pipeline does not depend on the original model path still existing.
  */
-interface ModelStage extends Params {
+interface ModelStage extends Params, MLWritable {
 
     /** File name of the model inside a saved stage's directory. */
     String MODEL_FILE = "graft-model.safetensors";
@@ -29,6 +31,32 @@ interface ModelStage extends Params {
     ModelBytes modelBytes();
 
     void modelBytes(ModelBytes model);
+
+    /** Saves the stage's parameters and its model ({@link Writer}). */
+    @Override
+    default MLWriter write() {
+        return new Writer(this);
+    }
+
+    /** {@code stage}'s model, or an error naming the stage and how to give it one. */
+    static ModelBytes requireModel(ModelStage stage) {
+        ModelBytes model = stage.modelBytes();
+        if (model == null) {
+            throw new IllegalStateException(stage.getClass().getSimpleName() + " " + stage.uid()
+                    + " has no model: call setModelPath or setModel");
+        }
+        return model;
+    }
+
+    /**
+     * {@code fresh} (a new stage with {@code stage}'s uid) given {@code stage}'s parameters, then
+     * {@code extra}'s, and {@code stage}'s model, which Spark's {@code copyValues} does not know of.
+     */
+    static <T extends ModelStage> T copy(ModelStage stage, T fresh, ParamMap extra) {
+        T copy = stage.copyValues(fresh, extra);
+        copy.modelBytes(stage.modelBytes());
+        return copy;
+    }
 
     /** Writes a {@link ModelStage}'s metadata and model. */
     final class Writer extends MLWriter {

@@ -12,7 +12,6 @@ import dev.graft.train.Optimizer;
 import dev.graft.train.Trainer;
 import dev.graft.train.TrainingListener;
 import dev.graft.train.TrainingResult;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -29,27 +28,22 @@ public final class GraftCnnRace {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dataDir = Path.of(args[0]);
-        Path prepared = Path.of(args[1]);
-        int batch = Integer.parseInt(args[2]);
-        int threads = Integer.parseInt(args[3]);
-        int cachedEpochs = Integer.parseInt(args[4]);
-        int uncachedEpochs = Integer.parseInt(args[5]);
+        RaceArgs job = RaceArgs.parse(args);
 
         long t = System.nanoTime();
         int[] fold = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4};
-        Dataset all = Idx.readSplit(dataDir, "train", 10).relabel(fold);
+        Dataset all = Idx.readSplit(job.dataDir(), "train", 10).relabel(fold);
         Dataset train = all.head(CnnRaceData.samples(all.size()));
-        Dataset test = Idx.readSplit(dataDir, "t10k", 10).relabel(fold);
-        RaceReport report = new RaceReport("graft", "cpu backend (OpenBLAS), graft.threads=" + threads + ", MemoryCache fp32",
-                batch, threads, train.size());
+        Dataset test = Idx.readSplit(job.dataDir(), "t10k", 10).relabel(fold);
+        RaceReport report = new RaceReport("graft", "cpu backend (OpenBLAS), graft.threads=" + job.threads() + ", MemoryCache fp32",
+                job.batch(), job.threads(), train.size());
         report.put("loadDataMs", RaceReport.millisSince(t));
 
         t = System.nanoTime();
-        Model model = CnnRacePrepare.transferred(CnnRaceData.read(prepared.resolve("cnn-weights.bin")));
+        Model model = CnnRacePrepare.transferred(CnnRaceData.read(job.prepared().resolve("cnn-weights.bin")));
         report.put("loadModelMs", RaceReport.millisSince(t));
 
-        try (Backend backend = Backends.open("cpu", new BackendOptions(threads, Map.of()))) {
+        try (Backend backend = Backends.open("cpu", new BackendOptions(job.threads(), Map.of()))) {
             double[] featureSeconds = {0};
             long[] cpu = {RaceReport.processCpuNanos(), 0};
             TrainingListener listener = new TrainingListener() {
@@ -77,16 +71,16 @@ public final class GraftCnnRace {
                     report.cachedEpochCpu(RaceReport.cpuMillisSince(cpu[1]));
                 }
             };
-            Trainer cached = Trainer.builder(backend).optimizer(Optimizer.sgd(0.01f)).epochs(cachedEpochs)
-                    .batchSize(batch).seed(7).cache(new MemoryCache()).listener(listener).build();
+            Trainer cached = Trainer.builder(backend).optimizer(Optimizer.sgd(0.01f)).epochs(job.cachedEpochs())
+                    .batchSize(job.batch()).seed(7).cache(new MemoryCache()).listener(listener).build();
             TrainingResult result = cached.fit(model, train);
             report.put("featurizeMs", featureSeconds[0] * 1e3);
             report.put("featurizeSamplesPerSec", train.size() / featureSeconds[0]);
             report.put("testAccuracy", cached.evaluate(result.model(), test).accuracy());
 
             double[] last = {0, 0};
-            Trainer uncached = Trainer.builder(backend).optimizer(Optimizer.sgd(0.01f)).epochs(uncachedEpochs)
-                    .batchSize(batch).seed(7).listener(new TrainingListener() {
+            Trainer uncached = Trainer.builder(backend).optimizer(Optimizer.sgd(0.01f)).epochs(job.uncachedEpochs())
+                    .batchSize(job.batch()).seed(7).listener(new TrainingListener() {
                         @Override
                         public void onEpochStart(int epoch, int batches) {
                             cpu[1] = RaceReport.processCpuNanos();

@@ -16,7 +16,6 @@ import dev.graft.train.Optimizer;
 import dev.graft.train.Trainer;
 import dev.graft.train.TrainingListener;
 import dev.graft.train.TrainingResult;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -32,31 +31,26 @@ public final class GraftRace {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dataDir = Path.of(args[0]);
-        Path prepared = Path.of(args[1]);
-        int batch = Integer.parseInt(args[2]);
-        int threads = Integer.parseInt(args[3]);
-        int cachedEpochs = Integer.parseInt(args[4]);
-        int uncachedEpochs = Integer.parseInt(args[5]);
+        RaceArgs job = RaceArgs.parse(args);
 
         long t = System.nanoTime();
         // Graft's own reader, as a Graft user would: the same values and order as RaceData (v / 255,
         // labels folded by c / 2), kept as bytes and keyed for the cache by the files' hash.
         int[] fold = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4};
-        Dataset train = Idx.readSplit(dataDir, "train", 10).relabel(fold);
-        Dataset test = Idx.readSplit(dataDir, "t10k", 10).relabel(fold);
-        RaceReport report = new RaceReport("graft", "cpu backend (OpenBLAS), graft.threads=" + threads + ", MemoryCache fp32",
-                batch, threads, train.size());
+        Dataset train = Idx.readSplit(job.dataDir(), "train", 10).relabel(fold);
+        Dataset test = Idx.readSplit(job.dataDir(), "t10k", 10).relabel(fold);
+        RaceReport report = new RaceReport("graft", "cpu backend (OpenBLAS), graft.threads=" + job.threads() + ", MemoryCache fp32",
+                job.batch(), job.threads(), train.size());
         report.put("loadDataMs", RaceReport.millisSince(t));
 
         t = System.nanoTime();
-        Model original = Models.load(prepared.resolve("model.ckpt")).model();
-        float[][] w = RaceData.readWeights(prepared.resolve("weights.bin"));
+        Model original = Models.load(job.prepared().resolve("model.ckpt")).model();
+        float[][] w = RaceData.readWeights(job.prepared().resolve("weights.bin"));
         Dense head = new Dense("output", 50, 5, Activation.IDENTITY, w[6], w[7]);
         Model transferred = Transfer.from(original).keepThrough("hidden3").freezeThrough("hidden2").add(head).build();
         report.put("loadModelMs", RaceReport.millisSince(t));
 
-        try (Backend backend = Backends.open("cpu", new BackendOptions(threads, Map.of()))) {
+        try (Backend backend = Backends.open("cpu", new BackendOptions(job.threads(), Map.of()))) {
             double[] featureSeconds = {0};
             long[] fitStart = {0};
             double[] toFirstBatch = {0};
@@ -79,8 +73,8 @@ public final class GraftRace {
                     report.cachedEpoch(stats.seconds() * 1e3);
                 }
             };
-            Trainer cached = Trainer.builder(backend).optimizer(Optimizer.sgd(0.01f)).epochs(cachedEpochs)
-                    .batchSize(batch).seed(7).cache(new MemoryCache()).listener(listener).build();
+            Trainer cached = Trainer.builder(backend).optimizer(Optimizer.sgd(0.01f)).epochs(job.cachedEpochs())
+                    .batchSize(job.batch()).seed(7).cache(new MemoryCache()).listener(listener).build();
             fitStart[0] = System.nanoTime();
             TrainingResult result = cached.fit(transferred, train);
             report.put("featurizeMs", featureSeconds[0] * 1e3);
@@ -89,8 +83,8 @@ public final class GraftRace {
             report.put("testAccuracy", cached.evaluate(result.model(), test).accuracy());
 
             double[] last = {0};
-            Trainer uncached = Trainer.builder(backend).optimizer(Optimizer.sgd(0.01f)).epochs(uncachedEpochs)
-                    .batchSize(batch).seed(7).listener(new TrainingListener() {
+            Trainer uncached = Trainer.builder(backend).optimizer(Optimizer.sgd(0.01f)).epochs(job.uncachedEpochs())
+                    .batchSize(job.batch()).seed(7).listener(new TrainingListener() {
                         @Override
                         public void onEpochEnd(EpochStats stats) {
                             last[0] = stats.seconds() * 1e3;

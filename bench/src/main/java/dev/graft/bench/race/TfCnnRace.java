@@ -1,6 +1,5 @@
 package dev.graft.bench.race;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
@@ -80,25 +79,20 @@ public final class TfCnnRace extends TfGraph {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dataDir = Path.of(args[0]);
-        Path prepared = Path.of(args[1]);
-        int batch = Integer.parseInt(args[2]);
-        int threads = Integer.parseInt(args[3]);
-        int cachedEpochs = Integer.parseInt(args[4]);
-        int uncachedEpochs = Integer.parseInt(args[5]);
+        RaceArgs job = RaceArgs.parse(args);
 
         long t = System.nanoTime();
-        RaceData.Split train = CnnRaceData.limit(RaceData.read(dataDir, "train"));
-        RaceData.Split test = RaceData.read(dataDir, "t10k");
-        RaceReport report = new RaceReport("tf-java", "TF Java 1.1.0 direct, intra_op=" + threads + " inter_op=1, TF_ENABLE_ONEDNN_OPTS="
-                + System.getenv("TF_ENABLE_ONEDNN_OPTS"), batch, threads, train.n());
+        RaceData.Split train = CnnRaceData.limit(RaceData.read(job.dataDir(), "train"));
+        RaceData.Split test = RaceData.read(job.dataDir(), "t10k");
+        RaceReport report = new RaceReport("tf-java", "TF Java 1.1.0 direct, intra_op=" + job.threads() + " inter_op=1, TF_ENABLE_ONEDNN_OPTS="
+                + System.getenv("TF_ENABLE_ONEDNN_OPTS"), job.batch(), job.threads(), train.n());
         report.put("loadDataMs", RaceReport.millisSince(t));
 
         t = System.nanoTime();
-        Map<String, float[]> weights = CnnRaceData.read(prepared.resolve("cnn-weights.bin"));
+        Map<String, float[]> weights = CnnRaceData.read(job.prepared().resolve("cnn-weights.bin"));
         TfCnnRace race = new TfCnnRace();
         int f = CnnRaceData.FEATURES;
-        try (Graph g = race.graph; Session session = race.session(threads)) {
+        try (Graph g = race.graph; Session session = race.session(job.threads())) {
             race.load(session, weights);
             report.put("loadModelMs", RaceReport.millisSince(t));
 
@@ -111,10 +105,10 @@ public final class TfCnnRace extends TfGraph {
             report.put("featurizeSamplesPerSec", train.n() / (featurizeMs / 1e3));
             float[] testFeatures = race.run(session, race.images, race.bottleneck, test.x(), test.n(), PIXELS, f);
 
-            for (int e = 1; e <= cachedEpochs; e++) {
+            for (int e = 1; e <= job.cachedEpochs(); e++) {
                 long start = System.nanoTime();
                 cpu = RaceReport.processCpuNanos();
-                race.epoch(session, race.cachedTrain, race.features, trainFeatures, train.y(), train.n(), f, batch, 7L * 31 + e, report);
+                race.epoch(session, race.cachedTrain, race.features, trainFeatures, train.y(), train.n(), f, job.batch(), 7L * 31 + e, report);
                 report.cachedEpoch(RaceReport.millisSince(start));
                 report.cachedEpochCpu(RaceReport.cpuMillisSince(cpu));
             }
@@ -124,10 +118,10 @@ public final class TfCnnRace extends TfGraph {
             race.load(session, weights);
             double last = 0;
             double lastCpu = 0;
-            for (int e = 1; e <= uncachedEpochs; e++) {
+            for (int e = 1; e <= job.uncachedEpochs(); e++) {
                 long start = System.nanoTime();
                 cpu = RaceReport.processCpuNanos();
-                race.epoch(session, race.uncachedTrain, race.images, train.x(), train.y(), train.n(), PIXELS, batch, 7L * 31 + e, report);
+                race.epoch(session, race.uncachedTrain, race.images, train.x(), train.y(), train.n(), PIXELS, job.batch(), 7L * 31 + e, report);
                 last = RaceReport.millisSince(start);
                 lastCpu = RaceReport.cpuMillisSince(cpu);
             }

@@ -1,6 +1,5 @@
 package dev.graft.bench.race;
 
-import java.nio.file.Path;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 
@@ -19,26 +18,21 @@ public final class TfRace {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dataDir = Path.of(args[0]);
-        Path prepared = Path.of(args[1]);
-        int batch = Integer.parseInt(args[2]);
-        int threads = Integer.parseInt(args[3]);
-        int cachedEpochs = Integer.parseInt(args[4]);
-        int uncachedEpochs = Integer.parseInt(args[5]);
+        RaceArgs job = RaceArgs.parse(args);
 
         long t = System.nanoTime();
-        RaceData.Split train = RaceData.read(dataDir, "train");
-        RaceData.Split test = RaceData.read(dataDir, "t10k");
-        RaceReport report = new RaceReport("tf-java", "TF Java 1.1.0 direct, intra_op=" + threads + " inter_op=1",
-                batch, threads, train.n());
+        RaceData.Split train = RaceData.read(job.dataDir(), "train");
+        RaceData.Split test = RaceData.read(job.dataDir(), "t10k");
+        RaceReport report = new RaceReport("tf-java", "TF Java 1.1.0 direct, intra_op=" + job.threads() + " inter_op=1",
+                job.batch(), job.threads(), train.n());
         report.put("loadDataMs", RaceReport.millisSince(t));
 
         t = System.nanoTime();
-        float[][] weights = RaceData.readWeights(prepared.resolve("weights.bin"));
+        float[][] weights = RaceData.readWeights(job.prepared().resolve("weights.bin"));
         TfMlp net = new TfMlp(RaceData.LAYERS, 2);
         TfMlp.TrainOp cachedTrain = net.trainOp("cached", net.cachedLogits, net.topVariables());
         TfMlp.TrainOp uncachedTrain = net.trainOp("uncached", net.fullLogits, net.topVariables());
-        try (Graph g = net.graph; Session session = net.session(threads)) {
+        try (Graph g = net.graph; Session session = net.session(job.threads())) {
             net.load(session, weights);
             report.put("loadModelMs", RaceReport.millisSince(t));
 
@@ -49,9 +43,9 @@ public final class TfRace {
             report.put("featurizeSamplesPerSec", train.n() / (featurizeMs / 1e3));
             float[] testFeatures = net.run(session, net.images, net.bottleneck, test.x(), test.n(), 784, 100);
 
-            for (int e = 1; e <= cachedEpochs; e++) {
+            for (int e = 1; e <= job.cachedEpochs(); e++) {
                 long start = System.nanoTime();
-                net.epoch(session, cachedTrain, net.features, trainFeatures, train.y(), train.n(), 100, batch, 7L * 31 + e, report);
+                net.epoch(session, cachedTrain, net.features, trainFeatures, train.y(), train.n(), 100, job.batch(), 7L * 31 + e, report);
                 report.cachedEpoch(RaceReport.millisSince(start));
             }
             float[] logits = net.run(session, net.features, net.cachedLogits, testFeatures, test.n(), 100, 5);
@@ -59,9 +53,9 @@ public final class TfRace {
 
             net.load(session, weights);
             double last = 0;
-            for (int e = 1; e <= uncachedEpochs; e++) {
+            for (int e = 1; e <= job.uncachedEpochs(); e++) {
                 long start = System.nanoTime();
-                net.epoch(session, uncachedTrain, net.images, train.x(), train.y(), train.n(), 784, batch, 7L * 31 + e, report);
+                net.epoch(session, uncachedTrain, net.images, train.x(), train.y(), train.n(), 784, job.batch(), 7L * 31 + e, report);
                 last = RaceReport.millisSince(start);
             }
             report.put("uncachedEpochMs", last);
