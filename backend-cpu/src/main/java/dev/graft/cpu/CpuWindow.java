@@ -4,12 +4,13 @@ import dev.graft.spi.ConvGeometry;
 
 /**
  * The part of a sliding window that lies inside the image, for the direct-loop kernels (pooling,
- * depthwise convolution, im2col and col2im, the conv block's fused max pooling): after {@link #moveTo}{@code (y, x)}, kernel rows {@code [kyFirst, kyEnd)} and
- * columns {@code [kxFirst, kxEnd)} are exactly the window cells of output pixel (y, x) whose input
- * pixel is in the image, in the ascending order of a scan that skips the padding, so a kernel that
- * loops over them sums in the same order as one that tests every cell. The ranges of every output
- * row and column are computed once per geometry (see {@link CpuConvStaging#window}), so the
- * per-pixel step is a few array reads.
+ * depthwise convolution, im2col and col2im, the conv block's fused max pooling): after
+ * {@link #moveTo}{@code (y, x)}, kernel rows {@code [kyFirst, kyEnd)} and columns
+ * {@code [kxFirst, kxEnd)} are exactly the window cells of output pixel (y, x) whose input pixel is
+ * in the image, in the ascending order of a scan that skips the padding, so a kernel that loops over
+ * them sums in the same order as one that tests every cell. The ranges of every output row and
+ * column are computed once per geometry (see {@link CpuConvStaging#window}), so the per-pixel step
+ * is a few array reads.
  */
 final class CpuWindow {
 
@@ -30,8 +31,10 @@ final class CpuWindow {
 
     CpuWindow(ConvGeometry g) {
         geometry = g;
-        rows = new Axis(g.outHeight(), g.strideHeight(), g.padTop(), g.dilationHeight(), g.kernelHeight(), g.inHeight());
-        columns = new Axis(g.outWidth(), g.strideWidth(), g.padLeft(), g.dilationWidth(), g.kernelWidth(), g.inWidth());
+        rows = new Axis(g.outHeight(), g.strideHeight(), g.padTop(), g.dilationHeight(), g.kernelHeight(),
+                g.inHeight());
+        columns = new Axis(g.outWidth(), g.strideWidth(), g.padLeft(), g.dilationWidth(), g.kernelWidth(),
+                g.inWidth());
         dilationHeight = g.dilationHeight();
         dilationWidth = g.dilationWidth();
         inWidth = g.inWidth();
