@@ -248,8 +248,8 @@ public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead
     public void sgdUpdate(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer velocity, long length,
                           float learningRate, float momentum, boolean nesterov, float l2) {
         FloatBuffer v = momentum == 0f ? null : data(velocity, 0, length, "sgdUpdate velocity");
-        CpuKernels.sgd(data(param, 0, length, "sgdUpdate parameters"), data(grad, 0, length, "sgdUpdate gradient"),
-                v, (int) length, learningRate, momentum, nesterov, l2, scratch);
+        CpuKernels.update(data(param, 0, length, "sgdUpdate parameters"), data(grad, 0, length, "sgdUpdate gradient"),
+                v, null, (int) length, learningRate, l2, FusedDenseHead.UpdateRule.sgd(momentum, nesterov), 1, scratch);
     }
 
     @Override
@@ -258,9 +258,9 @@ public final class CpuBackend implements Backend, ChannelKernels, FusedDenseHead
         if (step < 1) {
             throw new IllegalArgumentException("Adam steps count from 1, got " + step);
         }
-        CpuKernels.adam(data(param, 0, length, "adamUpdate parameters"), data(grad, 0, length, "adamUpdate gradient"),
+        CpuKernels.update(data(param, 0, length, "adamUpdate parameters"), data(grad, 0, length, "adamUpdate gradient"),
                 data(m, 0, length, "adamUpdate first moment"), data(v, 0, length, "adamUpdate second moment"),
-                (int) length, learningRate, beta1, beta2, epsilon, step, l2, scratch);
+                (int) length, learningRate, l2, FusedDenseHead.UpdateRule.adam(beta1, beta2, epsilon), step, scratch);
     }
 
     /**

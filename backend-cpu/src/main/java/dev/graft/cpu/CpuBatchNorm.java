@@ -97,15 +97,7 @@ final class CpuBatchNorm {
         float[] b = s.tile(1, len);
         CpuConvStaging.repeat(scale, channels, perChunk, a);
         CpuConvStaging.repeat(shift, channels, perChunk, b);
-        float[] xs = s.image(len);
-        for (int r0 = 0; r0 < rows; r0 += perChunk) {
-            int n = Math.min(perChunk, rows - r0) * channels;
-            x.get(r0 * channels, xs, 0, n);
-            for (int i = 0; i < n; i++) {
-                xs[i] = xs[i] * a[i] + b[i];
-            }
-            y.put(r0 * channels, xs, 0, n);
-        }
+        CpuChannelKernels.scaleShiftChunks(x, y, rows, channels, perChunk, a, b, s.image(len));
     }
 
     /**

@@ -29,13 +29,22 @@ final class CpuChannelKernels {
             System.arraycopy(sa, 0, sa, off, cols);
             System.arraycopy(ba, 0, ba, off, cols);
         }
+        scaleShiftChunks(x, x, rows, cols, perChunk, sa, ba, xa);
+    }
+
+    /**
+     * {@code y[r, c] = x[r, c] · a[c] + b[c]}, {@code perChunk} rows at a time staged in {@code xs},
+     * with {@code a} and {@code b} already repeated over {@code perChunk} rows; {@code y} may be {@code x}.
+     */
+    static void scaleShiftChunks(FloatBuffer x, FloatBuffer y, int rows, int cols, int perChunk, float[] a, float[] b,
+                                 float[] xs) {
         for (int r0 = 0; r0 < rows; r0 += perChunk) {
             int len = Math.min(perChunk, rows - r0) * cols;
-            x.get(r0 * cols, xa, 0, len);
+            x.get(r0 * cols, xs, 0, len);
             for (int i = 0; i < len; i++) {
-                xa[i] = xa[i] * sa[i] + ba[i];
+                xs[i] = xs[i] * a[i] + b[i];
             }
-            x.put(r0 * cols, xa, 0, len);
+            y.put(r0 * cols, xs, 0, len);
         }
     }
 

@@ -141,16 +141,10 @@ final class CpuConvBlock implements Layer {
         private final IntBuffer productBits;
         private final CpuConvStaging staging = new CpuConvStaging();
         // the pooling geometry as plain ints (ConvGeometry computes its output size on every call)
-        private final int poolInH = pool == null ? 0 : pool.inHeight();
         private final int poolInW = pool == null ? 0 : pool.inWidth();
         private final int poolOutH = pool == null ? 0 : pool.outHeight();
         private final int poolOutW = pool == null ? 0 : pool.outWidth();
-        private final int poolH = pool == null ? 0 : pool.kernelHeight();
-        private final int poolW = pool == null ? 0 : pool.kernelWidth();
-        private final int poolStrideH = pool == null ? 0 : pool.strideHeight();
-        private final int poolStrideW = pool == null ? 0 : pool.strideWidth();
-        private final int poolPadTop = pool == null ? 0 : pool.padTop();
-        private final int poolPadLeft = pool == null ? 0 : pool.padLeft();
+        private final CpuWindow poolWindow = pool == null ? null : new CpuWindow(pool);
 
         Op(OpContext context) {
             if (!(context.backend() instanceof CpuBackend cpu)) {
@@ -220,24 +214,22 @@ final class CpuConvBlock implements Layer {
         /** TF's max pooling of one image ({@code same} padding never wins). */
         private void maxPool(int[] y, int from, int[] out, int to) {
             int c = filters;
+            CpuWindow win = poolWindow;
             for (int oy = 0; oy < poolOutH; oy++) {
-                int y0 = Math.max(0, oy * poolStrideH - poolPadTop);
-                int y1 = Math.min(poolInH, oy * poolStrideH - poolPadTop + poolH);
                 for (int ox = 0; ox < poolOutW; ox++) {
-                    int x0 = Math.max(0, ox * poolStrideW - poolPadLeft);
-                    int x1 = Math.min(poolInW, ox * poolStrideW - poolPadLeft + poolW);
+                    win.moveTo(oy, ox);
                     int o = to + (oy * poolOutW + ox) * c;
-                    int a = from + (y0 * poolInW + x0) * c;
-                    if (y1 - y0 == 2 && x1 - x0 == 2) {
+                    int a = from + win.pixel(win.kyFirst, win.kxFirst) * c;
+                    if (win.kyEnd - win.kyFirst == 2 && win.kxEnd - win.kxFirst == 2) {
                         max4(y, a, a + c, a + poolInW * c, a + poolInW * c + c, out, o, c);
                         continue;
                     }
                     for (int f = 0; f < c; f++) {
                         out[o + f] = key(y[a + f]);
                     }
-                    for (int iy = y0; iy < y1; iy++) {
-                        for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
-                            int i = from + (iy * poolInW + ix) * c;
+                    for (int ky = win.kyFirst; ky < win.kyEnd; ky++) {
+                        for (int kx = ky == win.kyFirst ? win.kxFirst + 1 : win.kxFirst; kx < win.kxEnd; kx++) {
+                            int i = from + win.pixel(ky, kx) * c;
                             for (int f = 0; f < c; f++) {
                                 out[o + f] = Math.max(out[o + f], key(y[i + f]));
                             }

@@ -1,5 +1,6 @@
 package dev.graft.cpu;
 
+import dev.graft.spi.ConvGeometry;
 import java.util.Arrays;
 
 /**
@@ -17,6 +18,7 @@ final class CpuConvStaging {
     private float[][] tiles = new float[6][0];
     private double[] accumulators = new double[0];
     private int[] indices = new int[0];
+    private CpuWindow window;
 
     /** A staged input image (or a chunk of rows), at least {@code n} long, contents undefined. */
     float[] image(int n) {
@@ -74,6 +76,14 @@ final class CpuConvStaging {
             indices = new int[n];
         }
         return indices;
+    }
+
+    /** The in-image window ranges of {@code g}, kept while the kernels see the same geometry. */
+    CpuWindow window(ConvGeometry g) {
+        if (window == null || !window.geometry().equals(g)) {
+            window = new CpuWindow(g);
+        }
+        return window;
     }
 
     /** {@code values[0..n)} repeated {@code rows} times into {@code tile}. */

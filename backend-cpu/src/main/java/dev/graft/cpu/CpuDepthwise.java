@@ -31,30 +31,19 @@ final class CpuDepthwise {
         float[] img = s.image(g.inputSize());
         int outImage = g.outPixels() * outC;
         float[] out = s.block(outImage);
+        CpuWindow win = s.window(g);
         for (int n = 0; n < batch; n++) {
             input.get(n * g.inputSize(), img, 0, g.inputSize());
             for (int y = 0; y < g.outHeight(); y++) {
                 for (int x = 0; x < g.outWidth(); x++) {
                     int o = (y * g.outWidth() + x) * outC;
                     System.arraycopy(k, biasAt, out, o, outC);
-                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
-                        int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
-                        if (iy < 0 || iy >= g.inHeight()) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
-                            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
-                            if (ix < 0 || ix >= g.inWidth()) {
-                                continue;
-                            }
-                            int p = (iy * g.inWidth() + ix) * g.channels();
+                    win.moveTo(y, x);
+                    for (int ky = win.kyFirst; ky < win.kyEnd; ky++) {
+                        for (int kx = win.kxFirst; kx < win.kxEnd; kx++) {
+                            int p = win.pixel(ky, kx) * g.channels();
                             int w = (ky * g.kernelWidth() + kx) * outC;
-                            if (wide == null) {
-                                multiplyAdd(out, o, img, p, k, w, outC);
-                            } else {
-                                widen(img, p, g.channels(), multiplier, wide);
-                                multiplyAdd(out, o, wide, 0, k, w, outC);
-                            }
+                            multiplyAddInput(out, o, img, p, g.channels(), multiplier, wide, k, w);
                         }
                     }
                 }
@@ -73,23 +62,17 @@ final class CpuDepthwise {
         float[] product = s.tile(0, outC);
         int outImage = g.outPixels() * outC;
         float[] dy = s.block(outImage);
+        CpuWindow win = s.window(g);
         for (int n = 0; n < batch; n++) {
             gradOut.get(n * outImage, dy, 0, outImage);
             float[] dx = s.zeroedOther(g.inputSize());
             for (int y = 0; y < g.outHeight(); y++) {
                 for (int x = 0; x < g.outWidth(); x++) {
                     int o = (y * g.outWidth() + x) * outC;
-                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
-                        int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
-                        if (iy < 0 || iy >= g.inHeight()) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
-                            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
-                            if (ix < 0 || ix >= g.inWidth()) {
-                                continue;
-                            }
-                            int p = (iy * g.inWidth() + ix) * c;
+                    win.moveTo(y, x);
+                    for (int ky = win.kyFirst; ky < win.kyEnd; ky++) {
+                        for (int kx = win.kxFirst; kx < win.kxEnd; kx++) {
+                            int p = win.pixel(ky, kx) * c;
                             int w = (ky * g.kernelWidth() + kx) * outC;
                             if (multiplier == 1) {
                                 multiplyAdd(dx, p, dy, o, k, w, c);
@@ -124,6 +107,7 @@ final class CpuDepthwise {
         float[] partial = s.tile(1, size);
         int outImage = g.outPixels() * outC;
         float[] dy = s.block(outImage);
+        CpuWindow win = s.window(g);
         for (int n = 0; n < batch; n++) {
             input.get(n * g.inputSize(), img, 0, g.inputSize());
             gradOut.get(n * outImage, dy, 0, outImage);
@@ -131,24 +115,12 @@ final class CpuDepthwise {
             for (int y = 0; y < g.outHeight(); y++) {
                 for (int x = 0; x < g.outWidth(); x++) {
                     int o = (y * g.outWidth() + x) * outC;
-                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
-                        int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
-                        if (iy < 0 || iy >= g.inHeight()) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
-                            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
-                            if (ix < 0 || ix >= g.inWidth()) {
-                                continue;
-                            }
-                            int p = (iy * g.inWidth() + ix) * g.channels();
+                    win.moveTo(y, x);
+                    for (int ky = win.kyFirst; ky < win.kyEnd; ky++) {
+                        for (int kx = win.kxFirst; kx < win.kxEnd; kx++) {
+                            int p = win.pixel(ky, kx) * g.channels();
                             int w = (ky * g.kernelWidth() + kx) * outC;
-                            if (wide == null) {
-                                multiplyAdd(partial, w, img, p, dy, o, outC);
-                            } else {
-                                widen(img, p, g.channels(), multiplier, wide);
-                                multiplyAdd(partial, w, wide, 0, dy, o, outC);
-                            }
+                            multiplyAddInput(partial, w, img, p, g.channels(), multiplier, wide, dy, o);
                         }
                     }
                 }
@@ -166,6 +138,21 @@ final class CpuDepthwise {
     private static void multiplyAdd(float[] dst, int d, float[] a, int ai, float[] b, int bi, int n) {
         for (int i = 0; i < n; i++) {
             dst[d + i] += a[ai + i] * b[bi + i];
+        }
+    }
+
+    /**
+     * {@code dst[d + i] += x[i] · b[bi + i]} over the {@code channels·multiplier} output channels, where
+     * {@code x} is input pixel {@code img[p..)} lined up with them: the pixel itself when
+     * {@code multiplier} is 1 ({@code wide} null), else its channels {@link #widen widened} into {@code wide}.
+     */
+    private static void multiplyAddInput(float[] dst, int d, float[] img, int p, int channels, int multiplier,
+                                         float[] wide, float[] b, int bi) {
+        if (wide == null) {
+            multiplyAdd(dst, d, img, p, b, bi, channels * multiplier);
+        } else {
+            widen(img, p, channels, multiplier, wide);
+            multiplyAdd(dst, d, wide, 0, b, bi, channels * multiplier);
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.graft.cpu;
 
-import dev.graft.Activation;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.FusedDenseHead;
 import java.nio.FloatBuffer;
@@ -32,17 +31,8 @@ final class CpuFusedHead implements FusedDenseHead.Head {
     /** Row padding in floats: one AVX-512 vector. */
     static final int LANES = 16;
 
-    private final int layers;
-    private final int[] in;
-    private final int[] out;
-    private final int[] width;
-    private final Activation.Kind[] kind;
-    private final float[] alpha;
-    private final float[] learningRate;
-    private final float[] l2;
+    private final CpuHeadLayers layers;
     private final FusedDenseHead.UpdateRule rule;
-    private final CpuBuffer[] kernelBuffers;
-    private final CpuBuffer[] biasBuffers;
     /** Per layer: kernel rows {@code [in][width]}, then bias as one more row; same shape for gradients and slots. */
     private final float[][][] w;
     private final float[][][] gw;
@@ -55,55 +45,38 @@ final class CpuFusedHead implements FusedDenseHead.Head {
     private final float[][][] grad;
     private final float[][] x;
     private final float[][] dx;
+    /** The batch's labels as class indices, checked before the step changes anything. */
+    private int[] labelIndex = new int[BLOCK];
     CpuFusedHead(List<FusedDenseHead.DenseLayer> spec, FusedDenseHead.UpdateRule rule, boolean inputGradient) {
-        this.layers = spec.size();
+        this.layers = new CpuHeadLayers(spec);
         this.rule = rule;
-        in = new int[layers];
-        out = new int[layers];
-        width = new int[layers];
-        kind = new Activation.Kind[layers];
-        alpha = new float[layers];
-        learningRate = new float[layers];
-        l2 = new float[layers];
-        kernelBuffers = new CpuBuffer[layers];
-        biasBuffers = new CpuBuffer[layers];
-        w = new float[layers][][];
-        gw = new float[layers][][];
-        slot1 = new float[layers][][];
-        slot2 = new float[layers][][];
-        act = new float[layers][][];
-        grad = new float[layers][][];
-        wt = new float[layers][][];
+        w = new float[layers.count][][];
+        gw = new float[layers.count][][];
+        slot1 = new float[layers.count][][];
+        slot2 = new float[layers.count][][];
+        act = new float[layers.count][][];
+        grad = new float[layers.count][][];
+        wt = new float[layers.count][][];
         boolean slots1 = rule.adam() || rule.momentum() > 0f;
-        for (int l = 0; l < layers; l++) {
-            FusedDenseHead.DenseLayer d = spec.get(l);
-            in[l] = d.inputWidth();
-            out[l] = d.outputWidth();
-            width[l] = padded(out[l]);
-            kind[l] = d.activation().kind();
-            alpha[l] = d.activation().alpha();
-            learningRate[l] = d.learningRate();
-            l2[l] = d.l2();
-            kernelBuffers[l] = (CpuBuffer) d.kernel();
-            biasBuffers[l] = (CpuBuffer) d.bias();
-            w[l] = new float[in[l] + 1][width[l]];
-            gw[l] = new float[in[l] + 1][width[l]];
-            slot1[l] = slots1 ? new float[in[l] + 1][width[l]] : null;
-            slot2[l] = rule.adam() ? new float[in[l] + 1][width[l]] : null;
-            act[l] = new float[BLOCK][width[l]];
-            grad[l] = new float[BLOCK][width[l]];
-            FloatBuffer k = kernelBuffers[l].data();
-            for (int r = 0; r < in[l]; r++) {
-                k.get(r * out[l], w[l][r], 0, out[l]);
+        for (int l = 0; l < layers.count; l++) {
+            w[l] = new float[layers.in[l] + 1][layers.width[l]];
+            gw[l] = new float[layers.in[l] + 1][layers.width[l]];
+            slot1[l] = slots1 ? new float[layers.in[l] + 1][layers.width[l]] : null;
+            slot2[l] = rule.adam() ? new float[layers.in[l] + 1][layers.width[l]] : null;
+            act[l] = new float[BLOCK][layers.width[l]];
+            grad[l] = new float[BLOCK][layers.width[l]];
+            FloatBuffer k = layers.kernelBuffers[l].data();
+            for (int r = 0; r < layers.in[l]; r++) {
+                k.get(r * layers.out[l], w[l][r], 0, layers.out[l]);
             }
-            biasBuffers[l].data().get(0, w[l][in[l]], 0, out[l]);
+            layers.biasBuffers[l].data().get(0, w[l][layers.in[l]], 0, layers.out[l]);
             if (l > 0 || inputGradient) {
-                wt[l] = new float[out[l]][padded(in[l])];
-                CpuFusedKernels.transpose(w[l], in[l], out[l], wt[l]);
+                wt[l] = new float[layers.out[l]][padded(layers.in[l])];
+                CpuFusedKernels.transpose(w[l], layers.in[l], layers.out[l], wt[l]);
             }
         }
-        x = new float[BLOCK][in[0]];
-        dx = inputGradient ? new float[BLOCK][padded(in[0])] : null;
+        x = new float[BLOCK][layers.in[0]];
+        dx = inputGradient ? new float[BLOCK][padded(layers.in[0])] : null;
     }
 
     static int padded(int n) {
@@ -117,44 +90,43 @@ final class CpuFusedHead implements FusedDenseHead.Head {
         FloatBuffer yb = ((CpuBuffer) labels).data();
         FloatBuffer zb = ((CpuBuffer) logits).data();
         FloatBuffer dxb = inputGrad == null ? null : ((CpuBuffer) inputGrad).data();
-        int top = layers - 1;
-        for (int r = 0; r < rows; r++) {
-            // every label checked before any block adds to the accumulators: a bad batch changes nothing
-            CpuKernels.label(yb.get(r), r, out[top]);
-        }
+        int top = layers.count - 1;
+        labelIndex = layers.classIndices(yb, rows, labelIndex);
         double loss = 0;
         for (int r0 = 0; r0 < rows; r0 += BLOCK) {
             int nr = Math.min(BLOCK, rows - r0);
             for (int r = 0; r < nr; r++) {
-                xb.get((r0 + r) * in[0], x[r], 0, in[0]);
+                xb.get((r0 + r) * layers.in[0], x[r], 0, layers.in[0]);
             }
-            for (int l = 0; l < layers; l++) {
-                CpuFusedKernels.forward(l == 0 ? x : act[l - 1], nr, in[l], w[l], act[l], width[l]);
-                CpuFusedKernels.activate(act[l], nr, out[l], kind[l], alpha[l]);
+            for (int l = 0; l < layers.count; l++) {
+                CpuFusedKernels.forward(l == 0 ? x : act[l - 1], nr, layers.in[l], w[l], act[l], layers.width[l]);
+                CpuFusedKernels.activate(act[l], nr, layers.out[l], layers.kind[l], layers.alpha[l]);
             }
             for (int r = 0; r < nr; r++) {
-                zb.put((r0 + r) * out[top], act[top][r], 0, out[top]);
-                loss += CpuFusedKernels.softmaxCrossEntropy(act[top][r], out[top],
-                        CpuKernels.label(yb.get(r0 + r), r0 + r, out[top]), gradScale, grad[top][r]);
+                zb.put((r0 + r) * layers.out[top], act[top][r], 0, layers.out[top]);
+                loss += CpuFusedKernels.softmaxCrossEntropy(act[top][r], layers.out[top], labelIndex[r0 + r], gradScale,
+                        grad[top][r]);
             }
             for (int l = top; l >= 0; l--) {
                 float[][] below = l == 0 ? x : act[l - 1];
-                CpuFusedKernels.accumulateGradients(below, grad[l], nr, in[l], gw[l], width[l]);
+                CpuFusedKernels.accumulateGradients(below, grad[l], nr, layers.in[l], gw[l], layers.width[l]);
                 if (l > 0) {
-                    CpuFusedKernels.backThrough(grad[l], nr, out[l], wt[l], grad[l - 1]);
-                    CpuFusedKernels.activationBackward(act[l - 1], grad[l - 1], nr, out[l - 1], kind[l - 1], alpha[l - 1]);
+                    CpuFusedKernels.backThrough(grad[l], nr, layers.out[l], wt[l], grad[l - 1]);
+                    CpuFusedKernels.activationBackward(act[l - 1], grad[l - 1], nr, layers.out[l - 1],
+                            layers.kind[l - 1], layers.alpha[l - 1]);
                 } else if (dx != null) {
-                    CpuFusedKernels.backThrough(grad[0], nr, out[0], wt[0], dx);
+                    CpuFusedKernels.backThrough(grad[0], nr, layers.out[0], wt[0], dx);
                     for (int r = 0; r < nr; r++) {
-                        dxb.put((r0 + r) * in[0], dx[r], 0, in[0]);
+                        dxb.put((r0 + r) * layers.in[0], dx[r], 0, layers.in[0]);
                     }
                 }
             }
         }
-        for (int l = 0; l < layers; l++) {
-            CpuFusedKernels.update(w[l], gw[l], slot1[l], slot2[l], in[l], learningRate[l], l2[l], rule, step);
-            if (wt[l] != null && learningRate[l] != 0f) {
-                CpuFusedKernels.transpose(w[l], in[l], out[l], wt[l]);
+        for (int l = 0; l < layers.count; l++) {
+            CpuFusedKernels.update(w[l], gw[l], slot1[l], slot2[l], layers.in[l], layers.learningRate[l], layers.l2[l],
+                    rule, step);
+            if (wt[l] != null && layers.learningRate[l] != 0f) {
+                CpuFusedKernels.transpose(w[l], layers.in[l], layers.out[l], wt[l]);
             }
         }
         return loss;
@@ -162,12 +134,12 @@ final class CpuFusedHead implements FusedDenseHead.Head {
 
     @Override
     public void publish() {
-        for (int l = 0; l < layers; l++) {
-            FloatBuffer k = kernelBuffers[l].data();
-            for (int r = 0; r < in[l]; r++) {
-                k.put(r * out[l], w[l][r], 0, out[l]);
+        for (int l = 0; l < layers.count; l++) {
+            FloatBuffer k = layers.kernelBuffers[l].data();
+            for (int r = 0; r < layers.in[l]; r++) {
+                k.put(r * layers.out[l], w[l][r], 0, layers.out[l]);
             }
-            biasBuffers[l].data().put(0, w[l][in[l]], 0, out[l]);
+            layers.biasBuffers[l].data().put(0, w[l][layers.in[l]], 0, layers.out[l]);
         }
     }
 

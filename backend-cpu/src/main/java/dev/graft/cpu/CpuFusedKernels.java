@@ -215,7 +215,8 @@ final class CpuFusedKernels {
 
     /**
      * The optimizer step on a layer's {@code k} kernel rows (with L2) and its bias row (without), then
-     * clears the gradient accumulators. Formulas of {@link CpuKernels#sgd} and {@link CpuKernels#adam}.
+     * clears the gradient accumulators. Formulas of {@link dev.graft.spi.Backend#sgdUpdate} and
+     * {@link dev.graft.spi.Backend#adamUpdate}.
      */
     static void update(float[][] w, float[][] gw, float[][] s1, float[][] s2, int k, float lr, float l2,
                        FusedDenseHead.UpdateRule rule, long step) {

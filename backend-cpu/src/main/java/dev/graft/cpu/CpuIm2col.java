@@ -26,52 +26,40 @@ final class CpuIm2col {
         int ow = g.outWidth();
         float[] img = s.image(g.inputSize());
         float[] block = s.block(ow * rowLength);
+        CpuWindow win = s.window(g);
         for (int n = 0; n < count; n++) {
             input.get((first + n) * g.inputSize(), img, 0, g.inputSize());
             for (int y = 0; y < g.outHeight(); y++) {
                 for (int x = 0; x < ow; x++) {
-                    lowerPixel(g, img, y, x, block, x * rowLength);
+                    win.moveTo(y, x);
+                    lowerPixel(g, win, img, block, x * rowLength);
                 }
                 cols.put((n * g.outHeight() + y) * ow * rowLength, block, 0, ow * rowLength);
             }
         }
     }
 
-    /** The window of output pixel (y, x) as one row at {@code block[at..)}. */
-    private static void lowerPixel(ConvGeometry g, float[] img, int y, int x, float[] block, int at) {
+    /** The window at {@code win}'s pixel as one row at {@code block[at..)}. */
+    private static void lowerPixel(ConvGeometry g, CpuWindow win, float[] img, float[] block, int at) {
         int c = g.channels();
         int kw = g.kernelWidth();
-        int ix0 = x * g.strideWidth() - g.padLeft();
-        int dw = g.dilationWidth();
         for (int ky = 0; ky < g.kernelHeight(); ky++) {
-            int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
             int row = at + ky * kw * c;
-            if (iy < 0 || iy >= g.inHeight()) {
+            if (ky < win.kyFirst || ky >= win.kyEnd || win.kxFirst == win.kxEnd) {
                 Arrays.fill(block, row, row + kw * c, 0f);
                 continue;
             }
-            int pixelRow = iy * g.inWidth();
-            if (dw == 1) {
+            Arrays.fill(block, row, row + win.kxFirst * c, 0f);
+            if (g.dilationWidth() == 1) {
                 // the in-image part of the window row is one contiguous run of pixels
-                int lo = Math.max(0, -ix0);
-                int hi = Math.min(kw, g.inWidth() - ix0);
-                if (hi <= lo) {
-                    Arrays.fill(block, row, row + kw * c, 0f);
-                    continue;
-                }
-                Arrays.fill(block, row, row + lo * c, 0f);
-                System.arraycopy(img, (pixelRow + ix0 + lo) * c, block, row + lo * c, (hi - lo) * c);
-                Arrays.fill(block, row + hi * c, row + kw * c, 0f);
+                System.arraycopy(img, win.pixel(ky, win.kxFirst) * c, block, row + win.kxFirst * c,
+                        (win.kxEnd - win.kxFirst) * c);
             } else {
-                for (int kx = 0; kx < kw; kx++) {
-                    int ix = ix0 + kx * dw;
-                    if (ix < 0 || ix >= g.inWidth()) {
-                        Arrays.fill(block, row + kx * c, row + (kx + 1) * c, 0f);
-                    } else {
-                        System.arraycopy(img, (pixelRow + ix) * c, block, row + kx * c, c);
-                    }
+                for (int kx = win.kxFirst; kx < win.kxEnd; kx++) {
+                    System.arraycopy(img, win.pixel(ky, kx) * c, block, row + kx * c, c);
                 }
             }
+            Arrays.fill(block, row + win.kxEnd * c, row + kw * c, 0f);
         }
     }
 
@@ -86,31 +74,24 @@ final class CpuIm2col {
         int rowLength = g.windowSize() * c;
         int ow = g.outWidth();
         float[] block = s.block(ow * rowLength);
+        CpuWindow win = s.window(g);
         for (int n = 0; n < count; n++) {
             float[] img = s.zeroedOther(g.inputSize());
             for (int y = 0; y < g.outHeight(); y++) {
                 cols.get((n * g.outHeight() + y) * ow * rowLength, block, 0, ow * rowLength);
                 for (int x = 0; x < ow; x++) {
-                    raisePixel(g, block, x * rowLength, y, x, img);
+                    win.moveTo(y, x);
+                    raisePixel(win, c, g.kernelWidth(), block, x * rowLength, img);
                 }
             }
             gradInput.put((first + n) * g.inputSize(), img, 0, g.inputSize());
         }
     }
 
-    private static void raisePixel(ConvGeometry g, float[] block, int at, int y, int x, float[] img) {
-        int c = g.channels();
-        int kw = g.kernelWidth();
-        for (int ky = 0; ky < g.kernelHeight(); ky++) {
-            int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
-            if (iy < 0 || iy >= g.inHeight()) {
-                continue;
-            }
-            for (int kx = 0; kx < kw; kx++) {
-                int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
-                if (ix >= 0 && ix < g.inWidth()) {
-                    addInto(img, (iy * g.inWidth() + ix) * c, block, at + (ky * kw + kx) * c, c);
-                }
+    private static void raisePixel(CpuWindow win, int c, int kw, float[] block, int at, float[] img) {
+        for (int ky = win.kyFirst; ky < win.kyEnd; ky++) {
+            for (int kx = win.kxFirst; kx < win.kxEnd; kx++) {
+                addInto(img, win.pixel(ky, kx) * c, block, at + (ky * kw + kx) * c, c);
             }
         }
     }

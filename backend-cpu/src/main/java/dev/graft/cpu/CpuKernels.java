@@ -3,6 +3,7 @@ package dev.graft.cpu;
 import static dev.graft.cpu.CpuScratch.CHUNK;
 
 import dev.graft.spi.DropoutMask;
+import dev.graft.spi.FusedDenseHead;
 import java.nio.FloatBuffer;
 
 /**
@@ -139,68 +140,35 @@ final class CpuKernels {
         }
     }
 
-    /** See {@link dev.graft.spi.Backend#sgdUpdate}; {@code v} is ignored (may be null) without momentum. */
-    static void sgd(FloatBuffer p, FloatBuffer g, FloatBuffer v, int n, float lr, float momentum,
-                    boolean nesterov, float l2, CpuScratch s) {
+    /**
+     * See {@link dev.graft.spi.Backend#sgdUpdate} and {@link dev.graft.spi.Backend#adamUpdate}: the
+     * formulas of {@link CpuFusedKernels#update} over chunks staged on the heap. {@code m} and {@code v}
+     * are the rule's optimizer slots (SGD's velocity is {@code m}), null where it has none.
+     */
+    static void update(FloatBuffer p, FloatBuffer g, FloatBuffer m, FloatBuffer v, int n, float lr, float l2,
+                       FusedDenseHead.UpdateRule rule, long step, CpuScratch s) {
+        float lrT = CpuFusedKernels.adamRate(lr, rule, step);
         float[] pa = s.a;
         float[] ga = s.b;
-        float[] va = s.c;
+        float[] ma = m == null ? null : s.c;
+        float[] va = v == null ? null : s.d;
         for (int off = 0; off < n; off += CHUNK) {
             int len = Math.min(CHUNK, n - off);
             p.get(off, pa, 0, len);
             g.get(off, ga, 0, len);
-            if (momentum == 0f) {
-                for (int i = 0; i < len; i++) {
-                    pa[i] -= lr * (ga[i] + l2 * pa[i]);
-                }
-            } else {
+            if (m != null) {
+                m.get(off, ma, 0, len);
+            }
+            if (v != null) {
                 v.get(off, va, 0, len);
-                if (nesterov) {
-                    for (int i = 0; i < len; i++) {
-                        float gi = ga[i] + l2 * pa[i];
-                        float vi = momentum * va[i] + gi;
-                        va[i] = vi;
-                        pa[i] -= lr * (gi + momentum * vi);
-                    }
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        float vi = momentum * va[i] + (ga[i] + l2 * pa[i]);
-                        va[i] = vi;
-                        pa[i] -= lr * vi;
-                    }
-                }
+            }
+            CpuFusedKernels.update(pa, ga, ma, va, 0, len, lr, lrT, l2, rule);
+            if (m != null) {
+                m.put(off, ma, 0, len);
+            }
+            if (v != null) {
                 v.put(off, va, 0, len);
             }
-            p.put(off, pa, 0, len);
-        }
-    }
-
-    /** See {@link dev.graft.spi.Backend#adamUpdate} (TF's formulation, ε outside the square root). */
-    static void adam(FloatBuffer p, FloatBuffer g, FloatBuffer m, FloatBuffer v, int n, float lr,
-                     float beta1, float beta2, float epsilon, long step, float l2, CpuScratch s) {
-        float lrT = (float) (lr * Math.sqrt(1 - Math.pow(beta2, step)) / (1 - Math.pow(beta1, step)));
-        float oneMinusB1 = 1f - beta1;
-        float oneMinusB2 = 1f - beta2;
-        float[] pa = s.a;
-        float[] ga = s.b;
-        float[] ma = s.c;
-        float[] va = s.d;
-        for (int off = 0; off < n; off += CHUNK) {
-            int len = Math.min(CHUNK, n - off);
-            p.get(off, pa, 0, len);
-            g.get(off, ga, 0, len);
-            m.get(off, ma, 0, len);
-            v.get(off, va, 0, len);
-            for (int i = 0; i < len; i++) {
-                float gi = ga[i] + l2 * pa[i];
-                float mi = beta1 * ma[i] + oneMinusB1 * gi;
-                float vi = beta2 * va[i] + oneMinusB2 * gi * gi;
-                ma[i] = mi;
-                va[i] = vi;
-                pa[i] -= lrT * mi / ((float) Math.sqrt(vi) + epsilon);
-            }
-            m.put(off, ma, 0, len);
-            v.put(off, va, 0, len);
             p.put(off, pa, 0, len);
         }
     }

@@ -20,24 +20,19 @@ final class CpuPooling {
         int outImage = g.outPixels() * c;
         float[] img = s.image(g.inputSize());
         float[] out = s.block(outImage);
+        CpuWindow win = s.window(g);
         for (int n = 0; n < batch; n++) {
             input.get(n * g.inputSize(), img, 0, g.inputSize());
             for (int y = 0; y < g.outHeight(); y++) {
                 for (int x = 0; x < g.outWidth(); x++) {
                     int o = (y * g.outWidth() + x) * c;
                     Arrays.fill(out, o, o + c, Float.NEGATIVE_INFINITY);
-                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
-                        int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
-                        if (iy < 0 || iy >= g.inHeight()) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
-                            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
-                            if (ix >= 0 && ix < g.inWidth()) {
-                                int p = (iy * g.inWidth() + ix) * c;
-                                for (int i = 0; i < c; i++) {
-                                    out[o + i] = Math.max(out[o + i], img[p + i]);
-                                }
+                    win.moveTo(y, x);
+                    for (int ky = win.kyFirst; ky < win.kyEnd; ky++) {
+                        for (int kx = win.kxFirst; kx < win.kxEnd; kx++) {
+                            int p = win.pixel(ky, kx) * c;
+                            for (int i = 0; i < c; i++) {
+                                out[o + i] = Math.max(out[o + i], img[p + i]);
                             }
                         }
                     }
@@ -56,6 +51,7 @@ final class CpuPooling {
         float[] dy = s.block(outImage);
         float[] best = s.tile(0, c);
         int[] at = s.indices(c);
+        CpuWindow win = s.window(g);
         for (int n = 0; n < batch; n++) {
             input.get(n * g.inputSize(), img, 0, g.inputSize());
             gradOut.get(n * outImage, dy, 0, outImage);
@@ -63,20 +59,14 @@ final class CpuPooling {
             for (int y = 0; y < g.outHeight(); y++) {
                 for (int x = 0; x < g.outWidth(); x++) {
                     Arrays.fill(at, 0, c, -1);
-                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
-                        int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
-                        if (iy < 0 || iy >= g.inHeight()) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
-                            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
-                            if (ix >= 0 && ix < g.inWidth()) {
-                                int p = (iy * g.inWidth() + ix) * c;
-                                for (int i = 0; i < c; i++) {
-                                    if (at[i] < 0 || img[p + i] > best[i]) {
-                                        best[i] = img[p + i];
-                                        at[i] = p + i;
-                                    }
+                    win.moveTo(y, x);
+                    for (int ky = win.kyFirst; ky < win.kyEnd; ky++) {
+                        for (int kx = win.kxFirst; kx < win.kxEnd; kx++) {
+                            int p = win.pixel(ky, kx) * c;
+                            for (int i = 0; i < c; i++) {
+                                if (at[i] < 0 || img[p + i] > best[i]) {
+                                    best[i] = img[p + i];
+                                    at[i] = p + i;
                                 }
                             }
                         }
@@ -96,30 +86,23 @@ final class CpuPooling {
         int outImage = g.outPixels() * c;
         float[] img = s.image(g.inputSize());
         float[] out = s.block(outImage);
+        CpuWindow win = s.window(g);
         for (int n = 0; n < batch; n++) {
             input.get(n * g.inputSize(), img, 0, g.inputSize());
             Arrays.fill(out, 0, outImage, 0f);
             for (int y = 0; y < g.outHeight(); y++) {
                 for (int x = 0; x < g.outWidth(); x++) {
                     int o = (y * g.outWidth() + x) * c;
-                    int count = 0;
-                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
-                        int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
-                        if (iy < 0 || iy >= g.inHeight()) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
-                            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
-                            if (ix >= 0 && ix < g.inWidth()) {
-                                int p = (iy * g.inWidth() + ix) * c;
-                                for (int i = 0; i < c; i++) {
-                                    out[o + i] += img[p + i];
-                                }
-                                count++;
+                    win.moveTo(y, x);
+                    for (int ky = win.kyFirst; ky < win.kyEnd; ky++) {
+                        for (int kx = win.kxFirst; kx < win.kxEnd; kx++) {
+                            int p = win.pixel(ky, kx) * c;
+                            for (int i = 0; i < c; i++) {
+                                out[o + i] += img[p + i];
                             }
                         }
                     }
-                    float inv = 1f / count;
+                    float inv = 1f / win.cells();
                     for (int i = 0; i < c; i++) {
                         out[o + i] *= inv;
                     }
@@ -136,28 +119,23 @@ final class CpuPooling {
         int outImage = g.outPixels() * c;
         float[] dy = s.block(outImage);
         float[] share = s.tile(0, c);
+        CpuWindow win = s.window(g);
         for (int n = 0; n < batch; n++) {
             gradOut.get(n * outImage, dy, 0, outImage);
             float[] dx = s.zeroedOther(g.inputSize());
             for (int y = 0; y < g.outHeight(); y++) {
                 for (int x = 0; x < g.outWidth(); x++) {
                     int o = (y * g.outWidth() + x) * c;
-                    float inv = 1f / inImageCells(g, y, x);
+                    win.moveTo(y, x);
+                    float inv = 1f / win.cells();
                     for (int i = 0; i < c; i++) {
                         share[i] = dy[o + i] * inv;
                     }
-                    for (int ky = 0; ky < g.kernelHeight(); ky++) {
-                        int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
-                        if (iy < 0 || iy >= g.inHeight()) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < g.kernelWidth(); kx++) {
-                            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
-                            if (ix >= 0 && ix < g.inWidth()) {
-                                int p = (iy * g.inWidth() + ix) * c;
-                                for (int i = 0; i < c; i++) {
-                                    dx[p + i] += share[i];
-                                }
+                    for (int ky = win.kyFirst; ky < win.kyEnd; ky++) {
+                        for (int kx = win.kxFirst; kx < win.kxEnd; kx++) {
+                            int p = win.pixel(ky, kx) * c;
+                            for (int i = 0; i < c; i++) {
+                                dx[p + i] += share[i];
                             }
                         }
                     }
@@ -165,20 +143,6 @@ final class CpuPooling {
             }
             gradInput.put(n * g.inputSize(), dx, 0, g.inputSize());
         }
-    }
-
-    private static int inImageCells(ConvGeometry g, int y, int x) {
-        int rows = 0;
-        for (int ky = 0; ky < g.kernelHeight(); ky++) {
-            int iy = y * g.strideHeight() - g.padTop() + ky * g.dilationHeight();
-            rows += iy >= 0 && iy < g.inHeight() ? 1 : 0;
-        }
-        int cols = 0;
-        for (int kx = 0; kx < g.kernelWidth(); kx++) {
-            int ix = x * g.strideWidth() - g.padLeft() + kx * g.dilationWidth();
-            cols += ix >= 0 && ix < g.inWidth() ? 1 : 0;
-        }
-        return rows * cols;
     }
 
     /** Per image and channel, the mean over all pixels: {@code [batch, channels]}. */
