@@ -39,15 +39,9 @@ extern "C" __global__ void col2im(const float* cols, float* dx, int count, GRAFT
     GRAFT_GRID_STRIDE(i, n) {
         GRAFT_NHWC(i, H, W, C, img, iy, ix, c);
         float sum = 0.0f;
-        for (int ky = 0; ky < KH; ky++) {
-            int oy = graft_window_origin(iy, ky, SH, DH, PT, OH);
-            if (oy < 0) continue;
-            for (int kx = 0; kx < KW; kx++) {
-                int ox = graft_window_origin(ix, kx, SW, DW, PL, OW);
-                if (ox < 0) continue;
-                sum += cols[((img * OH + oy) * OW + ox) * K + (ky * KW + kx) * C + c];
-            }
-        }
+        graft_for_covering_windows(iy, ix, GRAFT_GEOMETRY_ARGS, [&](int ky, int kx, int oy, int ox) {
+            sum += cols[((img * OH + oy) * OW + ox) * K + (ky * KW + kx) * C + c];
+        });
         dx[i] = sum;
     }
 }
@@ -62,15 +56,9 @@ extern "C" __global__ void depthwise_forward(const float* x, const float* k, con
         GRAFT_NHWC(i, OH, OW, OC, img, oy, ox, oc);
         int c = oc / M;
         float sum = 0.0f;
-        for (int ky = 0; ky < KH; ky++) {
-            int iy = oy * SH - PT + ky * DH;
-            if (iy < 0 || iy >= H) continue;
-            for (int kx = 0; kx < KW; kx++) {
-                int ix = ox * SW - PL + kx * DW;
-                if (ix < 0 || ix >= W) continue;
-                sum += x[((img * H + iy) * W + ix) * C + c] * k[(ky * KW + kx) * OC + oc];
-            }
-        }
+        graft_for_window_cells(oy, ox, GRAFT_GEOMETRY_ARGS, [&](int ky, int kx, int iy, int ix) {
+            sum += x[((img * H + iy) * W + ix) * C + c] * k[(ky * KW + kx) * OC + oc];
+        });
         y[i] = bias != 0 ? sum + bias[oc] : sum;
     }
 }
@@ -84,17 +72,11 @@ extern "C" __global__ void depthwise_backward_input(const float* dy, const float
     GRAFT_GRID_STRIDE(i, n) {
         GRAFT_NHWC(i, H, W, C, img, iy, ix, c);
         float sum = 0.0f;
-        for (int ky = 0; ky < KH; ky++) {
-            int oy = graft_window_origin(iy, ky, SH, DH, PT, OH);
-            if (oy < 0) continue;
-            for (int kx = 0; kx < KW; kx++) {
-                int ox = graft_window_origin(ix, kx, SW, DW, PL, OW);
-                if (ox < 0) continue;
-                const float* g = dy + ((img * OH + oy) * OW + ox) * OC + (long long) c * M;
-                const float* w = k + (ky * KW + kx) * OC + c * M;
-                for (int m = 0; m < M; m++) sum += g[m] * w[m];
-            }
-        }
+        graft_for_covering_windows(iy, ix, GRAFT_GEOMETRY_ARGS, [&](int ky, int kx, int oy, int ox) {
+            const float* g = dy + ((img * OH + oy) * OW + ox) * OC + (long long) c * M;
+            const float* w = k + (ky * KW + kx) * OC + c * M;
+            for (int m = 0; m < M; m++) sum += g[m] * w[m];
+        });
         dx[i] = sum;
     }
 }

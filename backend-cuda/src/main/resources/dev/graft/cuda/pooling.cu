@@ -12,20 +12,14 @@ __device__ __forceinline__ long long graft_first_max(const float* x, long long i
                                                      GRAFT_GEOMETRY) {
     long long best = -1;
     float bestValue = 0.0f;
-    for (int ky = 0; ky < KH; ky++) {
-        int iy = oy * SH - PT + ky * DH;
-        if (iy < 0 || iy >= H) continue;
-        for (int kx = 0; kx < KW; kx++) {
-            int ix = ox * SW - PL + kx * DW;
-            if (ix < 0 || ix >= W) continue;
-            long long at = ((img * H + iy) * W + ix) * C + c;
-            float v = x[at];
-            if (best < 0 || v > bestValue) {
-                best = at;
-                bestValue = v;
-            }
+    graft_for_window_cells(oy, ox, GRAFT_GEOMETRY_ARGS, [&](int, int, int iy, int ix) {
+        long long at = ((img * H + iy) * W + ix) * C + c;
+        float v = x[at];
+        if (best < 0 || v > bestValue) {
+            best = at;
+            bestValue = v;
         }
-    }
+    });
     return best;
 }
 
@@ -42,8 +36,6 @@ __device__ __forceinline__ int graft_in_image_cells(int oy, int ox, GRAFT_GEOMET
     return rows * cols;
 }
 
-#define GRAFT_GEOMETRY_ARGS H, W, C, KH, KW, SH, SW, DH, DW, PT, PL, OH, OW
-
 extern "C" __global__ void max_pool_forward(const float* x, float* y, int batch, GRAFT_GEOMETRY) {
     long long n = (long long) batch * OH * OW * C;
     GRAFT_GRID_STRIDE(i, n) {
@@ -59,17 +51,11 @@ extern "C" __global__ void max_pool_backward(const float* x, const float* dy, fl
     GRAFT_GRID_STRIDE(i, n) {
         GRAFT_NHWC(i, H, W, C, img, iy, ix, c);
         float sum = 0.0f;
-        for (int ky = 0; ky < KH; ky++) {
-            int oy = graft_window_origin(iy, ky, SH, DH, PT, OH);
-            if (oy < 0) continue;
-            for (int kx = 0; kx < KW; kx++) {
-                int ox = graft_window_origin(ix, kx, SW, DW, PL, OW);
-                if (ox < 0) continue;
-                if (graft_first_max(x, img, oy, ox, c, GRAFT_GEOMETRY_ARGS) == i) {
-                    sum += dy[((img * OH + oy) * OW + ox) * C + c];
-                }
+        graft_for_covering_windows(iy, ix, GRAFT_GEOMETRY_ARGS, [&](int, int, int oy, int ox) {
+            if (graft_first_max(x, img, oy, ox, c, GRAFT_GEOMETRY_ARGS) == i) {
+                sum += dy[((img * OH + oy) * OW + ox) * C + c];
             }
-        }
+        });
         dx[i] = sum;
     }
 }
@@ -79,15 +65,9 @@ extern "C" __global__ void avg_pool_forward(const float* x, float* y, int batch,
     GRAFT_GRID_STRIDE(i, n) {
         GRAFT_NHWC(i, OH, OW, C, img, oy, ox, c);
         double sum = 0.0;
-        for (int ky = 0; ky < KH; ky++) {
-            int iy = oy * SH - PT + ky * DH;
-            if (iy < 0 || iy >= H) continue;
-            for (int kx = 0; kx < KW; kx++) {
-                int ix = ox * SW - PL + kx * DW;
-                if (ix < 0 || ix >= W) continue;
-                sum += x[((img * H + iy) * W + ix) * C + c];
-            }
-        }
+        graft_for_window_cells(oy, ox, GRAFT_GEOMETRY_ARGS, [&](int, int, int iy, int ix) {
+            sum += x[((img * H + iy) * W + ix) * C + c];
+        });
         y[i] = (float) (sum / graft_in_image_cells(oy, ox, GRAFT_GEOMETRY_ARGS));
     }
 }
@@ -98,15 +78,9 @@ extern "C" __global__ void avg_pool_backward(const float* dy, float* dx, int bat
     GRAFT_GRID_STRIDE(i, n) {
         GRAFT_NHWC(i, H, W, C, img, iy, ix, c);
         double sum = 0.0;
-        for (int ky = 0; ky < KH; ky++) {
-            int oy = graft_window_origin(iy, ky, SH, DH, PT, OH);
-            if (oy < 0) continue;
-            for (int kx = 0; kx < KW; kx++) {
-                int ox = graft_window_origin(ix, kx, SW, DW, PL, OW);
-                if (ox < 0) continue;
-                sum += dy[((img * OH + oy) * OW + ox) * C + c] * (1.0 / graft_in_image_cells(oy, ox, GRAFT_GEOMETRY_ARGS));
-            }
-        }
+        graft_for_covering_windows(iy, ix, GRAFT_GEOMETRY_ARGS, [&](int, int, int oy, int ox) {
+            sum += dy[((img * OH + oy) * OW + ox) * C + c] * (1.0 / graft_in_image_cells(oy, ox, GRAFT_GEOMETRY_ARGS));
+        });
         dx[i] = (float) sum;
     }
 }
