@@ -11,12 +11,8 @@ import dev.graft.spi.DeviceBuffer;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the conformance suite does not reach: chunked staging, loss grids larger than the reduction
@@ -24,42 +20,24 @@ import org.junit.jupiter.api.TestInstance;
  * TF32 opt-in. Needs a GPU: skipped with the probe's reason elsewhere (failed under
  * {@code -Dgraft.requireBackends=cuda}).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CudaBackendGpuTest {
 
-    private CudaBackend backend;
-    private String skipReason;
+    @RegisterExtension
+    static final CudaGpuBackend GPU = new CudaGpuBackend();
 
-    @BeforeAll
-    void open() {
-        skipReason = Conformance.skipReason(new CudaBackendProvider());
-        if (skipReason == null) {
-            backend = (CudaBackend) new CudaBackendProvider().open(BackendOptions.defaults());
-        }
-    }
-
-    /** Skips each test with the probe's reason where there is no GPU, so reports count them. */
-    @BeforeEach
-    void skipWithoutGpu() {
-        Assumptions.assumeTrue(skipReason == null, () -> skipReason);
-    }
-
-    @AfterAll
-    void close() {
-        if (backend != null) {
-            backend.close();
-        }
+    private static CudaBackend backend() {
+        return GPU.backend();
     }
 
     @Test
     void transfersLargerThanAStagingSlotRoundTrip() {
         int n = 2 * CudaStaging.SLOT_FLOATS + 12345;
         float[] values = Conformance.random(new SplittableRandom(1), n, 10);
-        try (DeviceBuffer a = backend.allocate(n + 7); DeviceBuffer b = backend.allocate(n + 7)) {
-            backend.upload(values, 0, a, 7, n);
-            backend.copy(a, 7, b, 0, n);
+        try (DeviceBuffer a = backend().allocate(n + 7); DeviceBuffer b = backend().allocate(n + 7)) {
+            backend().upload(values, 0, a, 7, n);
+            backend().copy(a, 7, b, 0, n);
             float[] out = new float[n];
-            backend.download(b, 0, out, 0, n);
+            backend().download(b, 0, out, 0, n);
             assertArrayEquals(values, out);
         }
     }
@@ -80,41 +58,41 @@ class CudaBackendGpuTest {
             }
             expected += Math.log(sum) + max - logits[r * cols + (int) labels[r]];
         }
-        try (DeviceBuffer z = backend.allocate(rows * cols); DeviceBuffer y = backend.allocate(rows)) {
-            backend.upload(logits, 0, z, 0, logits.length);
-            backend.upload(labels, 0, y, 0, rows);
-            double loss = backend.softmaxCrossEntropy(z, y, rows, cols, 1f, null);
+        try (DeviceBuffer z = backend().allocate(rows * cols); DeviceBuffer y = backend().allocate(rows)) {
+            backend().upload(logits, 0, z, 0, logits.length);
+            backend().upload(labels, 0, y, 0, rows);
+            double loss = backend().softmaxCrossEntropy(z, y, rows, cols, 1f, null);
             assertEquals(expected, loss, 1e-6 * rows);
-            double mse = backend.meanSquaredError(z, z, rows, cols, 1f, null);
+            double mse = backend().meanSquaredError(z, z, rows, cols, 1f, null);
             assertEquals(0.0, mse, 0.0);
         }
     }
 
     @Test
     void badLabelNamesRowAndValue() {
-        try (DeviceBuffer z = backend.allocate(12); DeviceBuffer y = backend.allocate(4)) {
-            backend.upload(new float[] {0, 1, 2.5f, 1}, 0, y, 0, 4);
+        try (DeviceBuffer z = backend().allocate(12); DeviceBuffer y = backend().allocate(4)) {
+            backend().upload(new float[] {0, 1, 2.5f, 1}, 0, y, 0, 4);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> backend.softmaxCrossEntropy(z, y, 4, 3, 1f, null));
+                    () -> backend().softmaxCrossEntropy(z, y, 4, 3, 1f, null));
             assertTrue(e.getMessage().contains("2.5") && e.getMessage().contains("row 2"), e.getMessage());
         }
     }
 
     @Test
     void buffersAreOwnedAndClosedOnce() {
-        int before = backend.liveBuffers();
-        DeviceBuffer a = backend.allocate(100);
-        assertEquals(before + 1, backend.liveBuffers());
+        int before = backend().liveBuffers();
+        DeviceBuffer a = backend().allocate(100);
+        assertEquals(before + 1, backend().liveBuffers());
         a.close();
         a.close();
-        assertEquals(before, backend.liveBuffers());
-        IllegalStateException used = assertThrows(IllegalStateException.class, () -> backend.upload(new float[1], 0, a, 0, 1));
+        assertEquals(before, backend().liveBuffers());
+        IllegalStateException used = assertThrows(IllegalStateException.class, () -> backend().upload(new float[1], 0, a, 0, 1));
         assertTrue(used.getMessage().contains("after close"), used.getMessage());
 
         CudaBackend other = (CudaBackend) new CudaBackendProvider().open(BackendOptions.defaults());
         try {
             DeviceBuffer foreign = other.allocate(4);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backend.multiply(foreign, foreign, 4));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backend().multiply(foreign, foreign, 4));
             assertTrue(e.getMessage().contains("not allocated by this CUDA backend"), e.getMessage());
             DeviceBuffer leaked = other.allocate(1000);
             assertEquals(2, other.liveBuffers());
@@ -129,10 +107,10 @@ class CudaBackendGpuTest {
     @Test
     void outOfMemorySaysHowMuchWasAskedAndIsFree() {
         long huge = 1L << 42; // 16 TiB of floats
-        CudaException e = assertThrows(CudaException.class, () -> backend.allocate(huge));
+        CudaException e = assertThrows(CudaException.class, () -> backend().allocate(huge));
         assertEquals("cudaErrorMemoryAllocation", e.statusName());
         assertTrue(e.getMessage().contains("free of") && e.getMessage().contains("MiB"), e.getMessage());
-        try (DeviceBuffer ok = backend.allocate(16)) { // the backend still works afterwards
+        try (DeviceBuffer ok = backend().allocate(16)) { // the backend still works afterwards
             assertEquals(16, ok.length());
         }
     }
@@ -140,12 +118,12 @@ class CudaBackendGpuTest {
     @Test
     void usableFromAnotherThread() throws Exception {
         AtomicReference<float[]> result = new AtomicReference<>();
-        try (DeviceBuffer a = backend.allocate(4)) {
-            backend.upload(new float[] {1, 2, 3, 4}, 0, a, 0, 4);
+        try (DeviceBuffer a = backend().allocate(4)) {
+            backend().upload(new float[] {1, 2, 3, 4}, 0, a, 0, 4);
             Thread t = new Thread(() -> {
-                backend.multiply(a, a, 4);
+                backend().multiply(a, a, 4);
                 float[] out = new float[4];
-                backend.download(a, 0, out, 0, 4);
+                backend().download(a, 0, out, 0, 4);
                 result.set(out);
             });
             t.start();

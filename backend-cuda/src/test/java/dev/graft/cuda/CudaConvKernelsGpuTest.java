@@ -5,11 +5,9 @@ import static dev.graft.cuda.HostKernelCase.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import dev.graft.conformance.Conformance;
 import dev.graft.conv.ReferenceBatchNormKernels;
 import dev.graft.conv.ReferenceConvKernels;
 import dev.graft.conv.ReferencePoolingKernels;
-import dev.graft.spi.BackendOptions;
 import dev.graft.spi.ConvGeometry;
 import dev.graft.spi.ConvKernels;
 import dev.graft.spi.DeviceBuffer;
@@ -17,12 +15,8 @@ import dev.graft.spi.NormalizationKernels;
 import dev.graft.spi.Padding;
 import dev.graft.spi.PoolingKernels;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The convolution families on a real GPU at sizes the conformance suite does not reach (28×28
@@ -30,30 +24,13 @@ import org.junit.jupiter.api.TestInstance;
  * rows), against the reference kernels; scratch reused across calls. Needs a GPU: skipped with
  * the probe's reason elsewhere (failed under {@code -Dgraft.requireBackends=cuda}).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CudaConvKernelsGpuTest {
 
-    private CudaBackend backend;
-    private String skipReason;
+    @RegisterExtension
+    static final CudaGpuBackend GPU = new CudaGpuBackend();
 
-    @BeforeAll
-    void open() {
-        skipReason = Conformance.skipReason(new CudaBackendProvider());
-        if (skipReason == null) {
-            backend = (CudaBackend) new CudaBackendProvider().open(BackendOptions.defaults());
-        }
-    }
-
-    @BeforeEach
-    void skipWithoutGpu() {
-        Assumptions.assumeTrue(skipReason == null, () -> skipReason);
-    }
-
-    @AfterAll
-    void close() {
-        if (backend != null) {
-            backend.close();
-        }
+    private static CudaBackend backend() {
+        return GPU.backend();
     }
 
     @Test
@@ -69,12 +46,12 @@ class CudaConvKernelsGpuTest {
         float[] y = ReferenceConvKernels.conv2d(g, batch, x, k, filters, bias);
         float[] dx = ReferenceConvKernels.conv2dBackwardInput(g, batch, dy, k, filters);
         float[] dk = ReferenceConvKernels.conv2dBackwardKernel(g, batch, x, dy, filters);
-        try (CudaConvFamilies oneImagePerGemm = new CudaConvFamilies(backend.kernelDevice(), 1)) {
-            for (ConvKernels conv : new ConvKernels[] {backend.capability(ConvKernels.class).orElseThrow(),
+        try (CudaConvFamilies oneImagePerGemm = new CudaConvFamilies(backend().kernelDevice(), 1)) {
+            for (ConvKernels conv : new ConvKernels[] {backend().capability(ConvKernels.class).orElseThrow(),
                     (ConvKernels) oneImagePerGemm.of(ConvKernels.class)}) {
                 try (DeviceBuffer bx = up(x); DeviceBuffer bk = up(k); DeviceBuffer bb = up(bias); DeviceBuffer bdy = up(dy);
-                     DeviceBuffer by = backend.allocate(y.length); DeviceBuffer bdx = backend.allocate(dx.length);
-                     DeviceBuffer bdk = backend.allocate(dk.length)) {
+                     DeviceBuffer by = backend().allocate(y.length); DeviceBuffer bdx = backend().allocate(dx.length);
+                     DeviceBuffer bdk = backend().allocate(dk.length)) {
                     conv.conv2d(g, batch, bx, bk, filters, bb, by);
                     conv.conv2dBackwardInput(g, batch, bdy, bk, filters, bdx);
                     conv.conv2dBackwardKernel(g, batch, bx, bdy, filters, bdk);
@@ -96,13 +73,13 @@ class CudaConvKernelsGpuTest {
         float[] x = random(r, batch * g.inputSize());
         float[] k = random(r, g.windowSize() * 16);
         float[] dy = random(r, batch * g.outPixels() * 16);
-        ConvKernels conv = backend.capability(ConvKernels.class).orElseThrow();
-        PoolingKernels pool = backend.capability(PoolingKernels.class).orElseThrow();
-        NormalizationKernels bn = backend.capability(NormalizationKernels.class).orElseThrow();
+        ConvKernels conv = backend().capability(ConvKernels.class).orElseThrow();
+        PoolingKernels pool = backend().capability(PoolingKernels.class).orElseThrow();
+        NormalizationKernels bn = backend().capability(NormalizationKernels.class).orElseThrow();
         try (DeviceBuffer bx = up(x); DeviceBuffer bk = up(k); DeviceBuffer bdy = up(dy);
-             DeviceBuffer dw = backend.allocate(k.length); DeviceBuffer pooled = backend.allocate(batch * p.outPixels() * 16L);
-             DeviceBuffer normalized = backend.allocate(x.length); DeviceBuffer mean = backend.allocate(16);
-             DeviceBuffer variance = backend.allocate(16)) {
+             DeviceBuffer dw = backend().allocate(k.length); DeviceBuffer pooled = backend().allocate(batch * p.outPixels() * 16L);
+             DeviceBuffer normalized = backend().allocate(x.length); DeviceBuffer mean = backend().allocate(16);
+             DeviceBuffer variance = backend().allocate(16)) {
             conv.depthwiseBackwardKernel(g, batch, bx, bdy, 1, dw);
             pool.maxPool(p, batch, bx, pooled);
             bn.batchNormTraining(rows, 16, bx, null, null, 1e-3f, normalized, mean, variance);
@@ -116,30 +93,30 @@ class CudaConvKernelsGpuTest {
 
     @Test
     void theFamiliesAreOneInstanceWhoseScratchIsAllocatedOnce() {
-        assertSame(backend.capability(ConvKernels.class).orElseThrow(), backend.capability(ConvKernels.class).orElseThrow());
+        assertSame(backend().capability(ConvKernels.class).orElseThrow(), backend().capability(ConvKernels.class).orElseThrow());
         ConvGeometry g = ConvGeometry.conv(12, 12, 4, 3, 3, 1, 1, Padding.SAME);
-        ConvKernels conv = backend.capability(ConvKernels.class).orElseThrow();
-        try (DeviceBuffer x = backend.allocate(8L * g.inputSize()); DeviceBuffer k = backend.allocate(36L * 4);
-             DeviceBuffer y = backend.allocate(8L * g.outPixels() * 4)) {
+        ConvKernels conv = backend().capability(ConvKernels.class).orElseThrow();
+        try (DeviceBuffer x = backend().allocate(8L * g.inputSize()); DeviceBuffer k = backend().allocate(36L * 4);
+             DeviceBuffer y = backend().allocate(8L * g.outPixels() * 4)) {
             conv.conv2d(g, 8, x, k, 4, null, y);
-            int buffers = backend.liveBuffers();
+            int buffers = backend().liveBuffers();
             for (int i = 0; i < 10; i++) {
                 conv.conv2d(g, 8, x, k, 4, null, y);
                 conv.conv2dBackwardKernel(g, 8, x, y, 4, k);
             }
-            assertEquals(buffers, backend.liveBuffers(), "no device allocation per call");
+            assertEquals(buffers, backend().liveBuffers(), "no device allocation per call");
         }
     }
 
     private DeviceBuffer up(float[] values) {
-        DeviceBuffer b = backend.allocate(values.length);
-        backend.upload(values, 0, b, 0, values.length);
+        DeviceBuffer b = backend().allocate(values.length);
+        backend().upload(values, 0, b, 0, values.length);
         return b;
     }
 
     private float[] down(DeviceBuffer b) {
         float[] out = new float[(int) b.length()];
-        backend.download(b, 0, out, 0, out.length);
+        backend().download(b, 0, out, 0, out.length);
         return out;
     }
 }
