@@ -24,6 +24,13 @@ final class CudaArgs {
         }
     }
 
+    /** {@link #need} for an optional buffer: nothing to check when it is null. */
+    static void needIfGiven(String op, String what, CudaBuffer buffer, long needed, String formula, int d1, int d2) {
+        if (buffer != null) {
+            need(op, what, buffer, needed, formula, d1, d2);
+        }
+    }
+
     static void checkRange(String what, long capacity, long offset, long length) {
         if (offset < 0 || length < 0 || offset + length > capacity) {
             throw new IllegalArgumentException(what + ": range [" + offset + ", " + (offset + length)

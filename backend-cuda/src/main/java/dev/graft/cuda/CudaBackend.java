@@ -172,9 +172,7 @@ public final class CudaBackend implements Backend {
         CudaBuffer bb = bias == null ? null : own(bias, "biasActivation bias");
         CudaArgs.checkShape(rows, cols, "biasActivation");
         CudaArgs.need("biasActivation", "x", bx, (long) rows * cols, "rows·cols", rows, cols);
-        if (bb != null) {
-            CudaArgs.need("biasActivation", "bias", bb, cols, "cols", cols, 1);
-        }
+        CudaArgs.needIfGiven("biasActivation", "bias", bb, cols, "cols", cols, 1);
         long n = (long) rows * cols;
         if (n == 0 || (bb == null && activation.kind() == Activation.Kind.IDENTITY)) {
             return;
@@ -237,9 +235,7 @@ public final class CudaBackend implements Backend {
         CudaArgs.checkShape(rows, cols, "softmaxCrossEntropy");
         CudaArgs.need("softmaxCrossEntropy", "logits", bl, (long) rows * cols, "rows·cols", rows, cols);
         CudaArgs.need("softmaxCrossEntropy", "labels", by, rows, "rows", rows, 1);
-        if (bg != null) {
-            CudaArgs.need("softmaxCrossEntropy", "grad", bg, (long) rows * cols, "rows·cols", rows, cols);
-        }
+        CudaArgs.needIfGiven("softmaxCrossEntropy", "grad", bg, (long) rows * cols, "rows·cols", rows, cols);
         if (rows == 0) {
             return 0;
         }
@@ -271,9 +267,7 @@ public final class CudaBackend implements Backend {
         long n = (long) rows * cols;
         CudaArgs.need("meanSquaredError", "predictions", bp, n, "rows·cols", rows, cols);
         CudaArgs.need("meanSquaredError", "targets", bt, n, "rows·cols", rows, cols);
-        if (bg != null) {
-            CudaArgs.need("meanSquaredError", "grad", bg, n, "rows·cols", rows, cols);
-        }
+        CudaArgs.needIfGiven("meanSquaredError", "grad", bg, n, "rows·cols", rows, cols);
         if (n == 0) {
             return 0;
         }
