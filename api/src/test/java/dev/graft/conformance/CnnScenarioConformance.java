@@ -1,5 +1,6 @@
 package dev.graft.conformance;
 
+import static dev.graft.conformance.LayerDrift.closeLayers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,9 +10,7 @@ import dev.graft.BatchNorm;
 import dev.graft.Conv2D;
 import dev.graft.Dense;
 import dev.graft.Flatten;
-import dev.graft.Layer;
 import dev.graft.Model;
-import dev.graft.Parameter;
 import dev.graft.Shape;
 import dev.graft.Transfer;
 import dev.graft.cache.MemoryCache;
@@ -23,7 +22,6 @@ import dev.graft.spi.BackendProvider;
 import dev.graft.train.Evaluation;
 import dev.graft.train.Optimizer;
 import dev.graft.train.Trainer;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -175,35 +173,5 @@ public abstract class CnnScenarioConformance {
             assertEquals(ref.transferredOnTest().accuracy(), transferred, 0.03, "transferred accuracy vs reference");
             assertEquals(ref.scratchOnTest().accuracy(), scratch, 0.05, "from-scratch accuracy vs reference");
         }
-    }
-
-    /** Relative L2 difference of a layer's parameters, all of them as one vector (none: 0). */
-    private static double closeLayers(String what, Model expected, Model actual, int layer, double rel) {
-        Layer e = expected.layer(layer);
-        Layer a = actual.layer(layer);
-        if (e.parameters().isEmpty()) {
-            return 0;
-        }
-        double r = Conformance.assertCloseInNorm(what + " " + e.name() + " parameters vs reference",
-                concat(e), concat(a), rel);
-        System.out.printf("  %s %s: relative L2 difference %.2e%n", what, e.name(), r);
-        return r;
-    }
-
-    private static float[] concat(Layer layer) {
-        List<float[]> parts = new ArrayList<>();
-        int n = 0;
-        for (Parameter p : layer.parameters()) {
-            float[] v = layer.parameterValues(p.name());
-            parts.add(v);
-            n += v.length;
-        }
-        float[] all = new float[n];
-        int at = 0;
-        for (float[] v : parts) {
-            System.arraycopy(v, 0, all, at, v.length);
-            at += v.length;
-        }
-        return all;
     }
 }

@@ -2,6 +2,7 @@ package dev.graft.conformance;
 
 import static dev.graft.conformance.Conformance.assertClose;
 import static dev.graft.conformance.Conformance.random;
+import static dev.graft.conformance.DeviceArrays.keep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -156,42 +157,18 @@ public abstract class ConvConformance extends PredictorConformance {
         SplittableRandom r = new SplittableRandom(name.length());
         float[] x = random(r, rows * IMAGE.size(), 1.5);
         float[] labels = {0, 2, 1};
-        TrainingConfig config = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.sgd(1f), 0f, Map.of(), 1);
-        Model after;
-        try (Network net = Networks.open(backend, new NetworkPlan(model, config, rows))) {
-            net.trainStep(x, labels, rows);
-            after = net.snapshot();
-        }
+        Model after = GradientCheck.afterOneStep(backend, model, x, labels, rows);
         for (int li = 0; li < model.size(); li++) {
             Layer before = model.layer(li);
             for (Parameter p : before.parameters()) {
-                float[] v = before.parameterValues(p.name());
-                float[] moved = after.layer(li).parameterValues(p.name());
-                float[] gradient = new float[v.length];
-                float[] fd = new float[v.length];
-                for (int i = 0; i < v.length; i++) {
-                    gradient[i] = v[i] - moved[i];
-                    fd[i] = (float) finiteDifference(model, li, p.name(), i, x, labels, rows);
-                }
-                assertClose(name + ": " + before.name() + "." + p.name() + " gradient", fd, gradient, 3e-5, 3e-3);
-                report(name + " " + before.name() + "." + p.name() + " gradient vs finite differences", fd, gradient);
+                GradientCheck.Gradient g = GradientCheck.of(model, after, li, p.name(), 1e-4,
+                        m -> HostMath.meanLoss(m, x, labels, rows, Loss.SOFTMAX_CROSS_ENTROPY));
+                assertClose(name + ": " + before.name() + "." + p.name() + " gradient", g.fromDifferences(), g.fromStep(),
+                        3e-5, 3e-3);
+                report(name + " " + before.name() + "." + p.name() + " gradient vs finite differences",
+                        g.fromDifferences(), g.fromStep());
             }
         }
-    }
-
-    private static double finiteDifference(Model model, int layer, String parameter, int index, float[] x,
-                                           float[] labels, int rows) {
-        Layer l = model.layer(layer);
-        float[] v = l.parameterValues(parameter);
-        float up = (float) (v[index] + 1e-4);
-        float down = (float) (v[index] - 1e-4);
-        v[index] = up;
-        double lossUp = HostMath.meanLoss(model.with(layer, l.withParameters(Map.of(parameter, v))), x, labels, rows,
-                Loss.SOFTMAX_CROSS_ENTROPY);
-        v[index] = down;
-        double lossDown = HostMath.meanLoss(model.with(layer, l.withParameters(Map.of(parameter, v))), x, labels, rows,
-                Loss.SOFTMAX_CROSS_ENTROPY);
-        return (lossUp - lossDown) / ((double) up - down);
     }
 
     /** 48 images whose labels depend on their corners. */
@@ -319,11 +296,6 @@ public abstract class ConvConformance extends PredictorConformance {
         float[] out = new float[length];
         backend.download(b, 0, out, 0, length);
         return out;
-    }
-
-    private static DeviceBuffer keep(List<DeviceBuffer> owned, DeviceBuffer b) {
-        owned.add(b);
-        return b;
     }
 
     @Test

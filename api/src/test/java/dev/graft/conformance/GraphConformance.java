@@ -19,14 +19,11 @@ import dev.graft.exec.Network;
 import dev.graft.exec.NetworkPlan;
 import dev.graft.exec.Networks;
 import dev.graft.spi.Backend;
-import dev.graft.train.Loss;
 import dev.graft.train.Optimizer;
 import dev.graft.train.Trainer;
-import dev.graft.train.TrainingConfig;
 import dev.graft.train.TrainingListener;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,12 +86,7 @@ public abstract class GraphConformance extends ActivationConformance {
         Model model = graph(name, 5);
         float[] x = random(new SplittableRandom(name.length()), rows * model.inputWidth(), 1.5);
         float[] labels = {0, 2, 1};
-        TrainingConfig config = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.sgd(1f), 0f, Map.of(), 1);
-        Model after;
-        try (Network net = Networks.open(backend, new NetworkPlan(model, config, rows))) {
-            net.trainStep(x, labels, rows);
-            after = net.snapshot();
-        }
+        Model after = GradientCheck.afterOneStep(backend, model, x, labels, rows);
         assertEquals(model.inbound(), after.inbound(), "the snapshot keeps the graph");
         int checked = 0;
         for (int li = 0; li < model.size(); li++) {
@@ -104,32 +96,14 @@ public abstract class GraphConformance extends ActivationConformance {
                 continue;
             }
             for (Parameter p : before.parameters()) {
-                float[] v = before.parameterValues(p.name());
-                float[] moved = after.layer(li).parameterValues(p.name());
-                float[] gradient = new float[v.length];
-                float[] fd = new float[v.length];
-                for (int i = 0; i < v.length; i++) {
-                    gradient[i] = v[i] - moved[i];
-                    fd[i] = (float) finiteDifference(model, li, p.name(), i, x, labels, rows);
-                }
-                assertClose(name + ": " + before.name() + "." + p.name() + " gradient", fd, gradient, 3e-5, 3e-3);
+                GradientCheck.Gradient g = GradientCheck.of(model, after, li, p.name(), 1e-4,
+                        m -> GraphHostMath.meanLoss(m, x, labels, rows));
+                assertClose(name + ": " + before.name() + "." + p.name() + " gradient", g.fromDifferences(), g.fromStep(),
+                        3e-5, 3e-3);
                 checked++;
             }
         }
         assertTrue(checked >= 4, name + ": parameters checked " + checked);
-    }
-
-    private static double finiteDifference(Model model, int layer, String parameter, int index, float[] x,
-                                           float[] labels, int rows) {
-        Layer l = model.layer(layer);
-        float[] v = l.parameterValues(parameter);
-        float up = (float) (v[index] + 1e-4);
-        float down = (float) (v[index] - 1e-4);
-        v[index] = up;
-        double lossUp = GraphHostMath.meanLoss(model.with(layer, l.withParameters(Map.of(parameter, v))), x, labels, rows);
-        v[index] = down;
-        double lossDown = GraphHostMath.meanLoss(model.with(layer, l.withParameters(Map.of(parameter, v))), x, labels, rows);
-        return (lossUp - lossDown) / ((double) up - down);
     }
 
     /** Labelled samples for {@code model}: the label depends on the sign of two features. */

@@ -38,15 +38,7 @@ final class GraphHostMath {
         double[][] z = outputs(model, x, rows, model.layer(model.size() - 1).endsInSoftmax());
         double total = 0;
         for (int r = 0; r < rows; r++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (double v : z[r]) {
-                max = Math.max(max, v);
-            }
-            double sum = 0;
-            for (double v : z[r]) {
-                sum += Math.exp(v - max);
-            }
-            total += Math.log(sum) + max - z[r][(int) labels[r]];
+            total += HostMath.softmaxCrossEntropy(z[r], (int) labels[r]);
         }
         return total / rows;
     }

@@ -58,15 +58,7 @@ final class HostMath {
                 a = apply(layer, a, fusedTop);
             }
             if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (double v : a) {
-                    max = Math.max(max, v);
-                }
-                double sum = 0;
-                for (double v : a) {
-                    sum += Math.exp(v - max);
-                }
-                total += Math.log(sum) + max - a[(int) targets[r]];
+                total += softmaxCrossEntropy(a, (int) targets[r]);
             } else {
                 double s = 0;
                 for (int j = 0; j < a.length; j++) {
@@ -77,6 +69,19 @@ final class HostMath {
             }
         }
         return total / rows;
+    }
+
+    /** The softmax cross-entropy of one sample's logits against its class, computed stably (the largest logit shifted out). */
+    static double softmaxCrossEntropy(double[] logits, int label) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (double v : logits) {
+            sum += Math.exp(v - max);
+        }
+        return Math.log(sum) + max - logits[label];
     }
 
     /** The model's inference output for one sample (dropout is the identity), in double precision. */

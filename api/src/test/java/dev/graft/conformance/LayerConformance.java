@@ -2,6 +2,7 @@ package dev.graft.conformance;
 
 import static dev.graft.conformance.Conformance.assertClose;
 import static dev.graft.conformance.Conformance.random;
+import static dev.graft.conformance.DeviceArrays.keep;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,7 +31,6 @@ import dev.graft.spi.DeviceBuffer;
 import dev.graft.train.Loss;
 import dev.graft.train.Optimizer;
 import dev.graft.train.Trainer;
-import dev.graft.train.TrainingConfig;
 import dev.graft.train.TrainingListener;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -65,27 +65,17 @@ public abstract class LayerConformance extends AugmentationConformance {
         SplittableRandom r = new SplittableRandom(5);
         float[] x = random(r, rows * 6, 1.5);
         float[] labels = {0, 2, 1, 1, 0};
-        TrainingConfig config = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.sgd(1f), 0f, Map.of(), 1);
-        Model after;
-        try (Network net = Networks.open(backend, new NetworkPlan(model, config, rows))) {
-            net.trainStep(x, labels, rows);
-            after = net.snapshot();
-        }
+        Model after = GradientCheck.afterOneStep(backend, model, x, labels, rows);
         for (int li = 0; li < model.size(); li++) {
             Layer before = model.layer(li);
             for (Parameter p : before.parameters()) {
                 if (!p.role().trainable()) {
                     continue;
                 }
-                float[] v = before.parameterValues(p.name());
-                float[] moved = after.layer(li).parameterValues(p.name());
-                float[] gradient = new float[v.length];
-                float[] fd = new float[v.length];
-                for (int i = 0; i < v.length; i++) {
-                    gradient[i] = v[i] - moved[i];
-                    fd[i] = (float) finiteDifference(model, li, p.name(), i, x, labels, rows);
-                }
-                assertClose(before.name() + "." + p.name() + " gradient", fd, gradient, 3e-5, 3e-3);
+                GradientCheck.Gradient g = GradientCheck.of(model, after, li, p.name(), 1e-3,
+                        m -> HostMath.meanLoss(m, x, labels, rows, Loss.SOFTMAX_CROSS_ENTROPY));
+                assertClose(before.name() + "." + p.name() + " gradient", g.fromDifferences(), g.fromStep(),
+                        3e-5, 3e-3);
             }
         }
         // The state follows its own rule: mean = 0.75·0 + 0.25·(batch mean of h1's output).
@@ -101,23 +91,8 @@ public abstract class LayerConformance extends AugmentationConformance {
         assertClose("scale.mean state after one step", expectedMean, after.layer("scale").parameterValues("mean"), 1e-6, 1e-5);
     }
 
-    private static double finiteDifference(Model model, int layer, String parameter, int index,
-                                           float[] x, float[] labels, int rows) {
-        Layer l = model.layer(layer);
-        float[] v = l.parameterValues(parameter);
-        float base = v[index];
-        float up = (float) (base + 1e-3);
-        float down = (float) (base - 1e-3);
-        v[index] = up;
-        double lossUp = HostMath.meanLoss(model.with(layer, l.withParameters(Map.of(parameter, v))), x, labels, rows,
-                Loss.SOFTMAX_CROSS_ENTROPY);
-        v[index] = down;
-        double lossDown = HostMath.meanLoss(model.with(layer, l.withParameters(Map.of(parameter, v))), x, labels, rows,
-                Loss.SOFTMAX_CROSS_ENTROPY);
-        return (lossUp - lossDown) / ((double) up - down);
-    }
-
-    private static Dataset toyData(int n, long seed) {
+    /** {@code n} samples of 6 features in 3 classes that depend on the signs of the first three. */
+    static Dataset toyData(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] x = random(r, n * 6, 1);
         int[] y = new int[n];
@@ -127,7 +102,8 @@ public abstract class LayerConformance extends AugmentationConformance {
         return Dataset.classification(x, 6, y, 3);
     }
 
-    private Trainer.Builder trainer(dev.graft.spi.Backend on) {
+    /** Adam at 0.01, 3 epochs of batches of 8, seed 3: the training of the {@link #toyData} tests. */
+    static Trainer.Builder toyTrainer(dev.graft.spi.Backend on) {
         return Trainer.builder(on).optimizer(Optimizer.adam(0.01f)).epochs(3).batchSize(8).seed(3);
     }
 
@@ -135,8 +111,8 @@ public abstract class LayerConformance extends AugmentationConformance {
     void toyLayerTrainsLikeTheReference() {
         Model model = toyModel(21);
         Dataset data = toyData(50, 4);
-        Model expected = trainer(reference).build().fit(model, data).model();
-        Model actual = trainer(backend).build().fit(model, data).model();
+        Model expected = toyTrainer(reference).build().fit(model, data).model();
+        Model actual = toyTrainer(backend).build().fit(model, data).model();
         assertParametersClose(expected, actual);
         assertFalse(model.layer("scale").sameParameters(actual.layer("scale")), "the toy layer trains");
         assertTrue(model.layer("scale").sameParameters(toyModel(21).layer("scale")), "the caller's model is unchanged");
@@ -150,8 +126,8 @@ public abstract class LayerConformance extends AugmentationConformance {
         TrainingListener listener = new TrainingListener() {
             @Override public void onFeatures(FeaturesEvent event) { events.add(event); }
         };
-        Model plain = trainer(backend).build().fit(model, data).model();
-        Model cached = trainer(backend).cache(new MemoryCache()).listener(listener).build().fit(model, data).model();
+        Model plain = toyTrainer(backend).build().fit(model, data).model();
+        Model cached = toyTrainer(backend).cache(new MemoryCache()).listener(listener).build().fit(model, data).model();
         assertEquals(1, events.size(), "the frozen prefix (dense + toy layer) was featurized once");
         assertEquals(2, events.get(0).frozenLayers());
         assertParametersClose(plain, cached);
@@ -176,8 +152,8 @@ public abstract class LayerConformance extends AugmentationConformance {
         Dataset data = toyData(30, 2);
         float[] expected = predict(fused, data);
         assertClose("predictions with activation layers", expected, predict(separate, data), 1e-6, 1e-5);
-        Model a = trainer(backend).build().fit(fused, data).model();
-        Model b = trainer(backend).build().fit(separate, data).model();
+        Model a = toyTrainer(backend).build().fit(fused, data).model();
+        Model b = toyTrainer(backend).build().fit(separate, data).model();
         assertClose("h after training", ((Dense) a.layer("h")).weights(), ((Dense) b.layer("h")).weights(), 1e-5, 1e-4);
         assertClose("out after training", ((Dense) a.layer("out")).weights(), ((Dense) b.layer("out")).weights(), 1e-5, 1e-4);
     }
@@ -216,41 +192,17 @@ public abstract class LayerConformance extends AugmentationConformance {
         float[] scale = random(r, cols, 2);
         float[] shift = random(r, cols, 2);
         ChannelKernels oracle = reference.capability(ChannelKernels.class).orElseThrow();
-        float[] expected = run(reference, b -> oracle.scaleShift(b[0], b[1], b[2], rows, cols), x, scale, shift);
-        float[] actual = run(backend, b -> kernels.scaleShift(b[0], b[1], b[2], rows, cols), x, scale, shift);
+        float[] expected = DeviceArrays.run(reference, b -> oracle.scaleShift(b[0], b[1], b[2], rows, cols), x, scale, shift)[0];
+        float[] actual = DeviceArrays.run(backend, b -> kernels.scaleShift(b[0], b[1], b[2], rows, cols), x, scale, shift)[0];
         assertClose(which + " scaleShift " + rows + "x" + cols, expected, actual, ELEMENTWISE_ABS, ELEMENTWISE_REL);
-        float[] expectedNoShift = run(reference, b -> oracle.scaleShift(b[0], b[1], null, rows, cols), x, scale);
-        float[] actualNoShift = run(backend, b -> kernels.scaleShift(b[0], b[1], null, rows, cols), x, scale);
+        float[] expectedNoShift = DeviceArrays.run(reference, b -> oracle.scaleShift(b[0], b[1], null, rows, cols), x, scale)[0];
+        float[] actualNoShift = DeviceArrays.run(backend, b -> kernels.scaleShift(b[0], b[1], null, rows, cols), x, scale)[0];
         assertClose(which + " scaleShift without shift", expectedNoShift, actualNoShift, ELEMENTWISE_ABS, ELEMENTWISE_REL);
-        float[] dots = run(reference, b -> oracle.columnDots(b[1], b[2], rows, cols, b[0]), new float[cols], x, y);
-        float[] dotsActual = run(backend, b -> kernels.columnDots(b[1], b[2], rows, cols, b[0]), new float[cols], x, y);
+        float[] dots = DeviceArrays.run(reference, b -> oracle.columnDots(b[1], b[2], rows, cols, b[0]),
+                new float[cols], x, y)[0];
+        float[] dotsActual = DeviceArrays.run(backend, b -> kernels.columnDots(b[1], b[2], rows, cols, b[0]),
+                new float[cols], x, y)[0];
         assertClose(which + " columnDots " + rows + "x" + cols, dots, dotsActual, 1e-5, 1e-5);
-    }
-
-    /** Uploads the arrays, runs {@code body}, returns the first buffer's contents. */
-    private static float[] run(dev.graft.spi.Backend on, java.util.function.Consumer<DeviceBuffer[]> body, float[]... arrays) {
-        DeviceBuffer[] buffers = new DeviceBuffer[arrays.length];
-        try {
-            for (int i = 0; i < arrays.length; i++) {
-                buffers[i] = on.allocate(arrays[i].length);
-                on.upload(arrays[i], 0, buffers[i], 0, arrays[i].length);
-            }
-            body.accept(buffers);
-            float[] out = new float[arrays[0].length];
-            on.download(buffers[0], 0, out, 0, out.length);
-            return out;
-        } finally {
-            for (DeviceBuffer b : buffers) {
-                if (b != null) {
-                    b.close();
-                }
-            }
-        }
-    }
-
-    private static DeviceBuffer keep(List<DeviceBuffer> owned, DeviceBuffer b) {
-        owned.add(b);
-        return b;
     }
 
     /** A kernel family no backend has and graft-api cannot compose. */

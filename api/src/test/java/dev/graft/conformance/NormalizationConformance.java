@@ -2,6 +2,7 @@ package dev.graft.conformance;
 
 import static dev.graft.conformance.Conformance.assertClose;
 import static dev.graft.conformance.Conformance.random;
+import static dev.graft.conformance.DeviceArrays.keep;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,7 +23,6 @@ import dev.graft.exec.KernelFamilies;
 import dev.graft.exec.Network;
 import dev.graft.exec.NetworkPlan;
 import dev.graft.exec.Networks;
-import dev.graft.spi.Backend;
 import dev.graft.spi.DeviceBuffer;
 import dev.graft.spi.NormalizationKernels;
 import dev.graft.train.Loss;
@@ -91,15 +91,15 @@ public abstract class NormalizationConformance extends ConvConformance {
         float eps = 1e-3f;
         int n = rows * channels;
         // inference
-        float[][] e = on(reference, (b, k) -> oracle.batchNormInference(rows, channels, b[0], b[2], b[3], b[4], b[5], eps, b[1]),
-                x, new float[n], gamma, beta, mean, variance);
-        float[][] a = on(backend, (b, k) -> kernels.batchNormInference(rows, channels, b[0], b[2], b[3], b[4], b[5], eps, b[1]),
-                x, new float[n], gamma, beta, mean, variance);
+        float[][] e = DeviceArrays.run(reference, b -> oracle.batchNormInference(rows, channels, b[0], b[2], b[3], b[4], b[5], eps,
+                b[1]), x, new float[n], gamma, beta, mean, variance);
+        float[][] a = DeviceArrays.run(backend, b -> kernels.batchNormInference(rows, channels, b[0], b[2], b[3], b[4], b[5], eps,
+                b[1]), x, new float[n], gamma, beta, mean, variance);
         assertClose(what + " inference", e[1], a[1], 1e-5, 1e-5);
         // training forward: output and batch statistics
-        e = on(reference, (b, k) -> oracle.batchNormTraining(rows, channels, b[0], b[2], b[3], eps, b[1], b[4], b[5]),
+        e = DeviceArrays.run(reference, b -> oracle.batchNormTraining(rows, channels, b[0], b[2], b[3], eps, b[1], b[4], b[5]),
                 x, new float[n], gamma, beta, new float[channels], new float[channels]);
-        a = on(backend, (b, k) -> kernels.batchNormTraining(rows, channels, b[0], b[2], b[3], eps, b[1], b[4], b[5]),
+        a = DeviceArrays.run(backend, b -> kernels.batchNormTraining(rows, channels, b[0], b[2], b[3], eps, b[1], b[4], b[5]),
                 x, new float[n], gamma, beta, new float[channels], new float[channels]);
         assertClose(what + " training output", e[1], a[1], 2e-5, 1e-4);
         assertClose(what + " batch mean", e[4], a[4], 1e-5, 1e-5);
@@ -110,60 +110,23 @@ public abstract class NormalizationConformance extends ConvConformance {
         for (boolean training : new boolean[] {true, false}) {
             float[] m = training ? batchMean : mean;
             float[] v = training ? batchVariance : variance;
-            e = on(reference, (b, k) -> oracle.batchNormBackward(training, rows, channels, b[0], b[1], b[2], b[3], b[4], eps,
-                    b[5], b[6], b[7]), x, dy, gamma, m, v, new float[n], new float[channels], new float[channels]);
-            a = on(backend, (b, k) -> kernels.batchNormBackward(training, rows, channels, b[0], b[1], b[2], b[3], b[4], eps,
-                    b[5], b[6], b[7]), x, dy, gamma, m, v, new float[n], new float[channels], new float[channels]);
+            e = DeviceArrays.run(reference, b -> oracle.batchNormBackward(training, rows, channels, b[0], b[1], b[2], b[3],
+                    b[4], eps, b[5], b[6], b[7]), x, dy, gamma, m, v, new float[n], new float[channels], new float[channels]);
+            a = DeviceArrays.run(backend, b -> kernels.batchNormBackward(training, rows, channels, b[0], b[1], b[2], b[3],
+                    b[4], eps, b[5], b[6], b[7]), x, dy, gamma, m, v, new float[n], new float[channels], new float[channels]);
             String mode = training ? " training" : " inference";
             assertClose(what + mode + " input gradient", e[5], a[5], 2e-5, 1e-4);
             assertClose(what + mode + " gamma gradient", e[6], a[6], 1e-4, 1e-4);
             assertClose(what + mode + " beta gradient", e[7], a[7], 1e-4, 1e-4);
             // only the input gradient wanted (a frozen BatchNorm between trainable layers)
-            float[][] only = on(backend, (b, k) -> kernels.batchNormBackward(training, rows, channels, b[0], b[1], b[2], b[3],
-                    b[4], eps, b[5], null, null), x, dy, gamma, m, v, new float[n]);
+            float[][] only = DeviceArrays.run(backend, b -> kernels.batchNormBackward(training, rows, channels, b[0], b[1],
+                    b[2], b[3], b[4], eps, b[5], null, null), x, dy, gamma, m, v, new float[n]);
             assertClose(what + mode + " input gradient alone", e[5], only[5], 2e-5, 1e-4);
         }
         // moving average step
-        e = on(reference, (b, k) -> oracle.updateMoving(channels, b[0], b[1], 0.9f), mean, batchMean);
-        a = on(backend, (b, k) -> kernels.updateMoving(channels, b[0], b[1], 0.9f), mean, batchMean);
+        e = DeviceArrays.run(reference, b -> oracle.updateMoving(channels, b[0], b[1], 0.9f), mean, batchMean);
+        a = DeviceArrays.run(backend, b -> kernels.updateMoving(channels, b[0], b[1], 0.9f), mean, batchMean);
         assertClose(what + " moving update", e[0], a[0], 1e-6, 1e-6);
-    }
-
-    interface Body {
-        void run(DeviceBuffer[] buffers, Backend on);
-    }
-
-    /** Uploads the arrays (a null array is a null buffer), runs {@code body}, downloads every buffer. */
-    private static float[][] on(Backend on, Body body, float[]... arrays) {
-        DeviceBuffer[] buffers = new DeviceBuffer[arrays.length];
-        try {
-            for (int i = 0; i < arrays.length; i++) {
-                if (arrays[i] != null) {
-                    buffers[i] = on.allocate(arrays[i].length);
-                    on.upload(arrays[i], 0, buffers[i], 0, arrays[i].length);
-                }
-            }
-            body.run(buffers, on);
-            float[][] out = new float[arrays.length][];
-            for (int i = 0; i < arrays.length; i++) {
-                if (arrays[i] != null) {
-                    out[i] = new float[arrays[i].length];
-                    on.download(buffers[i], 0, out[i], 0, out[i].length);
-                }
-            }
-            return out;
-        } finally {
-            for (DeviceBuffer b : buffers) {
-                if (b != null) {
-                    b.close();
-                }
-            }
-        }
-    }
-
-    private static DeviceBuffer keep(List<DeviceBuffer> owned, DeviceBuffer b) {
-        owned.add(b);
-        return b;
     }
 
     /** {@code h1 (6 → 5, tanh) → bn → out (5 → 3)}, softmax cross-entropy; BN's statistics away from 0/1. */
@@ -198,27 +161,17 @@ public abstract class NormalizationConformance extends ConvConformance {
         SplittableRandom r = new SplittableRandom(9);
         float[] x = random(r, rows * 6, 1.5);
         float[] labels = {0, 2, 1, 1, 0, 2};
-        TrainingConfig config = new TrainingConfig(Loss.SOFTMAX_CROSS_ENTROPY, Optimizer.sgd(1f), 0f, Map.of(), 1);
-        Model after;
-        try (Network net = Networks.open(backend, new NetworkPlan(model, config, rows))) {
-            net.trainStep(x, labels, rows);
-            after = net.snapshot();
-        }
+        Model after = GradientCheck.afterOneStep(backend, model, x, labels, rows);
         for (int li = 0; li < model.size(); li++) {
             Layer before = model.layer(li);
             for (Parameter p : before.parameters()) {
                 if (!p.role().trainable() || !before.trainable()) {
                     continue;
                 }
-                float[] v = before.parameterValues(p.name());
-                float[] moved = after.layer(li).parameterValues(p.name());
-                float[] gradient = new float[v.length];
-                float[] fd = new float[v.length];
-                for (int i = 0; i < v.length; i++) {
-                    gradient[i] = v[i] - moved[i];
-                    fd[i] = (float) finiteDifference(model, li, p.name(), i, x, labels, rows, trainable);
-                }
-                assertClose(mode + " BN: " + before.name() + "." + p.name() + " gradient", fd, gradient, 5e-5, 3e-3);
+                GradientCheck.Gradient g = GradientCheck.of(model, after, li, p.name(), 1e-3,
+                        m -> BatchNormMath.chainLoss(m, x, labels, rows, trainable));
+                assertClose(mode + " BN: " + before.name() + "." + p.name() + " gradient", g.fromDifferences(), g.fromStep(),
+                        5e-5, 3e-3);
             }
         }
         if (!trainable) {
@@ -233,22 +186,6 @@ public abstract class NormalizationConformance extends ConvConformance {
             assertClose("moving variance after a step", expectedVariance,
                     after.layer("bn").parameterValues("moving_variance"), 1e-6, 1e-5);
         }
-    }
-
-    private static double finiteDifference(Model model, int layer, String parameter, int index, float[] x, float[] labels,
-                                           int rows, boolean batchStatistics) {
-        Layer l = model.layer(layer);
-        float[] v = l.parameterValues(parameter);
-        float base = v[index];
-        float up = (float) (base + 1e-3);
-        float down = (float) (base - 1e-3);
-        v[index] = up;
-        double lossUp = BatchNormMath.chainLoss(model.with(layer, l.withParameters(Map.of(parameter, v))), x, labels, rows,
-                batchStatistics);
-        v[index] = down;
-        double lossDown = BatchNormMath.chainLoss(model.with(layer, l.withParameters(Map.of(parameter, v))), x, labels,
-                rows, batchStatistics);
-        return (lossUp - lossDown) / ((double) up - down);
     }
 
     @Test
@@ -281,21 +218,21 @@ public abstract class NormalizationConformance extends ConvConformance {
     void frozenBatchNormStateIsBitIdenticalAfterTraining() {
         Model model = chain(23, false);
         Dataset data = toyData(48, 5);
-        Model trained = trainer(backend).build().fit(model, data).model();
+        Model trained = toyTrainer(backend).build().fit(model, data).model();
         assertTrue(model.layer("bn").sameParameters(trained.layer("bn")), "frozen BatchNorm after training");
         assertFalse(model.layer("h1").sameParameters(trained.layer("h1")), "the layer below it trained");
         assertFalse(model.layer("out").sameParameters(trained.layer("out")), "the layer above it trained");
         assertTrue(model.layer("bn").sameParameters(chain(23, false).layer("bn")), "the caller's model is unchanged");
         // and it trains as the reference does (inference-mode BN in the training graph)
-        LayerConformance.assertParametersClose(trainer(reference).build().fit(model, data).model(), trained);
+        LayerConformance.assertParametersClose(toyTrainer(reference).build().fit(model, data).model(), trained);
     }
 
     @Test
     void trainableBatchNormTrainsLikeTheReference() {
         Model model = chain(29, true);
         Dataset data = toyData(48, 6);
-        Model expected = trainer(reference).build().fit(model, data).model();
-        Model actual = trainer(backend).build().fit(model, data).model();
+        Model expected = toyTrainer(reference).build().fit(model, data).model();
+        Model actual = toyTrainer(backend).build().fit(model, data).model();
         LayerConformance.assertParametersClose(expected, actual);
         for (String p : List.of("gamma", "beta", "moving_mean", "moving_variance")) {
             assertFalse(java.util.Arrays.equals(model.layer("bn").parameterValues(p), actual.layer("bn").parameterValues(p)),
@@ -405,8 +342,8 @@ public abstract class NormalizationConformance extends ConvConformance {
         TrainingListener listener = new TrainingListener() {
             @Override public void onFeatures(FeaturesEvent event) { events.add(event); }
         };
-        Model plain = trainer(backend).build().fit(model, data).model();
-        Model cached = trainer(backend).cache(new MemoryCache()).listener(listener).build().fit(model, data).model();
+        Model plain = toyTrainer(backend).build().fit(model, data).model();
+        Model cached = toyTrainer(backend).cache(new MemoryCache()).listener(listener).build().fit(model, data).model();
         assertEquals(1, events.size(), "the frozen prefix (dense + BatchNorm) was featurized once");
         assertEquals(2, events.get(0).frozenLayers());
         LayerConformance.assertParametersClose(plain, cached);
@@ -422,19 +359,5 @@ public abstract class NormalizationConformance extends ConvConformance {
             f[i] = (float) v[i];
         }
         return f;
-    }
-
-    private static Dataset toyData(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] x = random(r, n * 6, 1);
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = (x[i * 6] + x[i * 6 + 1] > 0 ? 1 : 0) + (x[i * 6 + 2] > 0.5f ? 1 : 0);
-        }
-        return Dataset.classification(x, 6, y, 3);
-    }
-
-    private static Trainer.Builder trainer(Backend on) {
-        return Trainer.builder(on).optimizer(Optimizer.adam(0.01f)).epochs(3).batchSize(8).seed(3);
     }
 }

@@ -1,5 +1,6 @@
 package dev.graft.conformance;
 
+import static dev.graft.conformance.LayerDrift.closeLayers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -153,20 +154,5 @@ public abstract class SeedScenarioConformance {
 
     private static int target() {
         return TestData.fashionTest().filterClasses(5, 6, 7, 8, 9).size();
-    }
-
-    private static double closeLayers(String what, Model expected, Model actual, int layer, double rel) {
-        Dense e = (Dense) expected.layer(layer);
-        Dense a = (Dense) actual.layer(layer);
-        double r = Conformance.assertCloseInNorm(what + " " + e.name() + " parameters vs reference",
-                concat(e.weights(), e.bias()), concat(a.weights(), a.bias()), rel);
-        System.out.printf("  %s %s: relative L2 difference %.2e%n", what, e.name(), r);
-        return r;
-    }
-
-    private static float[] concat(float[] a, float[] b) {
-        float[] all = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
-        return all;
     }
 }

@@ -173,7 +173,7 @@ class MutationFuzzTest {
             config = data instanceof String text ? text : data instanceof String[] texts ? texts[0] : String.valueOf(data);
         }
         byte[] text = config.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        int at = indexOf(h5, text);
+        int at = Bytes.indexOf(h5, text);
         return at < 0 ? List.of() : List.of(new int[] {at, at + text.length});
     }
 
@@ -185,7 +185,7 @@ class MutationFuzzTest {
                 for (float[] v : new float[][] {l.parameterValues(p.name())}) {
                     ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
                     b.asFloatBuffer().put(v);
-                    int at = indexOf(h5, b.array());
+                    int at = Bytes.indexOf(h5, b.array());
                     assertTrue(at >= 0, "seed weights not stored contiguously");
                     out.add(new int[] {at, at + v.length * 4});
                 }
@@ -220,19 +220,6 @@ class MutationFuzzTest {
         } finally {
             writeTree(work, seed, victim, m.bytes());
         }
-    }
-
-    private static int indexOf(byte[] data, byte[] pattern) {
-        outer:
-        for (int i = 0; i + pattern.length <= data.length; i++) {
-            for (int j = 0; j < pattern.length; j++) {
-                if (data[i + j] != pattern[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     private static Map<String, byte[]> readTree(Path dir) throws IOException {

@@ -5,6 +5,7 @@ import dev.graft.loader.Fixtures;
 import dev.graft.loader.LoadedModel;
 import dev.graft.loader.Models;
 import dev.graft.predict.Predictor;
+import dev.graft.reference.ReferenceBackend;
 import dev.graft.spi.Backend;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,6 +49,13 @@ public record FrameworkFixture(String name, Path modelPath, Path architecture, N
         }
         try (Predictor p = Predictor.create(model, backend, x.length)) {
             return p.predict(x).outputs();
+        }
+    }
+
+    /** {@link #maxRelativeError} of {@code model}'s {@link #outputs} on the reference backend. */
+    public double maxRelativeErrorOnReference(Model model) {
+        try (Backend reference = new ReferenceBackend()) {
+            return maxRelativeError(outputs(model, reference));
         }
     }
 

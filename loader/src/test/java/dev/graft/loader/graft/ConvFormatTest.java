@@ -1,6 +1,5 @@
 package dev.graft.loader.graft;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.graft.Activation;
@@ -8,10 +7,8 @@ import dev.graft.Conv2D;
 import dev.graft.ConvWindow;
 import dev.graft.DepthwiseConv2D;
 import dev.graft.GlobalMaxPooling2D;
-import dev.graft.Layer;
 import dev.graft.MaxPool2D;
 import dev.graft.Model;
-import dev.graft.Parameter;
 import dev.graft.Shape;
 import dev.graft.Transfer;
 import dev.graft.loader.LoadReport;
@@ -54,20 +51,7 @@ class ConvFormatTest {
             Path file = dir.resolve(model.layer(0).name() + ".safetensors");
             GraftFormat.write(model, file);
             Model back = GraftFormat.read(file).model();
-            assertEquals(model.names(), back.names());
-            for (int i = 0; i < model.size(); i++) {
-                Layer a = model.layer(i);
-                Layer b = back.layer(i);
-                assertEquals(a.getClass(), b.getClass(), a.name());
-                assertEquals(a.description(), b.description(), a.name());
-                assertEquals(a.trainable(), b.trainable(), a.name());
-                assertEquals(a.inputShape(), b.inputShape(), a.name());
-                assertEquals(a.outputShape(), b.outputShape(), a.name());
-                assertEquals(a.parameters(), b.parameters(), a.name());
-                for (Parameter p : a.parameters()) {
-                    assertArrayEquals(a.parameterValues(p.name()), b.parameterValues(p.name()), a.name() + "." + p.name());
-                }
-            }
+            SameLayers.assertSameLayers(model, back);
         }
     }
 

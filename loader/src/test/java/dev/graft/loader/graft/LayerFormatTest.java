@@ -55,17 +55,7 @@ class LayerFormatTest {
         Path file = dir.resolve("toy.safetensors");
         GraftFormat.write(model, file);
         Model back = GraftFormat.read(file).model();
-        assertEquals(model.names(), back.names());
-        for (int i = 0; i < model.size(); i++) {
-            Layer a = model.layer(i);
-            Layer b = back.layer(i);
-            assertEquals(a.description(), b.description(), a.name());
-            assertEquals(a.trainable(), b.trainable(), a.name());
-            assertEquals(a.inputShape(), b.inputShape(), a.name());
-            for (Parameter p : a.parameters()) {
-                assertArrayEquals(a.parameterValues(p.name()), b.parameterValues(p.name()), a.name() + "." + p.name());
-            }
-        }
+        SameLayers.assertSameLayers(model, back);
         assertTrue(back.layer("scale") instanceof ScaleLayer, "recreated by its registered LayerType");
         assertEquals(model.layer("scale"), back.layer("scale"));
     }

@@ -1,23 +1,16 @@
 package dev.graft.loader.keras;
 
+import static dev.graft.loader.keras.KerasConfigFuzz.ITERATIONS;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.graft.loader.Fixtures;
 import dev.graft.loader.ModelFileException;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,39 +22,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConvConfigFuzzTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int ITERATIONS = Integer.getInteger("graft.fuzz.iterations", 300);
     private static final String[] CLASSES = {"Conv2D", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D",
         "AveragePooling2D", "GlobalAveragePooling2D", "BatchNormalization", "Flatten", "ZeroPadding2D", "Dense", "ReLU"};
 
     @Test
     void damagedConfigsLoadOrFailWithModelFileException(@TempDir Path tmp) throws Exception {
         Path seed = Fixtures.repoRoot().resolve("loader/src/test/resources/conv/keras3-cnn/model.keras");
-        byte[] weights;
-        String config;
-        try (ZipFile zip = new ZipFile(seed.toFile())) {
-            weights = zip.getInputStream(zip.getEntry("model.weights.h5")).readAllBytes();
-            config = new String(zip.getInputStream(zip.getEntry("config.json")).readAllBytes(), StandardCharsets.UTF_8);
-        }
         SplittableRandom random = new SplittableRandom(20261130);
-        List<String> failures = new ArrayList<>();
-        int rejected = 0;
-        for (int i = 0; i < ITERATIONS; i++) {
-            JsonNode root = JSON.readTree(config);
-            String what = mutate((ArrayNode) root.path("config").path("layers"), random);
-            Path file = tmp.resolve("m" + i + ".keras");
-            write(file, JSON.writeValueAsBytes(root), weights);
-            try {
-                KerasReader.readArchive(file);
-            } catch (ModelFileException expected) {
-                rejected++;
-            } catch (Throwable other) {
-                failures.add("#" + i + " " + what + " -> " + other);
-            }
-            Files.delete(file);
-        }
+        KerasConfigFuzz.Outcome outcome = KerasConfigFuzz.run(seed, tmp,
+                root -> mutate((ArrayNode) root.path("config").path("layers"), random));
+        List<String> failures = outcome.failures();
+        int rejected = outcome.rejected();
         System.out.printf("conv config fuzz: %d inputs, %d rejected, %d loaded, %d failures%n", ITERATIONS, rejected,
-                ITERATIONS - rejected - failures.size(), failures.size());
+                outcome.loaded(), failures.size());
         assertTrue(failures.isEmpty(), failures.size() + " failures, first: " + failures.subList(0, Math.min(5, failures.size())));
         assertTrue(rejected > ITERATIONS / 4, "most damage is refused: " + rejected);
     }
@@ -89,16 +62,5 @@ class ConvConfigFuzzTest {
             default -> c.put("data_format", "channels_first");
         }
         return name + "." + key;
-    }
-
-    private static void write(Path file, byte[] config, byte[] weights) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            zip.putNextEntry(new ZipEntry("config.json"));
-            zip.write(config);
-            zip.putNextEntry(new ZipEntry("model.weights.h5"));
-            zip.write(weights);
-        }
-        Files.write(file, bytes.toByteArray());
     }
 }

@@ -1,5 +1,6 @@
 package dev.graft.loader.keras;
 
+import static dev.graft.loader.keras.KerasConfigFuzz.ITERATIONS;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,16 +9,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.graft.loader.Fixtures;
 import dev.graft.loader.ModelFileException;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,7 +28,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class GraphConfigFuzzTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int ITERATIONS = Integer.getInteger("graft.fuzz.iterations", 300);
     private static final String[] CLASSES = {"Add", "Concatenate", "TFOpLambda", "InputLayer", "Conv2D", "Dense",
         "Functional", "Sequential", "Multiply"};
 
@@ -41,31 +35,12 @@ class GraphConfigFuzzTest {
     @ValueSource(strings = {"keras3-resnet", "keras3-two-inputs", "keras3-nested-functional"})
     void damagedWiringLoadsOrFailsWithModelFileException(String fixture, @TempDir Path tmp) throws Exception {
         Path seed = Fixtures.repoRoot().resolve("loader/src/test/resources/conv").resolve(fixture).resolve("model.keras");
-        byte[] weights;
-        String config;
-        try (ZipFile zip = new ZipFile(seed.toFile())) {
-            weights = zip.getInputStream(zip.getEntry("model.weights.h5")).readAllBytes();
-            config = new String(zip.getInputStream(zip.getEntry("config.json")).readAllBytes(), StandardCharsets.UTF_8);
-        }
         SplittableRandom random = new SplittableRandom(20261201L ^ fixture.hashCode());
-        List<String> failures = new ArrayList<>();
-        int rejected = 0;
-        for (int i = 0; i < ITERATIONS; i++) {
-            JsonNode root = JSON.readTree(config);
-            String what = mutate(functional(root, random), random);
-            Path file = tmp.resolve("m" + i + ".keras");
-            write(file, JSON.writeValueAsBytes(root), weights);
-            try {
-                KerasReader.readArchive(file);
-            } catch (ModelFileException expected) {
-                rejected++;
-            } catch (Throwable other) {
-                failures.add("#" + i + " " + what + " -> " + other);
-            }
-            Files.delete(file);
-        }
+        KerasConfigFuzz.Outcome outcome = KerasConfigFuzz.run(seed, tmp, root -> mutate(functional(root, random), random));
+        List<String> failures = outcome.failures();
+        int rejected = outcome.rejected();
         System.out.printf("graph config fuzz %s: %d inputs, %d rejected, %d loaded, %d failures%n", fixture, ITERATIONS,
-                rejected, ITERATIONS - rejected - failures.size(), failures.size());
+                rejected, outcome.loaded(), failures.size());
         assertTrue(failures.isEmpty(), failures.size() + " failures, first: " + failures.subList(0, Math.min(5, failures.size())));
         assertTrue(rejected > ITERATIONS / 2, "most damage is refused: " + rejected);
     }
@@ -182,16 +157,5 @@ class GraphConfigFuzzTest {
         for (JsonNode child : v) {
             tensors(child, out);
         }
-    }
-
-    private static void write(Path file, byte[] config, byte[] weights) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            zip.putNextEntry(new ZipEntry("config.json"));
-            zip.write(config);
-            zip.putNextEntry(new ZipEntry("model.weights.h5"));
-            zip.write(weights);
-        }
-        Files.write(file, bytes.toByteArray());
     }
 }

@@ -1,5 +1,6 @@
 package dev.graft.loader.keras;
 
+import dev.graft.loader.Bytes;
 import io.jhdf.checksum.JenkinsLookup3HashLittle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,7 +29,7 @@ final class Hdf5Patch {
         hard[2] = 1;
         hard[3] = (byte) name.length;
         System.arraycopy(name, 0, hard, 4, name.length);
-        int at = indexOf(file, hard);
+        int at = Bytes.indexOf(file, hard);
         if (at < 4 || file[at - 4] != 6) {
             throw new IllegalArgumentException("no hard link message for '" + linkName + "'");
         }
@@ -69,7 +70,7 @@ final class Hdf5Patch {
             old.putLong(from[i]);
             neu.putLong(to[i]);
         }
-        int at = indexOf(file, old.array());
+        int at = Bytes.indexOf(file, old.array());
         if (at < 0) {
             throw new IllegalArgumentException("dimensions not found");
         }
@@ -94,18 +95,5 @@ final class Hdf5Patch {
         int end = p + width + (int) chunk;
         int sum = JenkinsLookup3HashLittle.hash(Arrays.copyOfRange(b, start, end));
         ByteBuffer.wrap(b, end, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(sum);
-    }
-
-    private static int indexOf(byte[] data, byte[] pattern) {
-        outer:
-        for (int i = 0; i + pattern.length <= data.length; i++) {
-            for (int j = 0; j < pattern.length; j++) {
-                if (data[i + j] != pattern[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.graft.loader.Bytes;
 import dev.graft.loader.ModelFileException;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
@@ -82,7 +83,7 @@ class KerasIntegrityTest {
         // jhdf writes version-2 object headers, which carry a checksum; the config attribute lives in the root's.
         byte[] good = h5(tmp, KERNEL);
         byte[] bad = good.clone();
-        bad[indexOf(bad, "\"relu\"".getBytes(StandardCharsets.US_ASCII)) + 1] ^= 0x04; // relu -> velu
+        bad[Bytes.find(bad, "\"relu\"".getBytes(StandardCharsets.US_ASCII)) + 1] ^= 0x04; // relu -> velu
         Path file = tmp.resolve("flipped.h5");
         Files.write(file, bad);
         ModelFileException e = assertThrows(ModelFileException.class, () -> KerasReader.readH5(file));
@@ -125,9 +126,9 @@ class KerasIntegrityTest {
         assertEquals(4, KerasReader.readArchive(keras).model().outputWidth());
         // Flip the low bit of the kernel's last float (12f): a stored entry would otherwise read as different weights.
         byte[] twelve = {0, 0, 0x40, 0x41};
-        int at = indexOf(weights, twelve);
+        int at = Bytes.find(weights, twelve);
         byte[] flipped = Files.readAllBytes(keras);
-        int inZip = indexOf(flipped, weights) + at;
+        int inZip = Bytes.find(flipped, weights) + at;
         flipped[inZip] ^= 1;
         Files.write(keras, flipped);
         ModelFileException e = assertThrows(ModelFileException.class, () -> KerasReader.readArchive(keras));
@@ -153,18 +154,5 @@ class KerasIntegrityTest {
         zip.putNextEntry(e);
         zip.write(data);
         zip.closeEntry();
-    }
-
-    private static int indexOf(byte[] data, byte[] pattern) {
-        outer:
-        for (int i = 0; i + pattern.length <= data.length; i++) {
-            for (int j = 0; j < pattern.length; j++) {
-                if (data[i + j] != pattern[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        throw new AssertionError("pattern not found");
     }
 }

@@ -81,6 +81,17 @@ class KerasReaderTest {
         vars.putDataset("1", bias);
     }
 
+    /** A {@code .keras} archive of {@code config} and the weights file, as {@code file}. */
+    private static Path archive(Path file, String config, Path weights) throws Exception {
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
+            zip.putNextEntry(new ZipEntry("config.json"));
+            zip.write(config.getBytes(StandardCharsets.UTF_8));
+            zip.putNextEntry(new ZipEntry("model.weights.h5"));
+            zip.write(Files.readAllBytes(weights));
+        }
+        return file;
+    }
+
     @Test
     void keras3ArchiveWithFoldedActivationsAndDropout(@TempDir Path tmp) throws Exception {
         Path weights = tmp.resolve("model.weights.h5");
@@ -90,13 +101,7 @@ class KerasReaderTest {
             putLayer(layers, "dense", k0, new float[] {0.5f, 0, 0, -1});
             putLayer(layers, "head", new float[][] {{1, 0}, {0, 1}, {1, 1}, {2, 2}}, new float[] {0, 1});
         }
-        Path keras = tmp.resolve("m.keras");
-        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(keras))) {
-            zip.putNextEntry(new ZipEntry("config.json"));
-            zip.write(KERAS3_CONFIG.getBytes(StandardCharsets.UTF_8));
-            zip.putNextEntry(new ZipEntry("model.weights.h5"));
-            zip.write(Files.readAllBytes(weights));
-        }
+        Path keras = archive(tmp.resolve("m.keras"), KERAS3_CONFIG, weights);
         LoadedModel lm = KerasReader.readArchive(keras);
         assertEquals("3 -> dense 4 leaky_relu(0.1) -> drop 4 dropout -> head 2 softmax", describe(lm.model()));
         Dense first = (Dense) lm.model().layer(0);
@@ -121,13 +126,7 @@ class KerasReaderTest {
             putLayer(layers, "dense", new float[][] {{1, 2, 3, 4}, {5, 6, 7, 8}, {9, 10, 11, 12}}, new float[] {0, 0, 0, 1});
             putLayer(layers, "head", new float[][] {{1, 0}, {0, 1}, {1, 1}, {2, 2}}, new float[] {0, 1});
         }
-        Path keras = tmp.resolve("m.keras");
-        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(keras))) {
-            zip.putNextEntry(new ZipEntry("config.json"));
-            zip.write(config.getBytes(StandardCharsets.UTF_8));
-            zip.putNextEntry(new ZipEntry("model.weights.h5"));
-            zip.write(Files.readAllBytes(weights));
-        }
+        Path keras = archive(tmp.resolve("m.keras"), config, weights);
         Model m = KerasReader.readArchive(keras).model();
         assertEquals(List.of("dense", "drop", "act", "head"), m.names());
         assertEquals(new dev.graft.ActivationLayer("act", dev.graft.Shape.vector(4), dev.graft.Activation.TANH, true), m.layer("act"));
