@@ -10,60 +10,17 @@ graph whose placeholder is flat) and `output.npy` (float32, the framework's outp
 Python runs at test time. Graph (functional) models: gen_graph_models.py. Weights are random but fixed (seeded), and batch-norm statistics are set to
 non-trivial values so a loader that ignores them fails.
 """
-import json
 import os
-import shutil
-import sys
-
-import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else "loader/src/test/resources/conv"
-rng = np.random.RandomState(20261130)
-keras.utils.set_random_seed(20261130)
+from fixture_common import Fixtures, save_io, tf1_variable  # noqa: E402
 
-
-def folder(name):
-    d = os.path.join(OUT, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    return d
-
-
-def batch(*shape):
-    return rng.uniform(-1, 1, size=shape).astype(np.float32)
-
-
-def perturb_batchnorm(model):
-    """Moving statistics and gamma/beta that are far from the defaults, so they matter."""
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            c = layer.get_weights()[0].shape[0]
-            new = [rng.uniform(0.5, 1.5, size=c), rng.uniform(-0.5, 0.5, size=c),  # gamma, beta
-                   rng.uniform(-0.5, 0.5, size=c), rng.uniform(0.5, 2.0, size=c)]  # moving mean, variance
-            new = [w.astype(np.float32) for w in new]
-            layer.set_weights(new)
-        elif isinstance(layer, keras.Model):
-            perturb_batchnorm(layer)
-
-
-def randomize_zeros(model):
-    """Zero-initialised biases get random values: a loader that drops or swaps them must fail, and each tensor's
-    bytes are unique in the file (the fuzz test finds HDF5 raw data by its bytes)."""
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            randomize_zeros(layer)
-        elif layer.get_weights():
-            layer.set_weights([rng.uniform(-0.2, 0.2, size=w.shape).astype(np.float32) if not w.any() else w
-                               for w in layer.get_weights()])
-
-
-def save_io(d, x, y):
-    np.save(os.path.join(d, "input.npy"), np.ascontiguousarray(x, dtype=np.float32))
-    np.save(os.path.join(d, "output.npy"), np.ascontiguousarray(y, dtype=np.float32))
+fixtures = Fixtures("loader/src/test/resources/conv", 20261130)
+rng = fixtures.rng
+batch = fixtures.batch
 
 
 def keras_cnn():
@@ -77,16 +34,13 @@ def keras_cnn():
         keras.layers.Dropout(0.25, name="drop"),
         keras.layers.Dense(5, activation="softmax", name="out"),
     ], name="cnn")
-    perturb_batchnorm(m)
-    randomize_zeros(m)
+    fixtures.perturb_batchnorm(m)
+    fixtures.randomize_zeros(m)
     x = batch(4, 12, 12, 1)
     y = m.predict(x, verbose=0)
-    d = folder("keras3-cnn")
-    m.save(os.path.join(d, "model.keras"))
-    save_io(d, x, y)
-    d = folder("keras3-cnn-h5")
-    m.save(os.path.join(d, "model.h5"))  # legacy HDF5 as Keras 3 writes it: weight paths without ':0'
-    save_io(d, x, y)
+    fixtures.save_keras("keras3-cnn", m, x, y, "model.keras")
+    # Legacy HDF5 as Keras 3 writes it: weight paths without ':0'.
+    fixtures.save_keras("keras3-cnn-h5", m, x, y, "model.h5")
 
 
 def keras_activations():
@@ -104,12 +58,10 @@ def keras_activations():
     # Large kernel values so ReLU6's ceiling is reached.
     conv = m.get_layer("conv_nobias")
     conv.set_weights([w * 8 for w in conv.get_weights()])
-    randomize_zeros(m)
+    fixtures.randomize_zeros(m)
     x = batch(3, 10, 10, 2) * 3
     y = m.predict(x, verbose=0)
-    d = folder("keras3-activations")
-    m.save(os.path.join(d, "model.keras"))
-    save_io(d, x, y)
+    fixtures.save_keras("keras3-activations", m, x, y, "model.keras")
 
 
 def keras_depthwise():
@@ -123,13 +75,11 @@ def keras_depthwise():
         keras.layers.GlobalAveragePooling2D(name="gap"),
         keras.layers.Dense(4, activation="softmax", name="out"),
     ], name="dw")
-    perturb_batchnorm(m)
-    randomize_zeros(m)
+    fixtures.perturb_batchnorm(m)
+    fixtures.randomize_zeros(m)
     x = batch(3, 9, 9, 3)
     y = m.predict(x, verbose=0)
-    d = folder("keras3-depthwise")
-    m.save(os.path.join(d, "model.keras"))
-    save_io(d, x, y)
+    fixtures.save_keras("keras3-depthwise", m, x, y, "model.keras")
 
 
 def keras_weights_and_json():
@@ -140,10 +90,10 @@ def keras_weights_and_json():
         keras.layers.Flatten(name="flat"),
         keras.layers.Dense(3, activation="softmax", name="out"),
     ], name="pair")
-    randomize_zeros(m)
+    fixtures.randomize_zeros(m)
     x = batch(2, 8, 8, 1)
     y = m.predict(x, verbose=0)
-    d = folder("keras3-weights-json")
+    d = fixtures.folder("keras3-weights-json")
     m.save_weights(os.path.join(d, "model.weights.h5"))
     with open(os.path.join(d, "model.json"), "w") as f:
         f.write(m.to_json())
@@ -162,14 +112,11 @@ def keras_nested():
         base,
         keras.layers.Dense(3, activation="softmax", name="head"),
     ], name="outer")
-    perturb_batchnorm(base)
-    randomize_zeros(m)
+    fixtures.perturb_batchnorm(base)
+    fixtures.randomize_zeros(m)
     x = batch(2, 8, 8, 3)
     y = m.predict(x, verbose=0)
-    d = folder("keras3-nested")
-    m.save(os.path.join(d, "model.keras"))
-    m.save(os.path.join(d, "model.h5"))
-    save_io(d, x, y)
+    fixtures.save_keras("keras3-nested", m, x, y, "model.keras", "model.h5")
 
 
 def tf1_lenet():
@@ -195,15 +142,8 @@ def tf1_lenet():
         h3 = tf.nn.elu(tf.matmul(flat, w3) + b3)
         logits = tf.add(tf.matmul(h3, w4), b4, name="logits")
         probabilities = tf.nn.softmax(logits, name="probabilities")
-        saver = tf.compat.v1.train.Saver()
-        xs = batch(3, 196)
-        with tf.compat.v1.Session(graph=g) as s:
-            s.run(tf.compat.v1.global_variables_initializer())
-            ys = s.run(probabilities, {x: xs})  # the longest chain in the graph ends with the softmax
-            d = folder("tf1-lenet")
-            saver.save(s, os.path.join(d, "model.ckpt"))
-    os.remove(os.path.join(d, "checkpoint"))
-    save_io(d, xs, ys)
+        # The outputs are the softmax's: the longest chain in the graph ends with it.
+        fixtures.save_tf1("tf1-lenet", g, x, batch(3, 196), probabilities)
 
 
 def tf1_batchnorm():
@@ -213,49 +153,31 @@ def tf1_batchnorm():
     g = tf.Graph()
     with g.as_default():
         x = tf.compat.v1.placeholder(tf.float32, [None, 8, 8, 2], name="input")
-
-        def var(name, value):
-            return tf.compat.v1.get_variable(name, initializer=np.asarray(value, dtype=np.float32))
-
         with tf.compat.v1.variable_scope("conv1"):
-            k1 = var("kernel", rng.normal(0, 0.4, size=(3, 3, 2, 4)))
-            b1 = var("bias", rng.uniform(-0.2, 0.2, size=4))
+            k1 = tf1_variable("kernel", rng.normal(0, 0.4, size=(3, 3, 2, 4)))
+            b1 = tf1_variable("bias", rng.uniform(-0.2, 0.2, size=4))
         h = tf.nn.bias_add(tf.nn.conv2d(x, k1, 1, "SAME"), b1)
         with tf.compat.v1.variable_scope("bn1"):
-            gamma = var("gamma", rng.uniform(0.5, 1.5, 4))
-            beta = var("beta", rng.uniform(-0.5, 0.5, 4))
-            mean = var("moving_mean", rng.uniform(-0.5, 0.5, 4))
-            variance = var("moving_variance", rng.uniform(0.5, 2.0, 4))
+            gamma, beta, mean, variance = fixtures.tf1_batchnorm_variables(4)
             h, _, _ = tf.compat.v1.nn.fused_batch_norm(h, gamma, beta, mean, variance, epsilon=0.001, is_training=False)
         h = tf.nn.relu(h)
         with tf.compat.v1.variable_scope("dw"):
-            k2 = var("depthwise_kernel", rng.normal(0, 0.4, size=(3, 3, 4, 1)))
+            k2 = tf1_variable("depthwise_kernel", rng.normal(0, 0.4, size=(3, 3, 4, 1)))
         h = tf.nn.depthwise_conv2d(h, k2, [1, 2, 2, 1], "VALID")
         with tf.compat.v1.variable_scope("bn2"):
-            gamma = var("gamma", rng.uniform(0.5, 1.5, 4))
-            beta = var("beta", rng.uniform(-0.5, 0.5, 4))
-            mean = var("moving_mean", rng.uniform(-0.5, 0.5, 4))
-            variance = var("moving_variance", rng.uniform(0.5, 2.0, 4))
+            gamma, beta, mean, variance = fixtures.tf1_batchnorm_variables(4)
             h = tf.nn.batch_normalization(h, mean, variance, beta, gamma, 0.001)
         h = tf.nn.selu(h)
         flat = tf.reshape(h, [-1, 3 * 3 * 4])
         with tf.compat.v1.variable_scope("dense"):
-            w = var("kernel", rng.normal(0, 0.4, size=(36, 3)))
-            b = var("bias", rng.uniform(-0.2, 0.2, 3))
+            w = tf1_variable("kernel", rng.normal(0, 0.4, size=(36, 3)))
+            b = tf1_variable("bias", rng.uniform(-0.2, 0.2, 3))
         logits = tf.nn.bias_add(tf.matmul(flat, w), b, name="logits")
-        saver = tf.compat.v1.train.Saver()
-        xs = batch(3, 8, 8, 2)
-        with tf.compat.v1.Session(graph=g) as s:
-            s.run(tf.compat.v1.global_variables_initializer())
-            ys = s.run(logits, {x: xs})
-            d = folder("tf1-batchnorm")
-            saver.save(s, os.path.join(d, "model.ckpt"))
-    os.remove(os.path.join(d, "checkpoint"))
-    save_io(d, xs, ys)
+        fixtures.save_tf1("tf1-batchnorm", g, x, batch(3, 8, 8, 2), logits)
 
 
 if __name__ == "__main__":
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(fixtures.out, exist_ok=True)
     keras_cnn()
     keras_activations()
     keras_depthwise()
@@ -263,5 +185,4 @@ if __name__ == "__main__":
     keras_nested()
     tf1_lenet()
     tf1_batchnorm()
-    with open(os.path.join(OUT, "VERSIONS.json"), "w") as f:
-        json.dump({"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}, f, indent=1)
+    fixtures.write_versions()

@@ -27,22 +27,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gen_conv_models as chains  # noqa: E402  (folder(), save_io(), perturb_batchnorm(), randomize_zeros())
+from fixture_common import Fixtures, save_io  # noqa: E402
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else "loader/src/test/resources/conv"
-rng = np.random.RandomState(20261201)
-chains.rng = rng  # the shared helpers draw from this generator
-keras.utils.set_random_seed(20261201)
+fixtures = Fixtures("loader/src/test/resources/conv", 20261201)
+rng = fixtures.rng
+batch = fixtures.batch
 layers = keras.layers
 
 
-def batch(*shape):
-    return rng.uniform(-1, 1, size=shape).astype(np.float32)
-
-
 def finish(m):
-    chains.perturb_batchnorm(m)
-    chains.randomize_zeros(m)
+    fixtures.perturb_batchnorm(m)
+    fixtures.randomize_zeros(m)
     return m
 
 
@@ -104,11 +99,9 @@ def mobilenet_tm():
     x = batch(2, 64, 64, 3)
     calibrate_batchnorm(base, x)
     m = keras.Sequential([keras.Input(shape=(64, 64, 3)), base, head], name="teachable")
-    chains.randomize_zeros(m)
+    fixtures.randomize_zeros(m)
     y = float64_twin(m).predict(x.astype(np.float64), verbose=0)
-    d = chains.folder("keras3-mobilenetv2-tm")
-    m.save(os.path.join(d, "model.h5"))
-    chains.save_io(d, x, y)
+    fixtures.save_keras("keras3-mobilenetv2-tm", m, x, y, "model.h5")
 
 
 def resnet():
@@ -130,10 +123,7 @@ def resnet():
     m = finish(keras.Model(inp, out, name="resnet"))
     x = batch(3, 8, 8, 3)
     y = m.predict(x, verbose=0)
-    d = chains.folder("keras3-resnet")
-    m.save(os.path.join(d, "model.keras"))
-    m.save(os.path.join(d, "model.h5"))
-    chains.save_io(d, x, y)
+    fixtures.save_keras("keras3-resnet", m, x, y, "model.keras", "model.h5")
     keras2_pair(m, x, y)
 
 
@@ -157,9 +147,7 @@ def inception():
     m = finish(keras.Model(inp, out, name="inception"))
     x = batch(3, 7, 7, 4)
     y = m.predict(x, verbose=0)
-    d = chains.folder("keras3-inception")
-    m.save(os.path.join(d, "model.keras"))
-    chains.save_io(d, x, y)
+    fixtures.save_keras("keras3-inception", m, x, y, "model.keras")
 
 
 def two_inputs():
@@ -176,11 +164,9 @@ def two_inputs():
     xm = batch(4, 5)
     xi = batch(4, 6, 6, 2)
     y = m.predict([xm, xi], verbose=0)
-    d = chains.folder("keras3-two-inputs")
-    m.save(os.path.join(d, "model.keras"))
-    m.save(os.path.join(d, "model.h5"))
     # One row per sample: the inputs flattened and concatenated in the model's input order (meta, then image).
-    chains.save_io(d, np.concatenate([xm, xi.reshape(4, -1)], axis=1), y)
+    fixtures.save_keras("keras3-two-inputs", m, np.concatenate([xm, xi.reshape(4, -1)], axis=1), y,
+                        "model.keras", "model.h5")
 
 
 def nested_functional():
@@ -197,17 +183,14 @@ def nested_functional():
     m = finish(keras.Sequential([keras.Input(shape=(6, 6, 2)), base, head], name="outer"))
     x = batch(3, 6, 6, 2)
     y = m.predict(x, verbose=0)
-    d = chains.folder("keras3-nested-functional")
-    m.save(os.path.join(d, "model.keras"))
-    m.save(os.path.join(d, "model.h5"))
-    chains.save_io(d, x, y)
+    fixtures.save_keras("keras3-nested-functional", m, x, y, "model.keras", "model.h5")
 
 
 def keras2_pair(m, x, y):
     """The resnet model as Keras 2 (tf.keras) wrote weights-only files: `model.json` with Keras 2's functional config
     (inbound nodes as nested lists, `batch_input_shape`, nested `input_layers`), and `model.weights.h5` in Keras 2's
     save_weights layout (`layer_names`, per-layer `weight_names` with ':0')."""
-    d = chains.folder("keras2-resnet-weights-json")
+    d = fixtures.folder("keras2-resnet-weights-json")
     config = json.loads(m.to_json())
     cfg = config["config"]
     for layer in cfg["layers"]:
@@ -245,12 +228,11 @@ def keras2_pair(m, x, y):
             g.attrs["weight_names"] = [n.encode() for n in weight_names]
             for n, w in zip(weight_names, weights):
                 g.create_dataset(n, data=np.asarray(w.numpy(), dtype=np.float32))
-    chains.save_io(d, x, y)
+    save_io(d, x, y)
 
 
 if __name__ == "__main__":
-    os.makedirs(OUT, exist_ok=True)
-    chains.OUT = OUT
+    os.makedirs(fixtures.out, exist_ok=True)
     resnet()
     inception()
     two_inputs()

@@ -17,6 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from fixture_common import save_io  # noqa: E402
+
 SHARED = sys.argv[1]
 OUT = sys.argv[2]
 N = 16
@@ -31,8 +33,7 @@ def fashion(n):
 def save(name, x, y):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
-    np.save(os.path.join(d, "input.npy"), np.ascontiguousarray(x, dtype=np.float32))
-    np.save(os.path.join(d, "output.npy"), np.ascontiguousarray(y, dtype=np.float32))
+    save_io(d, x, y)
 
 
 def keras_model(name, path, x):

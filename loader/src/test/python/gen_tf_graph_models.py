@@ -10,9 +10,7 @@ Each model gets a folder holding the SavedModel directory (or TF1 checkpoint fil
 but fixed (seeded); batch-norm statistics and biases are set to non-trivial values so a loader that ignores
 them fails.
 """
-import json
 import os
-import shutil
 import sys
 
 import numpy as np
@@ -21,20 +19,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else "loader/src/test/resources/tfgraph"
-rng = np.random.RandomState(20261201)
-keras.utils.set_random_seed(20261201)
+from fixture_common import Fixtures, save_io, tf1_variable  # noqa: E402
 
-
-def folder(name):
-    d = os.path.join(OUT, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    return d
-
-
-def batch(*shape):
-    return rng.uniform(-1, 1, size=shape).astype(np.float32)
+fixtures = Fixtures("loader/src/test/resources/tfgraph", 20261201)
+rng = fixtures.rng
+batch = fixtures.batch
 
 
 def perturb(model):
@@ -47,11 +36,6 @@ def perturb(model):
         elif layer.get_weights():
             layer.set_weights([rng.uniform(-0.2, 0.2, size=w.shape).astype(np.float32) if not w.any() else w
                                for w in layer.get_weights()])
-
-
-def save_io(d, x, y):
-    np.save(os.path.join(d, "input.npy"), np.ascontiguousarray(x, dtype=np.float32))
-    np.save(os.path.join(d, "output.npy"), np.ascontiguousarray(np.asarray(y), dtype=np.float32))
 
 
 def keras_cnn():
@@ -143,7 +127,7 @@ def keras_inverted_residual():
 def saved(name, builder, how):
     m, x = builder()
     y = m.predict(x, verbose=0)
-    d = folder(name)
+    d = fixtures.folder(name)
     target = os.path.join(d, "model")
     if how == "save":
         tf.saved_model.save(m, target)
@@ -166,23 +150,17 @@ def tf1_resnet():
     with g.as_default():
         x = tf.compat.v1.placeholder(tf.float32, [None, 8, 8, 3], name="image")
 
-        def var(name, value):
-            return tf.compat.v1.get_variable(name, initializer=np.asarray(value, dtype=np.float32))
-
         def conv(scope, h, cin, cout, k, act=True, bias=True):
             with tf.compat.v1.variable_scope(scope):
-                w = var("kernel", rng.normal(0, 0.4, size=(k, k, cin, cout)))
+                w = tf1_variable("kernel", rng.normal(0, 0.4, size=(k, k, cin, cout)))
                 h = tf.nn.conv2d(h, w, 1, "SAME")
                 if bias:
-                    h = tf.nn.bias_add(h, var("bias", rng.uniform(-0.2, 0.2, cout)))
+                    h = tf.nn.bias_add(h, tf1_variable("bias", rng.uniform(-0.2, 0.2, cout)))
             return tf.nn.relu(h) if act else h
 
         def bn(scope, h, c):
             with tf.compat.v1.variable_scope(scope):
-                gamma = var("gamma", rng.uniform(0.5, 1.5, c))
-                beta = var("beta", rng.uniform(-0.5, 0.5, c))
-                mean = var("moving_mean", rng.uniform(-0.5, 0.5, c))
-                variance = var("moving_variance", rng.uniform(0.5, 2.0, c))
+                gamma, beta, mean, variance = fixtures.tf1_batchnorm_variables(c)
                 h, _, _ = tf.compat.v1.nn.fused_batch_norm(h, gamma, beta, mean, variance, epsilon=0.001,
                                                            is_training=False)
             return h
@@ -200,18 +178,10 @@ def tf1_resnet():
         c = tf.concat([h, side], axis=3, name="concat")
         pooled = tf.reduce_mean(c, axis=[1, 2], name="gap")
         with tf.compat.v1.variable_scope("logits"):
-            w = var("kernel", rng.normal(0, 0.4, size=(8, 3)))
-            b = var("bias", rng.uniform(-0.2, 0.2, 3))
+            w = tf1_variable("kernel", rng.normal(0, 0.4, size=(8, 3)))
+            b = tf1_variable("bias", rng.uniform(-0.2, 0.2, 3))
         logits = tf.nn.bias_add(tf.matmul(pooled, w), b, name="logits")
-        saver = tf.compat.v1.train.Saver()
-        xs = batch(2, 8, 8, 3)
-        with tf.compat.v1.Session(graph=g) as s:
-            s.run(tf.compat.v1.global_variables_initializer())
-            ys = s.run(logits, {x: xs})
-            d = folder("tf1-resnet")
-            saver.save(s, os.path.join(d, "model.ckpt"))
-    os.remove(os.path.join(d, "checkpoint"))
-    save_io(d, xs, ys)
+        fixtures.save_tf1("tf1-resnet", g, x, batch(2, 8, 8, 3), logits)
 
 
 def tf1_input_shortcut():
@@ -220,25 +190,15 @@ def tf1_input_shortcut():
     g = tf.Graph()
     with g.as_default():
         x = tf.compat.v1.placeholder(tf.float32, [None, 6], name="x")
-
-        def var(name, value):
-            return tf.compat.v1.get_variable(name, initializer=np.asarray(value, dtype=np.float32))
-
         with tf.compat.v1.variable_scope("h1"):
-            h = tf.nn.tanh(tf.matmul(x, var("w", rng.normal(0, 0.5, (6, 6)))) + var("b", rng.uniform(-0.2, 0.2, 6)))
+            w = tf1_variable("w", rng.normal(0, 0.5, (6, 6)))
+            h = tf.nn.tanh(tf.matmul(x, w) + tf1_variable("b", rng.uniform(-0.2, 0.2, 6)))
         h = tf.add(h, x, name="shortcut")
         c = tf.concat([h, x], axis=1, name="join")
         with tf.compat.v1.variable_scope("out"):
-            y = tf.matmul(c, var("w", rng.normal(0, 0.5, (12, 3)))) + var("b", rng.uniform(-0.2, 0.2, 3))
-        saver = tf.compat.v1.train.Saver()
-        xs = batch(3, 6)
-        with tf.compat.v1.Session(graph=g) as s:
-            s.run(tf.compat.v1.global_variables_initializer())
-            ys = s.run(y, {x: xs})
-            d = folder("tf1-input-shortcut")
-            saver.save(s, os.path.join(d, "model.ckpt"))
-    os.remove(os.path.join(d, "checkpoint"))
-    save_io(d, xs, ys)
+            w = tf1_variable("w", rng.normal(0, 0.5, (12, 3)))
+            y = tf.matmul(c, w) + tf1_variable("b", rng.uniform(-0.2, 0.2, 3))
+        fixtures.save_tf1("tf1-input-shortcut", g, x, batch(3, 6), y)
 
 
 def keras_resnet_saved():
@@ -257,7 +217,7 @@ def keras_resnet_saved():
 
 
 if __name__ == "__main__":
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(fixtures.out, exist_ok=True)
     saved("tf2-keras-cnn-saved", keras_cnn, "save")
     saved("tf2-keras-cnn-export", keras_cnn, "export")
     saved("tf2-keras-mlp-saved", keras_mlp, "save")
@@ -270,5 +230,4 @@ if __name__ == "__main__":
     saved("tf2-keras-inverted-residual-export", keras_inverted_residual, "export")
     if "--mobilenet" in sys.argv:  # 5 MB, not committed: a local check of a real architecture
         saved("tf2-keras-mobilenetv2-export", keras_mobilenet, "export")
-    with open(os.path.join(OUT, "VERSIONS.json"), "w") as f:
-        json.dump({"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}, f, indent=1)
+    fixtures.write_versions()

@@ -173,15 +173,4 @@ final class DataOptions {
     Dataset loadOther(Path path, String split) throws IOException {
         return read(path, split, null, false);
     }
-
-    /** The image folder's summary and the augmentation, when there are any (text output). */
-    void printImages(java.io.PrintWriter out, TrainingOptions training) {
-        if (images.summary != null) {
-            out.println("images: " + images.summary);
-        }
-        if (training.augmentation != null) {
-            out.println("augmentation: " + training.augmentation.id().replaceFirst("^augment-v1\\|", "") + ", " + training.views
-                    + " view(s) per image" + (training.views > 1 ? " (cached with the features; one view per image each epoch)" : ""));
-        }
-    }
 }

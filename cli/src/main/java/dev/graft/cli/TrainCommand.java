@@ -4,7 +4,6 @@ import dev.graft.Dense;
 import dev.graft.Model;
 import dev.graft.data.Dataset;
 import dev.graft.spi.Backend;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -22,11 +21,7 @@ final class TrainCommand extends BaseCommand {
     String layers;
 
     @Mixin
-    DataOptions data;
-
-    @Option(names = "--test", paramLabel = "PATH",
-            description = "Test data, read like --data (default: an IDX directory's t10k-* files, when present).")
-    Path test;
+    TrainingDataOptions data;
 
     @Mixin
     TrainingOptions training;
@@ -42,10 +37,8 @@ final class TrainCommand extends BaseCommand {
         outputs.check();
         training.check();
         List<Dense.Spec> specs = LayerSpecs.stack("--layers", layers);
-        Dataset train = data.load("train");
-        training.augmentation = data.images.augmentation(training.seed);
-        training.views = data.images.views;
-        Dataset testData = test != null ? data.loadOther(test, "t10k") : data.idxTestSplit().orElse(null);
+        Dataset train = data.train(training);
+        Dataset testData = data.test();
         Checks.newLayersFit("--layers", train.width(), specs);
         Model.Builder builder = Model.builder(train.width(), training.seed);
         specs.forEach(builder::add);

@@ -65,11 +65,7 @@ final class TransferCommand extends BaseCommand {
     List<String> headHidden = new ArrayList<>();
 
     @Mixin
-    DataOptions data;
-
-    @Option(names = "--test", paramLabel = "PATH",
-            description = "Test data, read like --data (default: an IDX directory's t10k-* files, when present).")
-    Path test;
+    TrainingDataOptions data;
 
     @Mixin
     TrainingOptions training;
@@ -89,10 +85,8 @@ final class TransferCommand extends BaseCommand {
         training.check();
         Model original = ModelFiles.load(source, architecture).model();
         Model transferred = surgery(original);
-        Dataset train = data.load("train");
-        training.augmentation = data.images.augmentation(training.seed);
-        training.views = data.images.views;
-        Dataset testData = test != null ? data.loadOther(test, "t10k") : data.idxTestSplit().orElse(null);
+        Dataset train = data.train(training);
+        Dataset testData = data.test();
         TrainingRun.Outcome outcome;
         try (Backend b = backend.open()) {
             outcome = TrainingRun.run(this, "transfer", b, transferred, train, testData, training, cache.open());
