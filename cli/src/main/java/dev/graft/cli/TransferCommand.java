@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
         description = {"Copy a trained model's lower layers, freeze some, add a new head, and fine-tune on new data "
                 + "with the frozen layers' outputs cached.",
                 "Defaults differ from the Java API's Trainer/Transfer on purpose (a command should work well unconfigured): "
-                        + "here SGD with momentum 0.9, batch 32, a memory cache, 10 % held out for validation with early "
+                        + "here SGD with momentum 0.9, batch 32, a memory cache, 10 %% held out for validation with early "
                         + "stopping, and every copied layer frozen; the Java API defaults to plain SGD 0.01, batch 64, no cache, "
                         + "no validation split, and freezes nothing unless told."})
 final class TransferCommand extends BaseCommand {
