@@ -2,6 +2,8 @@ package dev.graft.cpu;
 
 import dev.graft.spi.ConvGeometry;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Heap staging arrays for the convolution, pooling and batch-norm kernels of one
@@ -18,7 +20,10 @@ final class CpuConvStaging {
     private float[][] tiles = new float[6][0];
     private double[] accumulators = new double[0];
     private int[] indices = new int[0];
-    private CpuWindow window;
+    /** One window per geometry: a network's layers alternate between several, each built once. */
+    private final Map<ConvGeometry, CpuWindow> windows = new HashMap<>();
+    /** Geometries kept at most; past it (shapes that keep changing) the map starts again. */
+    private static final int MAX_WINDOWS = 64;
 
     /** A staged input image (or a chunk of rows), at least {@code n} long, contents undefined. */
     float[] image(int n) {
@@ -78,12 +83,17 @@ final class CpuConvStaging {
         return indices;
     }
 
-    /** The in-image window ranges of {@code g}, kept while the kernels see the same geometry. */
+    /** The in-image window ranges of {@code g}, built on its first use and kept. */
     CpuWindow window(ConvGeometry g) {
-        if (window == null || !window.geometry().equals(g)) {
-            window = new CpuWindow(g);
+        CpuWindow w = windows.get(g);
+        if (w == null) {
+            if (windows.size() >= MAX_WINDOWS) {
+                windows.clear();
+            }
+            w = new CpuWindow(g);
+            windows.put(g, w);
         }
-        return window;
+        return w;
     }
 
     /** {@code values[0..n)} repeated {@code rows} times into {@code tile}. */

@@ -22,7 +22,6 @@ final class CpuWindow {
     int kxEnd;
     private int top;
     private int left;
-    private final ConvGeometry geometry;
     private final Axis rows;
     private final Axis columns;
     private final int dilationHeight;
@@ -30,7 +29,6 @@ final class CpuWindow {
     private final int inWidth;
 
     CpuWindow(ConvGeometry g) {
-        geometry = g;
         rows = new Axis(g.outHeight(), g.strideHeight(), g.padTop(), g.dilationHeight(), g.kernelHeight(),
                 g.inHeight());
         columns = new Axis(g.outWidth(), g.strideWidth(), g.padLeft(), g.dilationWidth(), g.kernelWidth(),
@@ -38,10 +36,6 @@ final class CpuWindow {
         dilationHeight = g.dilationHeight();
         dilationWidth = g.dilationWidth();
         inWidth = g.inWidth();
-    }
-
-    ConvGeometry geometry() {
-        return geometry;
     }
 
     /** Makes the ranges those of output pixel (y, x). */
